@@ -1,0 +1,157 @@
+"""Checks for functions.py: activation functions and losses (book chapters 3-4)."""
+import numpy as np
+import pytest
+
+from autograder.compare import expect_close, expect_true, expect_unchanged
+
+# The book's example (chapter 4.2): the network thinks "2" with probability 0.6.
+BOOK_Y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
+BOOK_T = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+
+
+def one_hot(labels, classes):
+    return np.eye(classes)[labels]
+
+
+def probabilities(rng, n, c):
+    """Rows of softmax-like probabilities, none too close to 0."""
+    p = rng.uniform(0.05, 1.0, size=(n, c))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+class TestSigmoid:
+    pytestmark = pytest.mark.exercise("functions.sigmoid", points=3)
+
+    def test_values(self, student, ref, rng):
+        """sigmoid on a batch of random values"""
+        x = rng.normal(scale=3.0, size=(4, 5))
+        expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(x) for x of shape (4, 5)",
+                     hints={"Use np.exp(-x), not np.exp(x): sigmoid(x) = 1 / (1 + exp(-x)).": 1 / (1 + np.exp(x))})
+
+    def test_book_example(self, student, ref):
+        """sigmoid(np.array([-1.0, 1.0, 2.0])) from the book"""
+        x = np.array([-1.0, 1.0, 2.0])
+        expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(np.array([-1.0, 1.0, 2.0]))")
+
+    def test_extreme_inputs(self, student, ref):
+        """sigmoid of very large and very small inputs saturates to 0 and 1"""
+        x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+        expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(np.array([-1000., -50., 0., 50., 1000.]))")
+
+
+class TestSoftmax:
+    pytestmark = pytest.mark.exercise("functions.softmax", points=6)
+
+    def test_book_example(self, student, ref):
+        """softmax(np.array([0.3, 2.9, 4.0])) from the book"""
+        a = np.array([0.3, 2.9, 4.0])
+        expect_close(student.softmax(a), ref.softmax(a), "softmax(np.array([0.3, 2.9, 4.0]))")
+
+    @pytest.mark.weight(2)
+    def test_batch_rows(self, student, ref, rng):
+        """softmax of a batch normalises each row separately"""
+        x = rng.normal(size=(4, 10))
+        e = np.exp(x - x.max())
+        expect_close(student.softmax(x), ref.softmax(x), "softmax(x) for a batch x of shape (4, 10)", hints={
+            "Each row of a batch is one sample: normalise along axis=1 (use keepdims=True), "
+            "not over the whole array.": e / e.sum(),
+            "You normalised the columns: for a batch of shape (N, C) sum along axis=1 with keepdims=True, "
+            "not axis=0.": e / e.sum(axis=0),
+        })
+
+    def test_large_logits(self, student, ref):
+        """softmax does not overflow for logits around 1000"""
+        x = np.array([[1010.0, 1000.0, 990.0], [-5.0, 0.0, 3.0]])
+        expect_close(student.softmax(x[0]), ref.softmax(x[0]), "softmax(np.array([1010., 1000., 990.]))")
+        # The second row underflows to 0/0 if the maximum of the whole batch is subtracted.
+        expect_close(student.softmax(x), ref.softmax(x),
+                     "softmax(x) for the batch [[1010., 1000., 990.], [-5., 0., 3.]] "
+                     "(subtract each row's own maximum)")
+
+    def test_input_unchanged(self, student, worker, rng):
+        """softmax leaves its input array unchanged"""
+        x = rng.normal(size=(3, 5))
+        remote_x = worker.put(x)
+        student.softmax(remote_x)
+        expect_unchanged(x, worker.fetch(remote_x), "softmax(x)")
+
+
+class TestSumSquaredError:
+    pytestmark = pytest.mark.exercise("functions.sum_squared_error", points=3)
+
+    def test_book_example(self, student, ref):
+        """sum_squared_error for the book's example (0.0975 for t=2, 0.5975 for t=7)"""
+        for label in (2, 7):
+            t = one_hot(label, 10)
+            expect_close(student.sum_squared_error(BOOK_Y, t), ref.sum_squared_error(BOOK_Y, t),
+                         f"sum_squared_error(y, t) for the book's y and one-hot t = {label}",
+                         hints={"Multiply by 0.5: E = 0.5 * sum((y - t)**2).": np.sum((BOOK_Y - t) ** 2)})
+
+    def test_batch(self, student, ref, rng):
+        """sum_squared_error of a batch sums over all samples"""
+        y = probabilities(rng, 4, 10)
+        t = one_hot(rng.integers(0, 10, size=4), 10)
+        expect_close(student.sum_squared_error(y, t), ref.sum_squared_error(y, t),
+                     "sum_squared_error(y, t) for y, t of shape (4, 10)")
+
+
+class TestCrossEntropyError:
+    pytestmark = pytest.mark.exercise("functions.cross_entropy_error", points=8)
+
+    def test_book_example(self, student, ref):
+        """cross_entropy_error for the book's example (0.5108 for t=2, 2.3026 for t=7)"""
+        for label in (2, 7):
+            t = one_hot(label, 10)
+            expect_close(student.cross_entropy_error(BOOK_Y, t), ref.cross_entropy_error(BOOK_Y, t),
+                         f"cross_entropy_error(y, t) for the book's y and one-hot t = {label}")
+
+    def test_single_label(self, student, ref):
+        """cross_entropy_error with an integer label of shape ()"""
+        t = np.array(2)
+        expect_close(student.cross_entropy_error(BOOK_Y, t), ref.cross_entropy_error(BOOK_Y, t),
+                     "cross_entropy_error(y, t) for y of shape (10,) and t = np.array(2)")
+
+    @pytest.mark.weight(2)
+    def test_batch_one_hot(self, student, ref, rng):
+        """cross_entropy_error of a one-hot batch is the mean over the batch"""
+        y = probabilities(rng, 5, 10)
+        labels = rng.integers(0, 10, size=5)
+        t = one_hot(labels, 10)
+        expected = ref.cross_entropy_error(y, t)
+        expect_close(student.cross_entropy_error(y, t), expected,
+                     "cross_entropy_error(y, t) for y, t of shape (5, 10), t one-hot", hints={
+                         "Divide by the batch size: the loss of a batch is the mean, not the sum.": expected * 5,
+                     })
+
+    @pytest.mark.weight(2)
+    def test_batch_labels(self, student, ref, rng):
+        """cross_entropy_error with integer labels t of shape (N,)"""
+        y = probabilities(rng, 5, 10)
+        t = rng.integers(0, 10, size=5)
+        expected = ref.cross_entropy_error(y, t)
+        expect_close(student.cross_entropy_error(y, t), expected,
+                     "cross_entropy_error(y, t) for y of shape (5, 10) and labels t of shape (5,)", hints={
+                         "Divide by the batch size: the loss of a batch is the mean, not the sum.": expected * 5,
+                         "With labels, pick y[np.arange(N), t] (one entry per row), not y[:, t].":
+                             -np.sum(np.log(y[:, t] + 1e-7)) / 5,
+                     })
+
+    def test_zero_probability_at_target(self, student, ref):
+        """cross_entropy_error stays finite when the target's probability is 0"""
+        y = np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5]])
+        t = np.array([0, 2])
+        expected = ref.cross_entropy_error(y, t)
+        got = student.cross_entropy_error(y, t)
+        expect_true(np.all(np.isfinite(np.asarray(got, dtype=float))),
+                    "cross_entropy_error(y, t) is not finite when y is 0 at the target: "
+                    "add a tiny delta inside the log, np.log(y + 1e-7).")
+        expect_close(got, expected, "cross_entropy_error(y, t) with y = 0 at a target", rtol=1e-5)
+
+    def test_inputs_unchanged(self, student, worker, rng):
+        """cross_entropy_error leaves y and t unchanged"""
+        y = probabilities(rng, 3, 4)
+        t = one_hot(np.array([1, 0, 3]), 4)
+        ry, rt = worker.put(y), worker.put(t)
+        student.cross_entropy_error(ry, rt)
+        expect_unchanged(y, worker.fetch(ry), "cross_entropy_error(y, t) (argument y)")
+        expect_unchanged(t, worker.fetch(rt), "cross_entropy_error(y, t) (argument t)")

@@ -1,0 +1,110 @@
+"""Checks for gradient.py: numerical differentiation and gradient descent (book chapter 4).
+
+The functions being differentiated (``probes.FUNCTIONS``) are the grader's own
+code; a check gets a handle to the worker's copy with ``worker.probe("function", ...)``.
+"""
+import numpy as np
+import pytest
+
+from autograder import numgrad, probes
+from autograder.compare import expect_close
+
+
+def forward_difference(f, x, h=1e-4):
+    return (f(x + h) - f(x)) / h
+
+
+class TestNumericalDiff:
+    pytestmark = pytest.mark.exercise("gradient.numerical_diff", points=3)
+
+    @pytest.mark.parametrize("x", [5.0, 10.0])
+    def test_book_function(self, student, ref, worker, x):
+        """numerical_diff of the book's function_1 = 0.01x² + 0.1x"""
+        f = probes.FUNCTIONS["function_1"]
+        expect_close(student.numerical_diff(worker.probe("function", name="function_1"), x),
+                     ref.numerical_diff(f, x), f"numerical_diff(function_1, {x})", rtol=1e-6, hints={
+                         "Use the central difference (f(x + h) - f(x - h)) / (2 * h); "
+                         "the forward difference is less accurate.": forward_difference(f, x),
+                         "h is too small: with h = 1e-50 rounding error wipes out the difference. "
+                         "Use h = 1e-4.": 0.0,
+                     })
+
+    def test_curved_function(self, student, ref, worker):
+        """numerical_diff of exp(x) at 1.0"""
+        expect_close(student.numerical_diff(worker.probe("function", name="exp"), 1.0),
+                     np.exp(1.0), "numerical_diff(np.exp, 1.0)", rtol=1e-6,
+                     hints={"Use the central difference (f(x + h) - f(x - h)) / (2 * h).":
+                            forward_difference(np.exp, 1.0)})
+
+
+class TestNumericalGradient:
+    pytestmark = pytest.mark.exercise("gradient.numerical_gradient", points=7)
+
+    @pytest.mark.parametrize("point", [(3.0, 4.0), (0.0, 2.0), (3.0, 0.0)])
+    def test_book_function(self, student, worker, point):
+        """numerical_gradient of the book's function_2 = x0² + x1²"""
+        x = np.array(point)
+        f = probes.FUNCTIONS["function_2"]
+        expect_close(student.numerical_gradient(worker.probe("function", name="function_2"), x),
+                     2 * x, f"numerical_gradient(function_2, np.array({list(point)}))", rtol=1e-6, atol=1e-7,
+                     hints={"Use the central difference (f(x + h) - f(x - h)) / (2 * h).":
+                            np.array([forward_difference(lambda v: f(np.array([v, x[1]])), x[0]),
+                                      forward_difference(lambda v: f(np.array([x[0], v])), x[1])])})
+
+    @pytest.mark.weight(2)
+    @pytest.mark.parametrize("shape", [(3, 4), (2, 3, 2)])
+    def test_any_shape(self, student, worker, rng, shape):
+        """numerical_gradient works for x of any shape"""
+        x = rng.normal(size=shape)
+        f = probes.FUNCTIONS["weighted_cubes"]
+        expect_close(student.numerical_gradient(worker.probe("function", name="weighted_cubes"), x),
+                     numgrad.numerical_gradient(f, x), f"numerical_gradient(f, x) for x of shape {shape}",
+                     rtol=1e-5, atol=1e-7)
+
+    def test_restores_x(self, student, worker, rng):
+        """numerical_gradient leaves x as it found it"""
+        x = rng.normal(size=(2, 3))
+        remote_x = worker.put(x)
+        student.numerical_gradient(worker.probe("function", name="weighted_cubes"), remote_x)
+        expect_close(worker.fetch(remote_x), x,
+                     "x after numerical_gradient(f, x) (it must be restored: x[idx] = tmp_val)",
+                     rtol=0, atol=1e-12)
+
+
+class TestGradientDescent:
+    pytestmark = pytest.mark.exercise("gradient.gradient_descent", points=4)
+    # Each check runs the student's gradient_descent with the grader's numerical_gradient
+    # in place of the student's, so a bug there costs only the numerical_gradient points.
+
+    def run(self, student, worker, init_x, **kwargs):
+        return worker.probe("call_with_global", function=student.gradient_descent, module=student,
+                            name="numerical_gradient", replacement="numerical_gradient",
+                            args=[worker.probe("function", name="function_2"), init_x], kwargs=kwargs)
+
+    def expected(self, init_x, lr=0.01, step_num=100):
+        x = np.array(init_x, dtype=float)
+        for _ in range(step_num):
+            x = x - lr * numgrad.numerical_gradient(probes.FUNCTIONS["function_2"], x)
+        return x
+
+    def test_book_example(self, student, worker):
+        """gradient_descent(function_2, init_x=np.array([-3.0, 4.0]), lr=0.1, step_num=100)"""
+        init = np.array([-3.0, 4.0])
+        expect_close(self.run(student, worker, init, lr=0.1, step_num=100), self.expected(init, 0.1, 100),
+                     "gradient_descent(function_2, np.array([-3.0, 4.0]), lr=0.1, step_num=100)",
+                     rtol=1e-5, atol=1e-8)
+
+    @pytest.mark.weight(2)
+    def test_defaults_and_step_count(self, student, worker):
+        """gradient_descent uses lr=0.01 and step_num=100 by default and takes exactly step_num steps"""
+        init = np.array([-3.0, 4.0])
+        expect_close(self.run(student, worker, init), self.expected(init),
+                     "gradient_descent(function_2, np.array([-3.0, 4.0])) with the default lr and step_num",
+                     rtol=1e-6, hints={
+                         "Take exactly step_num steps (one too many).": self.expected(init, step_num=101),
+                         "Take exactly step_num steps (one too few).": self.expected(init, step_num=99),
+                         "Move against the gradient: x -= lr * grad.": init * (1.02 ** 100),
+                     })
+        init3 = np.array([[1.0, -2.0], [0.5, 3.0]])
+        expect_close(self.run(student, worker, init3, lr=0.05, step_num=20), self.expected(init3, 0.05, 20),
+                     "gradient_descent(function_2, x of shape (2, 2), lr=0.05, step_num=20)", rtol=1e-6)

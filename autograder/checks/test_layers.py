@@ -1,0 +1,285 @@
+"""Checks for layers.py: forward/backward of each layer (book chapter 5).
+
+Every backward is checked twice: against the reference backward on the same
+inputs, and against the grader's float64 numerical gradient of the student's
+own forward (so a student learns whether forward or backward is off). Inputs
+stay away from ReLU's kink at 0, where no convention may decide a grade.
+"""
+import numpy as np
+import pytest
+
+from autograder import numgrad
+from autograder.compare import expect_close, expect_true, expect_unchanged, rel_error
+
+
+def away_from_zero(rng, shape, margin=0.1):
+    """Normal samples with |x| >= margin (no ReLU kink within reach of h)."""
+    x = rng.normal(size=shape)
+    return np.where(np.abs(x) < margin, np.sign(x + 1e-12) * (margin + np.abs(x)), x)
+
+
+def numeric_input_gradient(forward_map, x, dout, *other_args):
+    """Numerical gradient of sum(forward(x, *other_args) * dout) with respect to x."""
+    outputs = forward_map([(p, *other_args) for p in numgrad.perturbations(x)])
+    return numgrad.from_values([np.sum(np.asarray(o, dtype=float) * dout) for o in outputs], x.shape)
+
+
+def expect_pair(got, what):
+    expect_true(isinstance(got, (tuple, list)) and len(got) == 2,
+                f"{what} must return a pair (dx, dy), got {type(got).__name__}"
+                + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
+    return got
+
+
+def expect_gradient_check(analytic, numeric, what, tol=1e-6):
+    error = rel_error(analytic, numeric)
+    expect_true(np.shape(analytic) == np.shape(numeric) and error < tol,
+                f"{what} does not match the numerical gradient of your forward "
+                f"(relative error {error:.2g}, should be below {tol:g}).")
+
+
+class TestMulLayer:
+    pytestmark = pytest.mark.exercise("layers.MulLayer", points=3)
+
+    def test_apple_example(self, student):
+        """the book's apple example: 2 apples at 100, tax 1.1"""
+        mul_apple, mul_tax = student.MulLayer(), student.MulLayer()
+        apple_price = mul_apple.forward(100.0, 2.0)
+        price = mul_tax.forward(apple_price, 1.1)
+        expect_close(price, 220.0, "price = MulLayer().forward(MulLayer().forward(100, 2), 1.1)")
+        dapple_price, dtax = expect_pair(mul_tax.backward(1.0), "MulLayer.backward(1)")
+        dapple, dapple_num = expect_pair(mul_apple.backward(dapple_price), "MulLayer.backward(dout)")
+        hint = {"dx is dout times the *other* input: dx = dout * y, dy = dout * x.": [1.1 * 2.0, 1.1 * 100.0][::-1]}
+        expect_close([dapple, dapple_num], [2.2, 110.0], "(dapple, dapple_num) in the apple example", hints=hint)
+        expect_close(dtax, 200.0, "dtax in the apple example")
+
+    @pytest.mark.weight(2)
+    def test_arrays(self, student, rng):
+        """MulLayer forward and backward on arrays"""
+        x, y, dout = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+        layer = student.MulLayer()
+        expect_close(layer.forward(x, y), x * y, "MulLayer.forward(x, y) for x, y of shape (3, 4)")
+        dx, dy = expect_pair(layer.backward(dout), "MulLayer.backward(dout)")
+        swap = "dx is dout times the *other* input: dx = dout * y, dy = dout * x."
+        expect_close(dx, dout * y, "dx from MulLayer.backward(dout)", hints={swap: dout * x})
+        expect_close(dy, dout * x, "dy from MulLayer.backward(dout)", hints={swap: dout * y})
+
+
+class TestAddLayer:
+    pytestmark = pytest.mark.exercise("layers.AddLayer", points=3)
+
+    def test_apple_orange_example(self, student):
+        """the book's apple and orange example: the add node"""
+        add = student.AddLayer()
+        expect_close(add.forward(200.0, 450.0), 650.0, "AddLayer().forward(200, 450)")
+        dapple, dorange = expect_pair(add.backward(1.1), "AddLayer.backward(1.1)")
+        expect_close([dapple, dorange], [1.1, 1.1], "AddLayer.backward(1.1)",
+                     hints={"An add node passes dout through unchanged: dx = dy = dout.": [0.0, 0.0]})
+
+    @pytest.mark.weight(2)
+    def test_arrays(self, student, rng):
+        """AddLayer forward and backward on arrays"""
+        x, y, dout = rng.normal(size=(2, 5)), rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
+        layer = student.AddLayer()
+        expect_close(layer.forward(x, y), x + y, "AddLayer.forward(x, y) for x, y of shape (2, 5)")
+        dx, dy = expect_pair(layer.backward(dout), "AddLayer.backward(dout)")
+        expect_close(dx, dout, "dx from AddLayer.backward(dout)")
+        expect_close(dy, dout, "dy from AddLayer.backward(dout)")
+
+
+class TestRelu:
+    pytestmark = pytest.mark.exercise("layers.Relu", points=5)
+
+    def test_forward(self, student, ref, rng):
+        """Relu.forward on a batch"""
+        x = away_from_zero(rng, (4, 6))
+        expect_close(student.Relu().forward(x), ref.Relu().forward(x), "Relu.forward(x) for x of shape (4, 6)",
+                     hints={"Relu keeps positive values and sets the rest to 0 (not the other way round).":
+                            np.where(x <= 0, x, 0.0)})
+
+    @pytest.mark.weight(2)
+    def test_backward(self, student, ref, rng):
+        """Relu.backward uses the mask of the forward input"""
+        x, dout = away_from_zero(rng, (4, 6)), away_from_zero(rng, (4, 6))
+        layer, reference = student.Relu(), ref.Relu()
+        layer.forward(x)
+        reference.forward(x)
+        expected = reference.backward(dout.copy())
+        expect_close(layer.backward(dout), expected, "Relu.backward(dout) after forward(x), shape (4, 6)", hints={
+            "The mask must come from the forward input x (where x <= 0), not from dout.": np.where(dout > 0, dout, 0),
+            "Where x > 0 the gradient is dout itself (not 1).": (x > 0).astype(float),
+        })
+
+    def test_numerical_gradient(self, student, rng):
+        """Relu.backward agrees with the numerical gradient of Relu.forward"""
+        x, dout = away_from_zero(rng, (3, 4)), rng.normal(size=(3, 4))
+        layer = student.Relu()
+        numeric = numeric_input_gradient(student.Relu().forward.map, x, dout)
+        layer.forward(x)
+        expect_gradient_check(layer.backward(dout), numeric, "Relu.backward")
+
+    def test_nd_input_unchanged(self, student, ref, worker, rng):
+        """Relu.forward works on any shape and leaves x unchanged"""
+        x = away_from_zero(rng, (2, 3, 4))
+        remote_x = worker.put(x)
+        expect_close(student.Relu().forward(remote_x), ref.Relu().forward(x), "Relu.forward(x) for x of shape (2, 3, 4)")
+        expect_unchanged(x, worker.fetch(remote_x), "Relu.forward(x)")
+
+
+class TestSigmoid:
+    pytestmark = pytest.mark.exercise("layers.Sigmoid", points=5)
+
+    def test_forward(self, student, ref, rng):
+        """Sigmoid.forward on a batch"""
+        x = rng.normal(scale=2.0, size=(3, 5))
+        expect_close(student.Sigmoid().forward(x), ref.Sigmoid().forward(x), "Sigmoid.forward(x) for x of shape (3, 5)")
+
+    @pytest.mark.weight(2)
+    def test_backward(self, student, ref, rng):
+        """Sigmoid.backward is dout * y * (1 - y) with the cached output y"""
+        x, dout = rng.normal(scale=2.0, size=(3, 5)), rng.normal(size=(3, 5))
+        layer, reference = student.Sigmoid(), ref.Sigmoid()
+        layer.forward(x)
+        y = reference.forward(x)
+        expect_close(layer.backward(dout), reference.backward(dout), "Sigmoid.backward(dout) after forward(x)", hints={
+            "Use the cached *output* y: dx = dout * y * (1 - y), not the input x.": dout * x * (1 - x),
+            "Multiply by dout: dx = dout * y * (1 - y).": y * (1 - y),
+        })
+
+    def test_numerical_gradient(self, student, rng):
+        """Sigmoid.backward agrees with the numerical gradient of Sigmoid.forward"""
+        x, dout = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+        numeric = numeric_input_gradient(student.Sigmoid().forward.map, x, dout)
+        layer = student.Sigmoid()
+        layer.forward(x)
+        expect_gradient_check(layer.backward(dout), numeric, "Sigmoid.backward")
+
+    def test_input_unchanged(self, student, worker, rng):
+        """Sigmoid.forward leaves x unchanged"""
+        x = rng.normal(size=(2, 3))
+        remote_x = worker.put(x)
+        student.Sigmoid().forward(remote_x)
+        expect_unchanged(x, worker.fetch(remote_x), "Sigmoid.forward(x)")
+
+
+class TestAffine:
+    pytestmark = pytest.mark.exercise("layers.Affine", points=10)
+    # Non-square on purpose (N=4, D=5, M=3), so a transposed product cannot pass by accident.
+
+    def inputs(self, rng, x_shape=(4, 5), m=3):
+        d = int(np.prod(x_shape[1:]))
+        return (rng.normal(size=x_shape), rng.normal(size=(d, m)), rng.normal(size=m),
+                rng.normal(size=(x_shape[0], m)))
+
+    def test_forward(self, student, ref, rng):
+        """Affine.forward computes x·W + b"""
+        x, W, b, _ = self.inputs(rng)
+        expect_close(student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x),
+                     "Affine(W, b).forward(x) for x (4, 5), W (5, 3), b (3,)",
+                     hints={"Add the bias b: out = x . W + b.": x @ W})
+
+    @pytest.mark.weight(3)
+    def test_backward(self, student, ref, rng):
+        """Affine.backward returns dx and stores dW and db"""
+        x, W, b, dout = self.inputs(rng)
+        layer, reference = student.Affine(W, b), ref.Affine(W, b)
+        layer.forward(x)
+        reference.forward(x)
+        dx = layer.backward(dout)
+        expected_dx = reference.backward(dout)
+        expect_close(dx, expected_dx, "dx = Affine.backward(dout) for x (4, 5), W (5, 3), dout (4, 3)")
+        expect_close(layer.dW, reference.dW, "layer.dW after Affine.backward(dout), W of shape (5, 3)", hints={
+            "dW must have W's shape (D, M): dW = x^T . dout, not dout^T . x.": (x.T @ dout).T,
+            "dW is the sum over the batch; do not divide it by N here.": x.T @ dout / 4,
+        })
+        expect_close(layer.db, reference.db, "layer.db after Affine.backward(dout), b of shape (3,)", hints={
+            "Sum dout over the batch axis: db = np.sum(dout, axis=0).": dout.sum(axis=1),
+            "db is the sum over the batch (axis=0), not the mean.": dout.mean(axis=0),
+        })
+
+    @pytest.mark.weight(2)
+    def test_numerical_gradient(self, student, worker, rng):
+        """Affine's dx, dW and db agree with numerical gradients of its forward"""
+        x, W, b, dout = self.inputs(rng, m=2)
+        forward_fresh = worker.probe("function", name="forward_fresh")
+        Affine = student.Affine
+        loss = lambda outputs: [np.sum(np.asarray(o, dtype=float) * dout) for o in outputs]
+        num_dx = numgrad.from_values(loss(forward_fresh.map([(Affine, (W, b), (p,)) for p in numgrad.perturbations(x)])), x.shape)
+        num_dW = numgrad.from_values(loss(forward_fresh.map([(Affine, (p, b), (x,)) for p in numgrad.perturbations(W)])), W.shape)
+        num_db = numgrad.from_values(loss(forward_fresh.map([(Affine, (W, p), (x,)) for p in numgrad.perturbations(b)])), b.shape)
+        layer = Affine(W, b)
+        layer.forward(x)
+        expect_gradient_check(layer.backward(dout), num_dx, "dx from Affine.backward")
+        expect_gradient_check(layer.dW, num_dW, "Affine's dW")
+        expect_gradient_check(layer.db, num_db, "Affine's db")
+
+    @pytest.mark.weight(2)
+    def test_nd_input(self, student, ref, rng):
+        """Affine flattens an input of shape (N, 2, 3, 4) and returns dx in that shape"""
+        x, W, b, dout = self.inputs(rng, x_shape=(3, 2, 3, 4), m=5)
+        layer, reference = student.Affine(W, b), ref.Affine(W, b)
+        expect_close(layer.forward(x), reference.forward(x), "Affine(W, b).forward(x) for x (3, 2, 3, 4), W (24, 5)")
+        expected_dx = reference.backward(dout)
+        expect_close(layer.backward(dout), expected_dx, "dx = Affine.backward(dout) for x of shape (3, 2, 3, 4)",
+                     hints={"Reshape dx back to the shape of the original input x "
+                            "(remember x.shape in forward).": expected_dx.reshape(3, -1)})
+        expect_close(layer.dW, reference.dW, "layer.dW for an input x of shape (3, 2, 3, 4)")
+
+    def test_input_unchanged(self, student, worker, rng):
+        """Affine.forward leaves x, W and b unchanged"""
+        x, W, b, _ = self.inputs(rng)
+        rx, rW, rb = worker.put(x), worker.put(W), worker.put(b)
+        student.Affine(rW, rb).forward(rx)
+        for name, before, remote in (("x", x, rx), ("W", W, rW), ("b", b, rb)):
+            expect_unchanged(before, worker.fetch(remote), f"Affine(W, b).forward(x) (argument {name})")
+
+
+class TestSoftmaxWithLoss:
+    pytestmark = pytest.mark.exercise("layers.SoftmaxWithLoss", points=8)
+
+    def scores(self, rng, n=4, c=5):
+        return rng.normal(scale=2.0, size=(n, c)), rng.integers(0, c, size=n)
+
+    @pytest.mark.parametrize("targets", ["one-hot", "labels"])
+    def test_forward(self, student, ref, rng, targets):
+        """SoftmaxWithLoss.forward returns the mean cross-entropy loss"""
+        x, labels = self.scores(rng)
+        t = np.eye(5)[labels] if targets == "one-hot" else labels
+        expected = ref.SoftmaxWithLoss().forward(x, t)
+        expect_close(student.SoftmaxWithLoss().forward(x, t), expected,
+                     f"SoftmaxWithLoss.forward(x, t) for x (4, 5) and {targets} t")
+
+    @pytest.mark.weight(2)
+    @pytest.mark.parametrize("targets", ["one-hot", "labels"])
+    def test_backward(self, student, ref, rng, targets):
+        """SoftmaxWithLoss.backward() returns (y - t) / N"""
+        x, labels = self.scores(rng)
+        t = np.eye(5)[labels] if targets == "one-hot" else labels
+        layer, reference = student.SoftmaxWithLoss(), ref.SoftmaxWithLoss()
+        layer.forward(x, t)
+        reference.forward(x, t)
+        expected = reference.backward()
+        expect_close(layer.backward(), expected, f"SoftmaxWithLoss.backward() for x (4, 5) and {targets} t", hints={
+            "Divide by the batch size: dx = (y - t) / N.": expected * 4,
+        })
+
+    def test_numerical_gradient(self, student, rng):
+        """SoftmaxWithLoss.backward agrees with the numerical gradient of its loss"""
+        x, labels = self.scores(rng, n=3, c=4)
+        outputs = student.SoftmaxWithLoss().forward.map([(p, labels) for p in numgrad.perturbations(x)])
+        numeric = numgrad.from_values([float(np.asarray(o)) for o in outputs], x.shape)
+        layer = student.SoftmaxWithLoss()
+        layer.forward(x, labels)
+        expect_gradient_check(layer.backward(), numeric, "SoftmaxWithLoss.backward", tol=1e-5)
+
+    def test_large_scores_and_inputs_unchanged(self, student, ref, worker):
+        """SoftmaxWithLoss handles scores around 1000 and leaves x and t unchanged"""
+        x = np.array([[1000.0, 990.0, 1010.0], [-3.0, 2.0, 0.5]])
+        t = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+        rx, rt = worker.put(x), worker.put(t)
+        layer = student.SoftmaxWithLoss()
+        expect_close(layer.forward(rx, rt), ref.SoftmaxWithLoss().forward(x, t),
+                     "SoftmaxWithLoss.forward(x, t) for scores around 1000", rtol=1e-6)
+        expect_unchanged(x, worker.fetch(rx), "SoftmaxWithLoss.forward(x, t) (argument x)")
+        expect_unchanged(t, worker.fetch(rt), "SoftmaxWithLoss.forward(x, t) (argument t)")
+

@@ -1,0 +1,96 @@
+"""Checks for optimizer.py: SGD, Momentum (and the bonus AdaGrad, Adam).
+
+Each check runs several update steps on a params dict living in the worker,
+then fetches it: the values must follow the reference, and every array must
+be the *same object* as before (updated in place), because a network's Affine
+layers hold those arrays.
+"""
+import numpy as np
+import pytest
+
+from autograder.compare import expect_close, expect_true
+
+SHAPES = {"W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
+
+
+def run_steps(student, ref, worker, rng, name, steps=4, hints_for=None, **kwargs):
+    """Apply `steps` updates with the student's and the reference optimizer and compare."""
+    params = {k: rng.normal(size=s) for k, s in SHAPES.items()}
+    grads = [{k: rng.normal(size=s) for k, s in SHAPES.items()} for _ in range(steps)]
+    remote = worker.put(params)
+    ids = worker.probe("ids", value=remote)
+    optimizer = getattr(student, name)(**kwargs)
+    reference = getattr(ref, name)(**kwargs)
+    expected = {k: v.copy() for k, v in params.items()}
+    args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    for step, g in enumerate(grads, 1):
+        optimizer.update(remote, g)
+        reference.update(expected, {k: v.copy() for k, v in g.items()})
+        got = worker.fetch(remote)
+        expect_true(worker.probe("ids", value=remote) == ids,
+                    f"{name}({args}).update(params, grads) replaced arrays in params instead of updating them in "
+                    "place. Write params[key] -= ... (not params[key] = params[key] - ...): the network's "
+                    "Affine layers hold the original arrays and would never see the new values.")
+        hints = hints_for(params, grads[:step]) if hints_for else None
+        for key in SHAPES:
+            expect_close(got[key], expected[key], f"params['{key}'] after {step} {name}({args}).update call(s)",
+                         hints=hints[key] if hints else None)
+
+
+class TestSGD:
+    pytestmark = pytest.mark.exercise("optimizer.SGD", points=3)
+
+    def test_updates(self, student, ref, worker, rng):
+        """SGD(lr=0.1) over 3 steps, in place"""
+        run_steps(student, ref, worker, rng, "SGD", steps=3, lr=0.1, hints_for=lambda p, gs: {
+            k: {"Move against the gradient: params[key] -= lr * grads[key].":
+                p[k] + 0.1 * sum(g[k] for g in gs)} for k in SHAPES})
+
+    def test_default_lr(self, student, ref, worker, rng):
+        """SGD() uses lr=0.01 by default"""
+        run_steps(student, ref, worker, rng, "SGD", steps=1)
+
+
+class TestMomentum:
+    pytestmark = pytest.mark.exercise("optimizer.Momentum", points=5)
+
+    @staticmethod
+    def forgetful(p, gs, lr, momentum):
+        """What a Momentum that starts from v = 0 at every call computes."""
+        return {k: {"Keep the velocity self.v between calls: create it only on the first update "
+                    "(if self.v is None), then v = momentum * v - lr * grad.":
+                    p[k] - lr * sum(g[k] for g in gs)} for k in SHAPES}
+
+    @pytest.mark.weight(2)
+    def test_updates(self, student, ref, worker, rng):
+        """Momentum(lr=0.1, momentum=0.9) over 4 steps keeps its velocity between calls"""
+        run_steps(student, ref, worker, rng, "Momentum", steps=4, lr=0.1, momentum=0.9,
+                  hints_for=lambda p, gs: self.forgetful(p, gs, 0.1, 0.9))
+
+    def test_other_coefficients(self, student, ref, worker, rng):
+        """Momentum(lr=0.05, momentum=0.5) uses both of its arguments"""
+        run_steps(student, ref, worker, rng, "Momentum", steps=3, lr=0.05, momentum=0.5)
+
+    def test_defaults(self, student, ref, worker, rng):
+        """Momentum() uses lr=0.01 and momentum=0.9 by default"""
+        run_steps(student, ref, worker, rng, "Momentum", steps=2)
+
+
+class TestAdaGrad:
+    pytestmark = pytest.mark.exercise("optimizer.AdaGrad", points=2)
+
+    def test_updates(self, student, ref, worker, rng):
+        """AdaGrad(lr=0.1) over 4 steps (bonus)"""
+        run_steps(student, ref, worker, rng, "AdaGrad", steps=4, lr=0.1)
+
+
+class TestAdam:
+    pytestmark = pytest.mark.exercise("optimizer.Adam", points=2)
+
+    def test_updates(self, student, ref, worker, rng):
+        """Adam(lr=0.01) over 5 steps (bonus)"""
+        run_steps(student, ref, worker, rng, "Adam", steps=5, lr=0.01)
+
+    def test_defaults(self, student, ref, worker, rng):
+        """Adam() uses lr=0.001, beta1=0.9, beta2=0.999 by default"""
+        run_steps(student, ref, worker, rng, "Adam", steps=3)

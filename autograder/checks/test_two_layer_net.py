@@ -1,0 +1,143 @@
+"""Checks for two_layer_net.py (book chapter 5), run with the reference layers.py and gradient.py.
+
+Most checks first write known weights into the student's ``net.params`` in
+place (``probes.set_params_inplace``) and compare with a reference network
+holding the same weights, so the random initialisation never decides a verdict.
+"""
+import numpy as np
+import pytest
+
+from autograder.compare import expect_close, expect_true, rel_error
+
+D, H, C, N = 6, 5, 4, 3
+
+
+def weights_away_from_kinks(rng, x, margin=0.05):
+    """Random params for which no hidden pre-activation lies within margin of 0."""
+    for _ in range(1000):
+        params = {"W1": rng.normal(size=(D, H)), "b1": rng.normal(size=H),
+                  "W2": rng.normal(size=(H, C)), "b2": rng.normal(size=C)}
+        if np.min(np.abs(x @ params["W1"] + params["b1"])) > margin:
+            return params
+    raise RuntimeError("could not draw weights away from the ReLU kinks")
+
+
+def networks(student, ref, worker, rng):
+    """A student and a reference TwoLayerNet(D, H, C) holding the same weights, plus inputs."""
+    x = rng.normal(size=(N, D))
+    labels = rng.integers(0, C, size=N)
+    params = weights_away_from_kinks(rng, x)
+    net = student.TwoLayerNet(D, H, C)
+    worker.probe("set_params_inplace", net=net, values=params)
+    reference = ref.TwoLayerNet(D, H, C)
+    for key, value in params.items():
+        reference.params[key][...] = value
+    return net, reference, x, labels
+
+
+def expect_param_dict(got, expected, what, **tolerance):
+    expect_true(isinstance(got, dict), f"{what} must return a dict keyed 'W1', 'b1', 'W2', 'b2', "
+                                       f"got {type(got).__name__}")
+    missing = sorted(set(expected) - set(got))
+    expect_true(not missing, f"{what} is missing the key(s) {missing}")
+    for key in expected:
+        expect_close(got[key], expected[key], f"{what}['{key}']", **tolerance)
+
+
+class TestTwoLayerNet:
+    pytestmark = pytest.mark.exercise("two_layer_net.TwoLayerNet", points=12)
+
+    def test_init_shapes(self, student):
+        """TwoLayerNet(784, 50, 10) has params W1 (784, 50), b1 (50,), W2 (50, 10), b2 (10,), biases zero"""
+        params = student.TwoLayerNet(784, 50, 10).params
+        expect_true(isinstance(params, dict), f"net.params must be a dict of arrays, got {type(params).__name__}")
+        for key, shape in (("W1", (784, 50)), ("b1", (50,)), ("W2", (50, 10)), ("b2", (10,))):
+            expect_true(key in params, f"net.params has no key '{key}' (keys: {sorted(params)})")
+            got = np.asarray(params[key])
+            expect_true(got.shape == shape, f"net.params['{key}'] should have shape {shape}, got {got.shape}")
+        for key in ("b1", "b2"):
+            expect_true(not np.any(params[key]), f"net.params['{key}'] should start at zero (np.zeros)")
+
+    @pytest.mark.parametrize("std", [0.01, 0.5])
+    def test_init_scale(self, student, std):
+        """the initial weights are weight_init_std * np.random.randn(...)"""
+        params = student.TwoLayerNet(400, 50, 20, weight_init_std=std).params
+        for key in ("W1", "W2"):
+            w = np.asarray(params[key], dtype=float)
+            hint = ""
+            if abs(w.std() - 1.0) < 0.1 and std != 1.0:
+                hint = " Multiply np.random.randn(...) by weight_init_std."
+            elif np.all(w >= 0):
+                hint = " Use np.random.randn (normal, mean 0), not np.random.rand (uniform in [0, 1))."
+            expect_true(abs(w.mean()) < 0.2 * std and abs(w.std() - std) < 0.1 * std,
+                        f"TwoLayerNet(400, 50, 20, weight_init_std={std}).params['{key}'] should look like "
+                        f"{std} * np.random.randn(...): mean {w.mean():.3g}, standard deviation {w.std():.3g}."
+                        + hint)
+
+    def test_layers(self, student, worker):
+        """net.layers is an OrderedDict Affine1 -> Relu1 -> Affine2 and net.lastLayer a SoftmaxWithLoss"""
+        info = worker.probe("describe_layers", net=student.TwoLayerNet(4, 3, 2))
+        expect_true(info["names"] == ["Affine1", "Relu1", "Affine2"],
+                    f"net.layers should hold 'Affine1', 'Relu1', 'Affine2' in this order, got {info['names']}")
+        expect_true(info["types"] == ["Affine", "Relu", "Affine"] and info["last"] == "SoftmaxWithLoss",
+                    f"net.layers should be Affine, Relu, Affine and net.lastLayer SoftmaxWithLoss; "
+                    f"got {info['types']} and {info['last']}")
+
+    @pytest.mark.weight(2)
+    def test_params_shared_with_layers(self, student, ref, worker, rng):
+        """updating net.params in place changes net.predict (the layers share the arrays)"""
+        x = rng.normal(size=(N, D))
+        net = student.TwoLayerNet(D, H, C)
+        before = net.predict(x)
+        params = weights_away_from_kinks(rng, x)
+        worker.probe("set_params_inplace", net=net, values=params)
+        reference = ref.TwoLayerNet(D, H, C)
+        for key, value in params.items():
+            reference.params[key][...] = value
+        expect_close(net.predict(x), reference.predict(x), "net.predict(x) after updating net.params in place",
+                     hints={"The Affine layers must be built on the arrays in self.params themselves "
+                            "(Affine(self.params['W1'], self.params['b1'])), not on copies.": before})
+
+    def test_predict(self, student, ref, worker, rng):
+        """predict returns the scores of Affine2, before softmax"""
+        net, reference, x, _ = networks(student, ref, worker, rng)
+        expected = reference.predict(x)
+        e = np.exp(expected - expected.max(axis=1, keepdims=True))
+        expect_close(net.predict(x), expected, f"net.predict(x) for x of shape {x.shape}", hints={
+            "predict returns the scores before softmax; the softmax belongs to lastLayer.": e / e.sum(axis=1, keepdims=True),
+        })
+
+    @pytest.mark.parametrize("targets", ["one-hot", "labels"])
+    def test_loss_and_accuracy(self, student, ref, worker, rng, targets):
+        """loss(x, t) and accuracy(x, t) with one-hot or label targets"""
+        net, reference, x, labels = networks(student, ref, worker, rng)
+        t = np.eye(C)[labels] if targets == "one-hot" else labels
+        expect_close(net.loss(x, t), reference.loss(x, t), f"net.loss(x, t) for {targets} t")
+        x_many = rng.normal(size=(40, D))
+        t_many = rng.integers(0, C, size=40)
+        t_many = np.eye(C)[t_many] if targets == "one-hot" else t_many
+        expect_close(net.accuracy(x_many, t_many), reference.accuracy(x_many, t_many),
+                     f"net.accuracy(x, t) for 40 samples and {targets} t",
+                     hints={"accuracy is a fraction: divide the number of correct predictions by N.":
+                            reference.accuracy(x_many, t_many) * 40})
+
+    @pytest.mark.weight(3)
+    @pytest.mark.parametrize("targets", ["one-hot", "labels"])
+    def test_gradient(self, student, ref, worker, rng, targets):
+        """gradient(x, t) by backprop equals the reference gradient"""
+        net, reference, x, labels = networks(student, ref, worker, rng)
+        t = np.eye(C)[labels] if targets == "one-hot" else labels
+        expect_param_dict(net.gradient(x, t), reference.gradient(x, t), f"net.gradient(x, t) with {targets} t")
+
+    @pytest.mark.weight(2)
+    def test_numerical_gradient(self, student, ref, worker, rng):
+        """numerical_gradient(x, t) agrees with the backprop gradient"""
+        net, reference, x, labels = networks(student, ref, worker, rng)
+        numeric = net.numerical_gradient(x, labels)
+        expect_param_dict(numeric, reference.gradient(x, labels), "net.numerical_gradient(x, t)",
+                          rtol=1e-4, atol=1e-6)
+        backprop = net.gradient(x, labels)
+        for key in ("W1", "b1", "W2", "b2"):
+            error = rel_error(numeric[key], backprop[key])
+            expect_true(error < 1e-5, f"net.numerical_gradient and net.gradient disagree on '{key}' "
+                                      f"(relative error {error:.2g})")

@@ -1,0 +1,42 @@
+"""The ``dlgrade`` command: a thin dispatcher, one module per subcommand.
+
+Each subcommand module defines ``add_parser(subparsers)`` and ``run(args) -> int``.
+A :class:`autograder.UserError` becomes one line on stderr and exit status 2.
+"""
+import argparse
+import sys
+
+from autograder import UserError
+
+SUBCOMMANDS = ["stubs", "grade"]
+
+
+def _load(name):
+    import importlib
+
+    return importlib.import_module(f"autograder.cli.{name}")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="dlgrade", description="Deep Learning from Scratch course kit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in SUBCOMMANDS:
+        _load(name).add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except UserError as exc:
+        print(f"dlgrade {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dlgrade: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""``dlgrade grade SUBMISSION``: grade one submission and write its results."""
+import sys
+
+from autograder import UserError
+
+
+def add_parser(sub):
+    p = sub.add_parser("grade", help="grade a submission (directory, .zip)",
+                       description="Grade a submission in isolated worker processes.")
+    p.add_argument("submission", help="directory holding the exercise modules, or a .zip of one")
+    p.add_argument("--json", metavar="FILE", help="write Gradescope results.json here")
+    p.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
+    p.add_argument("--rubric", metavar="FILE", help="TOML file overriding points, visibility and the MNIST gate")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                   help="time limit per call into student code, seconds (default 5)")
+    p.add_argument("--memory", type=float, default=2.0, metavar="GIB",
+                   help="memory limit of a worker process, GiB (default 2)")
+    p.add_argument("--only", action="append", metavar="EXERCISE",
+                   help="grade only this exercise id (repeatable); the others score 0")
+    p.add_argument("--fail-under", type=float, metavar="SCORE",
+                   help="exit 1 when the score is below SCORE")
+    p.add_argument("--student-view", action="store_true",
+                   help="hide failure details of hidden checks in the report")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from autograder.grading import GradeOptions, grade
+    from autograder.report import render
+    from autograder.results import write_json
+    from autograder.rubric import Rubric
+
+    if args.timeout <= 0:
+        raise UserError("--timeout must be positive")
+    if args.memory < 0.25:
+        raise UserError("--memory must be at least 0.25 GiB")
+    rubric = Rubric.load(args.rubric) if args.rubric else Rubric()
+    try:
+        options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
+                               only=frozenset(args.only) if args.only else None, junit_path=args.junit)
+        options.validate()
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    result = grade(args.submission, options)
+    sys.stdout.write(render(result, show_hidden=not args.student_view))
+    if args.json:
+        write_json(result, args.json)
+    if args.fail_under is not None and result.score < args.fail_under:
+        return 1
+    return 0

@@ -1,0 +1,148 @@
+"""Student-facing comparisons: the assertions the checks use.
+
+Each ``expect_*`` helper raises ``AssertionError`` whose text is exactly what a
+student reads: what was called, on what shapes, expected vs got (abridged) and,
+when the wrong answer matches a known mistake, a hint. In a hidden check
+(``hidden_check(True)``) the message names the problem but shows no expected
+values, so hidden tests do not leak their answers.
+
+Tolerances accept float64 rounding differences between correct formulas
+(np.dot vs @ vs einsum, log-sum-exp softmax), never a different formula.
+"""
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+
+import numpy as np
+
+_hidden = contextvars.ContextVar("hidden_check", default=False)
+
+
+@contextmanager
+def hidden_check(hidden):
+    """Within this block, failure messages leave out expected values."""
+    token = _hidden.set(bool(hidden))
+    try:
+        yield
+    finally:
+        _hidden.reset(token)
+
+
+def rel_error(x, y):
+    """CS231n's relative error: max |x - y| / max(1e-8, |x| + |y|) over all entries."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def abridge(a):
+    """Short printable form of an array: a few entries, 4 significant digits."""
+    a = np.asarray(a)
+    if a.dtype.kind in "fc":
+        return np.array2string(a, precision=4, threshold=12, edgeitems=2, suppress_small=True)
+    return np.array2string(a, threshold=12, edgeitems=2)
+
+
+def describe(value):
+    """A short description of a value's type and shape for messages."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}, dtype {value.dtype}"
+    return type(value).__name__
+
+
+def fail(message):
+    raise AssertionError(message)
+
+
+def as_numeric_array(got, what):
+    """Turn a student's return value into a float array or fail with a clear message."""
+    if got is None:
+        fail(f"{what} returned None. Did you forget a `return` statement?")
+    try:
+        arr = np.asarray(got)
+    except Exception:  # ragged lists and other oddities
+        fail(f"{what} returned {describe(got)}, which is not a numeric array.")
+    if arr.dtype.kind not in "biufc":
+        fail(f"{what} returned {describe(got)}, which is not a numeric array.")
+    return arr
+
+
+def _close(got, expected, rtol, atol):
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=False))
+
+
+def _matching_hint(got, expected, hints, rtol, atol):
+    """Return the hint of the first known mistake that explains got, else None."""
+    for hint, wrong in (hints or {}).items():
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if _close(got, wrong, rtol, atol):
+            return hint
+    if got.shape == expected.shape and expected.size and np.any(np.abs(expected) > atol):
+        if _close(got, -expected, rtol, atol):
+            return "The result has the wrong sign everywhere: check the sign of your formula."
+        nz = np.abs(expected) > 1e-12
+        ratios = got[nz] / expected[nz]
+        if ratios.size and np.all(np.isfinite(ratios)) and np.ptp(ratios) < 1e-6 * max(1.0, abs(ratios[0])):
+            factor = float(ratios[0])
+            if abs(factor - 1) > 1e-3 and abs(factor) > 1e-12:
+                return f"The result is off by a constant factor of {factor:.4g} everywhere."
+    if got.ndim == 2 and got.T.shape == expected.shape and _close(got.T, expected, rtol, atol):
+        return "The result is the transpose of what is expected."
+    return None
+
+
+def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
+    """Fail unless got equals expected within tolerance.
+
+    Inputs:
+    - got: what the student's code returned (plain data from the worker).
+    - expected: the reference value, computed in the grader's process.
+    - what: how the call reads to a student, e.g. "softmax(x) for x of shape (4, 10)".
+    - rtol, atol: tolerance as in np.allclose.
+    - hints: {hint text: value a student with that mistake would return}.
+
+    Returns:
+    - got as a numpy array (for further checks).
+    """
+    expected = np.asarray(expected)
+    arr = as_numeric_array(got, what)
+    hidden = _hidden.get()
+    if arr.shape != expected.shape:
+        hint = _matching_hint(arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64),
+                              expected, hints, rtol, atol)
+        msg = f"{what}: expected a result of shape {expected.shape}, got shape {arr.shape}."
+        fail(msg + (f"\nHint: {hint}" if hint else ""))
+    if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        fail(f"{what}: the result contains {bad} NaN or infinite value(s). "
+             "Overflow in np.exp, a log of 0 or a division by 0 are the usual causes.")
+    if _close(arr, expected, rtol, atol):
+        return arr
+    hint = _matching_hint(arr.astype(np.float64) if arr.dtype.kind != "c" else arr, expected, hints, rtol, atol)
+    err = np.abs(arr.astype(np.float64) - expected.astype(np.float64))
+    where = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+    msg = f"{what}: wrong values (largest difference {float(np.max(err)):.3g}"
+    msg += f" at index {tuple(int(i) for i in where)})." if where != () else ")."
+    if not hidden:
+        msg += f"\n  expected: {abridge(expected)}\n  got:      {abridge(arr)}"
+    if hint:
+        msg += f"\nHint: {hint}"
+    fail(msg)
+
+
+def expect_unchanged(before, after, what):
+    """Fail when a call modified an input array it should only read."""
+    before = np.asarray(before)
+    after = np.asarray(after)
+    if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
+        fail(f"{what} modified its input in place. Work on a copy (e.g. `x = x.copy()`) "
+             "or build a new array instead of writing into the one you were given.")
+
+
+def expect_true(condition, message):
+    """Fail with message unless condition holds."""
+    if not condition:
+        fail(message)

@@ -1,0 +1,164 @@
+"""Grade one submission: the engine's entry point (used by ``dlgrade grade``).
+
+The path from a submission to a verdict:
+
+1. ``submission.load_submission`` copies the student's files (directory or zip)
+   into a temporary directory; nothing is imported in this process.
+2. ``pool.WorkerPool`` starts one worker process per configuration: for module
+   M, the student's M beside the reference copies of the other modules (blame
+   isolation); for the MNIST gate, all of the student's modules.
+3. pytest runs the checks in ``autograder/checks`` in *this* process, with
+   ``plugin.GradingPlugin``. Each check sends plain data to a worker, gets plain
+   data back, computes the reference itself and compares (``compare``).
+4. The plugin's records become a ``results.GradeResult``.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import solutions
+from autograder.exercises import EXERCISES, module_of
+from autograder.plugin import GradingPlugin
+from autograder.results import CheckResult, ExerciseResult, GradeResult
+from autograder.rubric import Rubric
+
+CHECKS_DIR = Path(__file__).parent / "checks"
+REFERENCE_DIR = Path(solutions.__file__).parent
+
+
+@dataclass
+class GradeOptions:
+    """How to grade. The defaults are what ``dlgrade grade`` uses."""
+
+    timeout: float = 5.0
+    memory_limit: int = 2 * 2**30
+    rubric: Rubric = field(default_factory=Rubric)
+    only: frozenset | None = None
+    junit_path: str | None = None
+    data_dir: str | None = None
+
+    def validate(self):
+        if self.timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {self.timeout}")
+        if self.memory_limit < 256 * 2**20:
+            raise ValueError(f"memory_limit must be at least 256 MiB, got {self.memory_limit}")
+        if self.only is not None:
+            unknown = set(self.only) - set(EXERCISES)
+            if unknown:
+                raise ValueError(f"unknown exercise id(s): {', '.join(sorted(unknown))}")
+
+
+@dataclass
+class GradingContext:
+    """What the checks' fixtures need, handed to them through the plugin."""
+
+    submission: object
+    pool: object
+    options: GradeOptions
+
+    @property
+    def rubric(self):
+        return self.options.rubric
+
+    @property
+    def only(self):
+        return self.options.only
+
+
+def grade(path, options=None):
+    """Grade the submission at path.
+
+    Inputs:
+    - path: a directory with any of the five exercise modules, or a .zip of one.
+    - options: GradeOptions (defaults if None).
+
+    Returns:
+    - a GradeResult listing every exercise in EXERCISES.
+
+    Raises autograder.UserError for a path that is not a submission.
+    """
+    from autograder.pool import WorkerPool
+    from autograder.submission import load_submission
+
+    options = options or GradeOptions()
+    options.validate()
+    started = time.perf_counter()
+    phases = {}
+    with load_submission(path) as submission:
+        selected = [e for e in EXERCISES if options.only is None or e in options.only]
+        configs = sorted({module_of(e) for e in selected})
+        with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
+                        memory_limit=options.memory_limit) as pool:
+            pool.start(configs)
+            phases["start-up"] = time.perf_counter() - started
+            context = GradingContext(submission, pool, options)
+            plugin = GradingPlugin(context)
+            log = _run_checks(plugin, options.junit_path)
+            pool_phases = pool.timings()
+        missing = list(submission.missing)
+    phases.update(pool_phases)
+    result = _assemble(plugin, options, str(path), missing)
+    result.execution_time = time.perf_counter() - started
+    result.phases = phases
+    if any(c.internal_error for c in result.checks):
+        result.output += "\nThe grader hit an internal error; the pytest log follows.\n" + log[-4000:]
+    return result
+
+
+def _run_checks(plugin, junit_path):
+    """Run the check suite under pytest in this process; return pytest's log."""
+    args = [str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
+            "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib", "-q",
+            "--tb=line", "-W", "error"]
+    tmp = None
+    if junit_path:
+        junit_path = Path(junit_path)
+        junit_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=junit_path.parent, prefix=f".{junit_path.name}.", suffix=".tmp")
+        os.close(fd)
+        args += ["--junitxml", tmp, "-o", "junit_suite_name=dlgrade", "-o", "junit_family=xunit2"]
+    saved = {k: os.environ.pop(k, None) for k in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # third-party plugins must not change grading
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log):
+            code = pytest.main(args, plugins=[plugin])
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            raise RuntimeError(f"the check suite could not run (pytest exit {int(code)}):\n{log.getvalue()[-4000:]}")
+        if tmp:
+            os.replace(tmp, junit_path)
+            tmp = None
+    finally:
+        os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        for k, v in saved.items():
+            if v is not None:
+                os.environ[k] = v
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+    return log.getvalue()
+
+
+def _assemble(plugin, options, name, missing):
+    """Group check results by exercise; exercises not graded in this run score 0."""
+    by_exercise = {e: [] for e in EXERCISES}
+    recorded = {r.check_id: r for r in plugin.results.values()}
+    for spec in plugin.all_specs:
+        result = recorded.get(spec.check_id)
+        if result is None:
+            result = CheckResult(spec.check_id, spec.exercise, spec.title, 0.0, spec.max_score, False,
+                                 output="not graded in this run", visibility=spec.visibility)
+        by_exercise[spec.exercise].append(result)
+    exercises = [ExerciseResult(e, by_exercise[e]) for e in EXERCISES]
+    lines = [f"Graded {name}."]
+    if missing:
+        lines.append("Missing module(s): " + ", ".join(f"{m}.py" for m in missing) +
+                     " (their exercises score 0).")
+    return GradeResult(submission=name, exercises=exercises, output="\n".join(lines))

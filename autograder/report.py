@@ -1,0 +1,41 @@
+"""The terminal report of a grading run: one line per exercise, then the failures."""
+from __future__ import annotations
+
+import textwrap
+
+
+def _fmt(x):
+    return f"{x:g}" if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
+
+
+def render(result, *, show_hidden=True, width=100):
+    """Return the report as text.
+
+    Inputs:
+    - result: a GradeResult.
+    - show_hidden: include failure details of hidden checks (a TA's view);
+      False gives a student's view, where a hidden check only says it failed.
+    """
+    lines = [result.output.strip(), ""]
+    name_width = max(len(e.exercise) for e in result.exercises)
+    for ex in result.exercises:
+        if not ex.checks:
+            continue
+        failed = ex.failed
+        status = "ok" if not failed else f"{len(failed)} of {len(ex.checks)} checks failed"
+        lines.append(f"  {ex.exercise:<{name_width}}  {_fmt(ex.score):>5} / {_fmt(ex.max_score):<5} {status}")
+    lines.append("")
+    lines.append(f"  {'Total':<{name_width}}  {_fmt(result.score):>5} / {_fmt(result.max_score)}")
+    details = []
+    for ex in result.exercises:
+        for check in ex.failed:
+            details.append(f"✗ {ex.exercise}: {check.name}")
+            if check.visibility != "visible" and not show_hidden:
+                details.append("    (hidden check: details are not shown)")
+                continue
+            for para in (check.output or "failed").splitlines():
+                details.extend(textwrap.wrap(para, width=width, initial_indent="    ",
+                                             subsequent_indent="      ") or [""])
+    if details:
+        lines += ["", "Failed checks:"] + details
+    return "\n".join(lines) + "\n"

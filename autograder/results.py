@@ -1,0 +1,154 @@
+"""Grading results as plain dataclasses, and the files made from them.
+
+``GradeResult.to_dict()`` is Gradescope's results.json schema
+(https://gradescope-autograders.readthedocs.io/en/latest/specs/): top-level
+``score``, ``max_score``, ``execution_time``, ``output``, ``tests``; each test
+has ``name``, ``score``, ``max_score``, ``status``, ``output``,
+``visibility``, ``tags`` (first tag = exercise id) and, where useful,
+``extra_data``. One test entry is one check; an exercise's points are shared
+among its checks by weight.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+@dataclass
+class CheckResult:
+    """The verdict of one check.
+
+    check_id is stable across runs (``layers.Affine::test_backward_values``);
+    name is the human title shown to students.
+    """
+
+    check_id: str
+    exercise: str
+    name: str
+    score: float
+    max_score: float
+    passed: bool
+    output: str = ""
+    visibility: str = "visible"
+    extra_data: dict = field(default_factory=dict)
+    duration: float = 0.0
+    internal_error: bool = False
+
+    @property
+    def status(self):
+        return "passed" if self.passed else "failed"
+
+    def to_dict(self):
+        d = {
+            "name": f"{self.exercise}: {self.name}",
+            "score": round(self.score, 4),
+            "max_score": round(self.max_score, 4),
+            "status": self.status,
+            "output": self.output,
+            "visibility": self.visibility,
+            "tags": [self.exercise, self.check_id],
+        }
+        if self.extra_data:
+            d["extra_data"] = self.extra_data
+        return d
+
+
+@dataclass
+class ExerciseResult:
+    """The checks of one exercise and the points they add up to."""
+
+    exercise: str
+    checks: list[CheckResult]
+
+    @property
+    def score(self):
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self):
+        return sum(c.max_score for c in self.checks)
+
+    @property
+    def failed(self):
+        return [c for c in self.checks if not c.passed]
+
+    def to_dict(self):
+        return {
+            "exercise": self.exercise,
+            "score": round(self.score, 4),
+            "max_score": round(self.max_score, 4),
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+@dataclass
+class GradeResult:
+    """Everything one grading run found, in exercise order."""
+
+    submission: str
+    exercises: list[ExerciseResult]
+    execution_time: float = 0.0
+    output: str = ""
+    phases: dict = field(default_factory=dict)
+
+    @property
+    def score(self):
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self):
+        return sum(e.max_score for e in self.exercises)
+
+    @property
+    def checks(self):
+        return [c for e in self.exercises for c in e.checks]
+
+    def exercise(self, exercise_id):
+        for e in self.exercises:
+            if e.exercise == exercise_id:
+                return e
+        raise KeyError(exercise_id)
+
+    def scores(self):
+        """Return {exercise id: points scored}, rounded for comparisons."""
+        return {e.exercise: round(e.score, 4) for e in self.exercises}
+
+    def to_dict(self):
+        """Return the Gradescope results.json document."""
+        return {
+            "score": round(self.score, 4),
+            "max_score": round(self.max_score, 4),
+            "execution_time": round(self.execution_time, 3),
+            "output": self.output,
+            "tests": [c.to_dict() for c in self.checks],
+        }
+
+
+def write_atomic(path, text):
+    """Write text to path via a temporary file in the same directory and a rename.
+
+    A crash midway leaves either the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_json(result, path):
+    """Write ``result.to_dict()`` as Gradescope results.json, atomically."""
+    write_atomic(path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,278 @@
+"""A small, safe serialization format for the grader <-> worker pipe.
+
+The grader (parent) must never unpickle bytes produced by the worker: the worker runs
+student code, and unpickling attacker-controlled bytes executes code. This codec can only
+ever produce inert values, and ``decode`` validates everything it reads.
+
+Values that travel:
+
+- ``None``, ``bool``, ``int``, ``float`` (NaN, inf and -0.0 round-trip), ``str``;
+- ``list``, ``tuple`` (decoded as ``tuple``), ``dict`` with ``str`` keys;
+- ``numpy.ndarray`` of bool / int / uint / float / complex dtype, any shape including 0-d.
+  Decoded arrays are fresh, writable, C-contiguous copies with the same dtype and shape;
+- numpy scalars (``np.float32(1.5)``, ``np.int64(3)``, ``np.bool_(True)``) of those dtypes.
+  They decode as numpy scalars of the *same* type (``np.float32`` stays ``np.float32``), so
+  a check can tell whether student code returned ``float32`` or ``float64``;
+- :class:`Handle`, a reference to an object that lives in the worker.
+
+Encoding is strict about types: only the exact built-in types above are accepted (no
+subclasses such as ``OrderedDict`` or ``IntEnum``, no object arrays); anything else raises
+:class:`WireError`. The worker converts student results to these types first (see
+``autograder._worker_main``).
+
+Message layout (all integers little-endian)::
+
+    b"DLW1"  uint32 header_length  header (ASCII JSON)  buffer_0 buffer_1 ...
+
+The JSON header is ``{"v": value, "a": [[dtype, shape], ...]}``. ``value`` uses JSON
+scalars and arrays for scalars and lists; every JSON object is a one-key tag so that user
+data can never be confused with structure: ``{"t": [...]}`` tuple, ``{"d": {...}}`` dict,
+``{"a": i}`` array ``i``, ``{"s": i}`` numpy scalar stored as 0-d array ``i``,
+``{"h": [id, type_name, repr]}`` handle. The raw array buffers follow the header in the
+order of ``"a"``; each buffer is used exactly once, so a small message cannot decode into
+many copies of one large buffer.
+"""
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Handle", "WireError", "encode", "decode", "DEFAULT_MAX_SIZE", "MAX_DEPTH"]
+
+MAGIC = b"DLW1"
+DEFAULT_MAX_SIZE = 512 * 2**20
+MAX_DEPTH = 64
+_MAX_NDIM = 32
+_PREFIX = struct.Struct("<4sI")
+
+
+class WireError(ValueError):
+    """A value cannot be encoded, or bytes are not a valid message."""
+
+
+@dataclass(frozen=True)
+class Handle:
+    """A reference to an object kept alive in a worker's object table.
+
+    Inputs / attributes:
+    - id: the worker's table key (non-negative int).
+    - type_name: qualified type name of the object, e.g. ``"layers.Affine"``.
+    - repr: short description made by the worker *without* running student code
+      (e.g. ``"method Affine.forward"``).
+    """
+
+    id: int
+    type_name: str
+    repr: str
+
+
+def _dtype_whitelist():
+    names = ["?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8",
+             "f2", "f4", "f8", "c8", "c16", "g", "G"]
+    allowed = set()
+    for name in names:
+        dt = np.dtype(name)
+        allowed.add(dt.str)
+        allowed.add(dt.newbyteorder().str)  # both byte orders: '<f8' and '>f8'
+    return frozenset(allowed)
+
+
+_DTYPES = _dtype_whitelist()
+
+
+# ----------------------------------------------------------------------------- encode
+
+
+def encode(obj, *, max_size=DEFAULT_MAX_SIZE):
+    """Serialize ``obj`` to bytes.
+
+    Inputs:
+    - obj: a value built only from the allowed types (see the module docstring).
+    - max_size: largest message allowed, in bytes.
+
+    Returns: bytes.
+    Raises WireError for any other type, dicts with non-str keys, nesting deeper than
+    MAX_DEPTH (this also catches cycles), ints too long to print, or a too large result.
+    """
+    return b"".join(encode_chunks(obj, max_size=max_size))
+
+
+def encode_chunks(obj, *, max_size=DEFAULT_MAX_SIZE):
+    """Like :func:`encode` but returns a list of bytes-like chunks (no final join copy).
+
+    Array chunks may be views of the arrays themselves: write them out before the arrays
+    can change.
+    """
+    arrays = []
+    tree = _enc(obj, arrays, 0)
+    meta = [[a.dtype.str, list(a.shape)] for a in arrays]
+    try:
+        header = json.dumps({"v": tree, "a": meta}, ensure_ascii=True, allow_nan=True,
+                            separators=(",", ":")).encode("ascii")
+    except (ValueError, OverflowError) as exc:  # e.g. int with more than 4300 digits
+        raise WireError(f"cannot encode value: {exc}") from None
+    buffers = []
+    total = _PREFIX.size + len(header)
+    for a in arrays:
+        if not a.flags.c_contiguous:
+            a = a.copy(order="C")
+        flat = a.reshape(-1).view(np.uint8)  # works for 0-d and empty arrays too
+        buffers.append(memoryview(flat))
+        total += flat.nbytes
+    if total > max_size:
+        raise WireError(f"message too large: {total} bytes (limit {max_size})")
+    if len(header) > 2**32 - 1:
+        raise WireError("message header too large")
+    return [_PREFIX.pack(MAGIC, len(header)), header, *buffers]
+
+
+def _enc(x, arrays, depth):
+    if depth > MAX_DEPTH:
+        raise WireError(f"value nested deeper than {MAX_DEPTH} levels (or contains a cycle)")
+    t = type(x)
+    if x is None or t is bool or t is int or t is str:
+        return x
+    if t is float:
+        return x  # json writes NaN / Infinity / -Infinity, and reads them back
+    if t is list:
+        return [_enc(v, arrays, depth + 1) for v in x]
+    if t is tuple:
+        return {"t": [_enc(v, arrays, depth + 1) for v in x]}
+    if t is dict:
+        out = {}
+        for k, v in x.items():
+            if type(k) is not str:
+                raise WireError(f"dict keys must be str, got {type(k).__name__}")
+            out[k] = _enc(v, arrays, depth + 1)
+        return {"d": out}
+    if t is np.ndarray:
+        if x.dtype.str not in _DTYPES:
+            raise WireError(f"array dtype {x.dtype} cannot be sent (only bool/int/uint/float/complex)")
+        arrays.append(x)
+        return {"a": len(arrays) - 1}
+    if isinstance(x, np.generic):
+        if x.dtype.str not in _DTYPES:
+            raise WireError(f"numpy scalar of dtype {x.dtype} cannot be sent")
+        arrays.append(np.asarray(x))
+        return {"s": len(arrays) - 1}
+    if t is Handle:
+        return {"h": [x.id, x.type_name, x.repr]}
+    raise WireError(f"values of type {t.__module__}.{t.__qualname__} cannot be sent")
+
+
+# ----------------------------------------------------------------------------- decode
+
+
+def _pairs_no_duplicates(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise WireError(f"duplicate key {k!r} in message header")
+        out[k] = v
+    return out
+
+
+def decode(data, *, max_size=DEFAULT_MAX_SIZE):
+    """Parse bytes produced by :func:`encode`.
+
+    Inputs:
+    - data: bytes / bytearray / memoryview (untrusted).
+    - max_size: reject messages larger than this many bytes.
+
+    Returns: the value; arrays are fresh writable copies.
+    Raises WireError (and nothing else) for any malformed or oversized input.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise WireError(f"expected bytes, got {type(data).__name__}")
+    data = memoryview(data).cast("B")
+    n = len(data)
+    if n > max_size:
+        raise WireError(f"message too large: {n} bytes (limit {max_size})")
+    if n < _PREFIX.size:
+        raise WireError("message truncated")
+    magic, hlen = _PREFIX.unpack_from(data, 0)
+    if magic != MAGIC:
+        raise WireError("not a wire message (bad magic)")
+    if hlen > n - _PREFIX.size:
+        raise WireError("message truncated (header)")
+    try:
+        text = bytes(data[_PREFIX.size:_PREFIX.size + hlen]).decode("ascii")
+        top = json.loads(text, object_pairs_hook=_pairs_no_duplicates)
+    except WireError:
+        raise
+    except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError, JSONDecodeError
+        raise WireError(f"malformed message header: {type(exc).__name__}") from None
+    if type(top) is not dict or set(top) != {"v", "a"} or type(top["a"]) is not list:
+        raise WireError("malformed message header")
+    # Check the buffer table against the bytes actually present before allocating anything.
+    offset = _PREFIX.size + hlen
+    specs = []
+    for entry in top["a"]:
+        if type(entry) is not list or len(entry) != 2:
+            raise WireError("malformed array entry")
+        dtype_str, shape = entry
+        if type(dtype_str) is not str or dtype_str not in _DTYPES:
+            raise WireError(f"array dtype not allowed: {str(dtype_str)[:20]!r}")
+        if type(shape) is not list or len(shape) > _MAX_NDIM or any(
+                type(d) is not int or d < 0 for d in shape):
+            raise WireError("malformed array shape")
+        dtype = np.dtype(dtype_str)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > n - offset:
+            raise WireError("message truncated (array data)")
+        specs.append((dtype, tuple(shape), offset, nbytes))
+        offset += nbytes
+    if offset != n:
+        raise WireError(f"{n - offset} unexpected trailing bytes in message")
+    used = [False] * len(specs)
+    try:
+        return _dec(top["v"], data, specs, used, 0)
+    except RecursionError:
+        raise WireError("message nested too deeply") from None
+
+
+def _array(i, data, specs, used):
+    if type(i) is not int or not 0 <= i < len(specs) or used[i]:
+        raise WireError("bad array reference")
+    used[i] = True
+    dtype, shape, offset, nbytes = specs[i]
+    count = nbytes // dtype.itemsize
+    try:
+        flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+        return flat.reshape(shape).copy()  # own, aligned, writable memory
+    except (ValueError, MemoryError) as exc:
+        raise WireError(f"cannot rebuild array: {exc}") from None
+
+
+def _dec(x, data, specs, used, depth):
+    if depth > MAX_DEPTH:
+        raise WireError(f"message nested deeper than {MAX_DEPTH} levels")
+    t = type(x)
+    if x is None or t is bool or t is int or t is float or t is str:
+        return x
+    if t is list:
+        return [_dec(v, data, specs, used, depth + 1) for v in x]
+    if t is not dict or len(x) != 1:
+        raise WireError("malformed value in message")
+    (tag, body), = x.items()
+    if tag == "t" and type(body) is list:
+        return tuple(_dec(v, data, specs, used, depth + 1) for v in body)
+    if tag == "d" and type(body) is dict:
+        return {k: _dec(v, data, specs, used, depth + 1) for k, v in body.items()}
+    if tag == "a":
+        return _array(body, data, specs, used)
+    if tag == "s":
+        arr = _array(body, data, specs, used)
+        if arr.ndim != 0:
+            raise WireError("numpy scalar must be stored as a 0-d array")
+        return arr[()]
+    if tag == "h" and type(body) is list and len(body) == 3:
+        hid, type_name, rep = body
+        if type(hid) is not int or hid < 0 or type(type_name) is not str or type(rep) is not str:
+            raise WireError("malformed handle")
+        return Handle(hid, type_name, rep)
+    raise WireError("malformed value in message")
