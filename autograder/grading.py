@@ -113,11 +113,27 @@ def grade(path, options=None):
     return result
 
 
-def _run_checks(plugin, junit_path):
-    """Run the check suite under pytest in this process; return pytest's log."""
+def collect_checks(rubric=None):
+    """List every check with its resolved points, without running anything.
+
+    Inputs:
+    - rubric: a Rubric (built-in defaults if None).
+
+    Returns:
+    - list of rubric.CheckSpec in report order.
+    """
+    plugin = GradingPlugin(GradingContext(None, None, GradeOptions(rubric=rubric or Rubric())))
+    _run_checks(plugin, None, collect_only=True)
+    return list(plugin.specs.values())
+
+
+def _run_checks(plugin, junit_path, collect_only=False):
+    """Run (or only collect) the check suite under pytest in this process; return pytest's log."""
     args = [str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
             "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib", "-q",
             "--tb=line", "-W", "error"]
+    if collect_only:
+        args.append("--collect-only")
     tmp = None
     if junit_path:
         junit_path = Path(junit_path)

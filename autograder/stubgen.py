@@ -67,6 +67,15 @@ class Region:
     hint: str | None
 
 
+def _lines(source):
+    """Split like Python's tokenizer (\\n, \\r\\n, \\r), unlike str.splitlines(),
+    which also splits on form feeds and Unicode separators inside strings."""
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _fail(filename, line, message):
     raise StubError(f"{filename}:{line}: {message}")
 
@@ -80,7 +89,7 @@ def _parse(source, filename):
 
 def _markers(source, filename):
     """Yield (kind, line, indent, hint) for each marker comment, in order."""
-    lines = source.splitlines()
+    lines = _lines(source)
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type != tokenize.COMMENT or not _LOOSE_RE.match(tok.string):
             continue
@@ -150,7 +159,7 @@ def find_regions(source, filename="<solution>"):
             if region.begin < node.lineno < region.end:
                 if node.end_lineno >= region.end:
                     _fail(filename, node.lineno, f"statement runs past the '{END}' at line {region.end}")
-                if node.col_offset < len(region.indent.expandtabs()):
+                if node.col_offset < len(region.indent):
                     _fail(filename, node.lineno, f"code is indented less than the '{BEGIN}' at line {region.begin}")
     return regions
 
@@ -193,7 +202,7 @@ def make_stub(source, filename="<solution>"):
     would not compile.
     """
     regions = find_regions(source, filename)
-    lines = source.splitlines()
+    lines = _lines(source)
     out = []  # stub lines
     origin = []  # solution line number of each stub line, for error messages
     raise_rows = []  # (stub row, region index, region)

@@ -266,11 +266,12 @@ class TestSoftmaxWithLoss:
     def test_numerical_gradient(self, student, rng):
         """SoftmaxWithLoss.backward agrees with the numerical gradient of its loss"""
         x, labels = self.scores(rng, n=3, c=4)
+        x = x / 2  # moderate scores: the 1e-7 inside the loss's log shifts the numerical gradient by ~1e-7 / y
         outputs = student.SoftmaxWithLoss().forward.map([(p, labels) for p in numgrad.perturbations(x)])
         numeric = numgrad.from_values([float(np.asarray(o)) for o in outputs], x.shape)
         layer = student.SoftmaxWithLoss()
         layer.forward(x, labels)
-        expect_gradient_check(layer.backward(), numeric, "SoftmaxWithLoss.backward", tol=1e-5)
+        expect_gradient_check(layer.backward(), numeric, "SoftmaxWithLoss.backward", tol=1e-4)
 
     def test_large_scores_and_inputs_unchanged(self, student, ref, worker):
         """SoftmaxWithLoss handles scores around 1000 and leaves x and t unchanged"""

@@ -13,10 +13,14 @@ D, H, C, N = 6, 5, 4, 3
 
 
 def weights_away_from_kinks(rng, x, margin=0.05):
-    """Random params for which no hidden pre-activation lies within margin of 0."""
+    """Random params for which no hidden pre-activation lies within margin of 0.
+
+    The scale keeps every softmax probability well above 1e-7, where the
+    delta inside the loss's log would make numerical and backprop gradients differ.
+    """
     for _ in range(1000):
-        params = {"W1": rng.normal(size=(D, H)), "b1": rng.normal(size=H),
-                  "W2": rng.normal(size=(H, C)), "b2": rng.normal(size=C)}
+        params = {"W1": rng.normal(scale=0.5, size=(D, H)), "b1": rng.normal(scale=0.1, size=H),
+                  "W2": rng.normal(scale=0.5, size=(H, C)), "b2": rng.normal(scale=0.1, size=C)}
         if np.min(np.abs(x @ params["W1"] + params["b1"])) > margin:
             return params
     raise RuntimeError("could not draw weights away from the ReLU kinks")

@@ -1,0 +1,517 @@
+"""Entry point of a worker process: the only place where student code runs.
+
+The grader starts it (see ``autograder.worker``) as::
+
+    python -I -c "<bootstrap>" <dir containing the autograder package> <config JSON>
+
+and talks to it over two dedicated pipes (never stdin/stdout). Every frame is::
+
+    b"DLGF"  uint32 seq  uint64 length  <wire-encoded message>
+
+Start-up, in order: resource limits (address space, output-file size, no core dumps,
+bounded process count), capabilities dropped when running as root so the limits cannot be
+raised again, a watchdog that exits if the grader disappears, numpy imported, the grader's
+``autograder.probes`` imported (before any student code can tamper with it), ``sys.path``
+set to the submission layout, the worker's own modules forgotten and an import blocker
+installed for ``solutions``, ``exercises`` and ``autograder``. Then a hello frame (seq 0)
+and the request loop.
+
+Requests are dicts ``{"op": name, ...}`` (optionally ``"release": [ids]``); replies are
+``{"ok": True, "value": v}`` or ``{"ok": False, "error": {...}}``. Objects that are not
+plain data stay in the worker's table and travel as :class:`autograder.wire.Handle`.
+Every exception, including ``SystemExit``, ``KeyboardInterrupt`` and ``MemoryError``,
+becomes an error reply; the traceback only shows frames from files in the submission
+layout.
+"""
+import os
+import struct
+import sys
+
+FRAME = struct.Struct("<4sIQ")
+FRAME_MAGIC = b"DLGF"
+BLOCKED_PACKAGES = ("solutions", "exercises", "autograder")
+
+
+def main(boot_dir, config_text):
+    import json
+
+    cfg = json.loads(config_text)
+    req_fd, rep_fd = cfg["req_fd"], cfg["rep_fd"]
+    for fd in (req_fd, rep_fd):
+        # pass_fds made them inheritable; student subprocesses must not hold them.
+        os.set_inheritable(fd, False)
+    _set_limits(cfg["memory_limit"], cfg["output_limit"])
+    caps_dropped = _drop_privileges()
+    _start_parent_watchdog(cfg["parent_pid"])
+    sys.dont_write_bytecode = True  # never write __pycache__ into the submission copy
+
+    import numpy  # before student paths exist, so nothing can shadow it
+
+    from autograder import wire
+
+    probes, probes_error = _load_probes()
+    os.chdir(cfg["root"])
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", boot_dir)]
+    sys.path[:0] = cfg["import_paths"]
+    # Forget our own modules (we keep references): student code cannot import them...
+    for name in list(sys.modules):
+        if name.partition(".")[0] in BLOCKED_PACKAGES:
+            del sys.modules[name]
+    # ...nor the reference solutions, which an editable install would otherwise expose.
+    sys.meta_path.insert(0, _ImportBlocker())
+
+    server = _Server(wire, numpy, req_fd, rep_fd, cfg["root"], cfg["max_message"],
+                     probes, probes_error)
+    server.send(0, {"hello": {"pid": os.getpid(), "numpy": numpy.__version__,
+                              "caps_dropped": caps_dropped}})
+    server.serve()
+
+
+# ----------------------------------------------------------------------------- setup
+
+
+def _set_limits(memory_limit, output_limit):
+    import resource
+    import signal
+
+    def lower(which, value):
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))  # soft == hard: cannot be raised again
+
+    lower(resource.RLIMIT_AS, memory_limit)
+    lower(resource.RLIMIT_FSIZE, output_limit)
+    lower(resource.RLIMIT_CORE, 0)
+    # Without this an over-long write kills the worker; ignored, write() fails with EFBIG.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    # A SIGINT landing in the worker's own code would break the protocol; `raise
+    # KeyboardInterrupt` in student code is still reported like any other exception.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Fork bombs: RLIMIT_NPROC counts all tasks of this uid, so allow what exists now
+    # (the system-wide task count, an upper bound) plus a margin.
+    try:
+        with open("/proc/loadavg") as f:
+            total_tasks = int(f.read().split()[3].split("/")[1])
+        lower(resource.RLIMIT_NPROC, total_tasks + 512)
+    except (OSError, ValueError, IndexError):
+        pass
+
+
+def _drop_privileges():
+    """Drop all capabilities when running as root (best effort; Linux only).
+
+    Without CAP_SYS_RESOURCE the hard limits set above cannot be raised by student code.
+    Returns True when the capabilities were dropped.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: exec cannot regain privileges
+        if os.geteuid() != 0:
+            return False
+        for cap in range(64):
+            libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP (EINVAL past the last cap)
+
+        class Header(ctypes.Structure):
+            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+        class Data(ctypes.Structure):
+            _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                        ("inheritable", ctypes.c_uint32)]
+
+        data = (Data * 2)()  # all zero
+        return libc.capset(ctypes.byref(Header(0x20080522, 0)), data) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _start_parent_watchdog(parent_pid):
+    """Exit if the grader dies, even while student code is stuck in a loop."""
+    import threading
+    import time
+
+    if os.getppid() != parent_pid:
+        os._exit(70)
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(70)
+
+    threading.Thread(target=watch, name="dlgrade-watchdog", daemon=True).start()
+
+
+def _load_probes():
+    """Import ``autograder.probes`` (grader code) before any student code runs."""
+    import importlib
+    import importlib.util
+    import traceback
+
+    try:
+        if importlib.util.find_spec("autograder.probes") is None:
+            return None, "autograder.probes does not exist"
+        return importlib.import_module("autograder.probes"), None
+    except Exception:
+        return None, "importing autograder.probes failed:\n" + traceback.format_exc(limit=5)
+
+
+class _ImportBlocker:
+    """Meta-path finder that refuses the grader's own packages."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in BLOCKED_PACKAGES:
+            raise ImportError(f"{fullname} is not available to submissions", name=fullname)
+        return None
+
+    def invalidate_caches(self):
+        pass
+
+
+# ----------------------------------------------------------------------------- server
+
+
+class _GraderError(Exception):
+    """The grader sent a request that cannot be served (not the student's fault)."""
+
+
+class _Server:
+    def __init__(self, wire, np, req_fd, rep_fd, root, max_message, probes, probes_error):
+        import ctypes
+        import errno
+        import importlib
+        import traceback
+
+        self.wire, self.np = wire, np
+        self.ctypes, self.errno, self.importlib, self.traceback = ctypes, errno, importlib, traceback
+        self.req_fd, self.rep_fd = req_fd, rep_fd
+        self.root = os.path.realpath(root) + os.sep
+        self.max_message = max_message
+        self.probes, self.probes_error = probes, probes_error
+        self.objects = {}  # handle id -> object
+        self.pins = {}     # handle id -> objects whose id() was reported (kept alive: no reuse)
+        self.next_id = 1
+        self.map_index = None
+        self.reserve = bytearray(1 << 20)  # freed on MemoryError so the reply can be built
+        try:
+            self.libc = ctypes.CDLL(None)
+        except OSError:
+            self.libc = None
+        self.ops = {
+            "ping": lambda m: None,
+            "import": self.op_import, "getattr": self.op_getattr, "setattr": self.op_setattr,
+            "getitem": self.op_getitem, "setitem": self.op_setitem, "call": self.op_call,
+            "map": self.op_map, "put": self.op_put, "fetch": self.op_fetch,
+            "ids": self.op_ids, "same": self.op_same, "probe": self.op_probe,
+            "release": self.op_release,
+        }
+
+    # -- framing
+
+    def _read_exact(self, n):
+        chunks, got = [], 0
+        while got < n:
+            chunk = os.read(self.req_fd, min(n - got, 1 << 20))
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def read_request(self):
+        head = self._read_exact(FRAME.size)
+        if head is None:
+            return None
+        magic, seq, length = FRAME.unpack(head)
+        if magic != FRAME_MAGIC or length > self.max_message:
+            os._exit(71)  # the grader never sends this: the pipe is corrupt
+        payload = self._read_exact(length)
+        if payload is None:
+            return None
+        return seq, payload
+
+    def send(self, seq, reply):
+        try:
+            chunks = self.wire.encode_chunks(reply, max_size=self.max_message)
+        except self.wire.WireError as exc:
+            chunks = self.wire.encode_chunks({"ok": False, "error": {
+                "type": "WireError", "module": "autograder.wire", "unsendable": True,
+                "message": f"the result cannot be sent to the grader: {exc}"[:2000],
+                "traceback": ""}})
+        length = sum(memoryview(c).nbytes for c in chunks)
+        self._write_all(FRAME.pack(FRAME_MAGIC, seq, length))
+        for chunk in chunks:
+            self._write_all(chunk)
+
+    def _write_all(self, data):
+        view = memoryview(data).cast("B")
+        try:
+            while view:
+                view = view[os.write(self.rep_fd, view):]
+        except OSError:  # the grader went away
+            os._exit(72)
+
+    def serve(self):
+        while True:
+            frame = self.read_request()
+            if frame is None:  # grader closed the pipe: shut down without running atexit hooks
+                os._exit(0)
+            seq, payload = frame
+            self.send(seq, self.handle(payload))
+            del payload
+
+    def handle(self, payload):
+        try:
+            try:
+                msg = self.wire.decode(payload, max_size=self.max_message)
+                if type(msg) is not dict or type(msg.get("op")) is not str:
+                    raise _GraderError("malformed request")
+            except self.wire.WireError as exc:
+                raise _GraderError(f"malformed request: {exc}") from None
+            for hid in msg.get("release", ()):
+                self.objects.pop(hid, None)
+                self.pins.pop(hid, None)
+            op = self.ops.get(msg["op"])
+            if op is None:
+                raise _GraderError(f"unknown operation {msg['op']!r}")
+            self.map_index = None
+            return {"ok": True, "value": op(msg)}
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, ... too
+            return {"ok": False, "error": self.error_info(exc)}
+        finally:
+            self.flush_output()
+
+    def flush_output(self):
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - e.g. EFBIG past the output cap
+                pass
+        if self.libc is not None:
+            try:
+                self.libc.fflush(None)  # C-level printf buffers
+            except BaseException:  # noqa: BLE001
+                pass
+
+    # -- errors
+
+    def error_info(self, exc):
+        if isinstance(exc, MemoryError):
+            self.reserve = None  # give the formatting below some room
+        info = {"type": "BaseException", "module": "builtins", "message": "", "traceback": ""}
+        try:
+            etype = type(exc)
+            info["type"] = _text(getattr(etype, "__qualname__", "?"), 200)
+            info["module"] = _text(getattr(etype, "__module__", "?"), 200)
+            info["message"] = _text(_safe_str(exc), 2000)
+            info["not_implemented"] = isinstance(exc, NotImplementedError)
+            info["grader"] = etype is _GraderError
+            info["output_limit"] = isinstance(exc, OSError) and exc.errno == self.errno.EFBIG
+            if isinstance(exc, SystemExit):
+                code = exc.code
+                info["exit_code"] = code if code is None or type(code) is int else _text(_safe_str(code), 200)
+            if self.map_index is not None:
+                info["map_index"] = self.map_index
+            info["traceback"] = self.student_traceback(exc)
+        except BaseException:  # noqa: BLE001 - never let reporting fail the worker
+            pass
+        finally:
+            tb = exc.__traceback__
+            if tb is not None:
+                try:
+                    self.traceback.clear_frames(tb)  # free the locals (a huge list, say)
+                except BaseException:  # noqa: BLE001
+                    pass
+            exc.__traceback__ = None
+            if self.reserve is None:
+                try:
+                    self.reserve = bytearray(1 << 20)
+                except MemoryError:
+                    pass
+        return info
+
+    def is_student_file(self, filename):
+        try:
+            return os.path.realpath(filename).startswith(self.root)
+        except (TypeError, ValueError, OSError):
+            return False
+
+    def student_traceback(self, exc):
+        lines = []
+        frames = [f for f in self.traceback.extract_tb(exc.__traceback__)
+                  if self.is_student_file(f.filename)]
+        if len(frames) > 12:  # e.g. RecursionError: show where it starts and where it ends
+            omitted = len(frames) - 10
+            frames = frames[:3] + [None] + frames[-7:]
+        for f in frames:
+            if f is None:
+                lines.append(f"  ... {omitted} more frames ...")
+                continue
+            lines.append(f"  {os.path.basename(f.filename)}:{f.lineno} in {f.name}")
+            if f.line:
+                lines.append("    " + f.line.strip()[:200])
+        if isinstance(exc, SyntaxError) and exc.filename and self.is_student_file(exc.filename):
+            lines.append(f"  {os.path.basename(exc.filename)}:{exc.lineno}")
+            if exc.text:
+                lines.append("    " + exc.text.strip()[:200])
+        return "\n".join(lines)
+
+    # -- object table
+
+    def new_handle(self, obj):
+        hid = self.next_id
+        self.next_id += 1
+        self.objects[hid] = obj
+        t = type(obj)
+        type_name = f"{_text(getattr(t, '__module__', '?'), 100)}.{_text(getattr(t, '__qualname__', '?'), 100)}"
+        return self.wire.Handle(hid, type_name, self.describe(obj))
+
+    def describe(self, obj):
+        """A short description of ``obj`` that runs no student code (no ``__repr__``)."""
+        import types
+
+        t = type(obj)
+        try:
+            if t is types.ModuleType:
+                return f"module {_text(obj.__name__, 100)}"
+            if isinstance(obj, type):
+                return f"class {_text(obj.__qualname__, 100)}"
+            if t in (types.FunctionType, types.BuiltinFunctionType):
+                return f"function {_text(obj.__qualname__, 100)}"
+            if t is types.MethodType:
+                return f"method {_text(type(obj.__self__).__qualname__, 100)}.{_text(obj.__func__.__name__, 100)}"
+        except Exception:  # noqa: BLE001
+            pass
+        return f"{_text(getattr(t, '__qualname__', '?'), 100)} object"
+
+    def obj(self, handle):
+        if type(handle) is not self.wire.Handle:
+            raise _GraderError("expected a handle")
+        try:
+            return self.objects[handle.id]
+        except KeyError:
+            raise _GraderError(f"object #{handle.id} does not exist (released?)") from None
+
+    def resolve(self, value, depth=0):
+        """Replace handles inside a decoded request value by the objects they name."""
+        t = type(value)
+        if t is self.wire.Handle:
+            return self.obj(value)
+        if t is list:
+            return [self.resolve(v, depth + 1) for v in value]
+        if t is tuple:
+            return tuple(self.resolve(v, depth + 1) for v in value)
+        if t is dict:
+            return {k: self.resolve(v, depth + 1) for k, v in value.items()}
+        return value
+
+    def out(self, value, ref=False):
+        """Turn a result into plain data; objects that are not plain data become handles."""
+        return self.new_handle(value) if ref else self.plain(value, 0)
+
+    def plain(self, x, depth):
+        np, t = self.np, type(x)
+        if x is None or t is bool or t is int or t is float or t is str:
+            return x
+        if t is np.ndarray:
+            if x.dtype.str in self.wire._DTYPES:
+                return x  # encoded right after the op returns: a snapshot
+        elif isinstance(x, np.generic):
+            if x.dtype.str in self.wire._DTYPES:
+                return x
+        elif depth < self.wire.MAX_DEPTH - 1:
+            if isinstance(x, (list, tuple)):
+                items = [self.plain(v, depth + 1) for v in x]
+                return items if isinstance(x, list) else tuple(items)
+            if isinstance(x, dict) and all(type(k) is str for k in x):  # OrderedDict too
+                return {k: self.plain(v, depth + 1) for k, v in x.items()}
+        return self.new_handle(x)
+
+    # -- operations
+
+    def op_import(self, m):
+        name = m.get("name")
+        if type(name) is not str or not all(p.isidentifier() for p in name.split(".")):
+            raise _GraderError(f"bad module name {name!r}")
+        return self.new_handle(self.importlib.import_module(name))
+
+    def op_getattr(self, m):
+        return self.out(getattr(self.obj(m["target"]), m["name"]), m.get("ref", False))
+
+    def op_setattr(self, m):
+        setattr(self.obj(m["target"]), m["name"], self.resolve(m["value"]))
+
+    def op_getitem(self, m):
+        return self.out(self.obj(m["target"])[self.resolve(m["key"])], m.get("ref", False))
+
+    def op_setitem(self, m):
+        self.obj(m["target"])[self.resolve(m["key"])] = self.resolve(m["value"])
+
+    def op_call(self, m):
+        fn = self.obj(m["target"])
+        result = fn(*self.resolve(m.get("args", [])), **self.resolve(m.get("kwargs", {})))
+        return self.out(result, m.get("ref", False))
+
+    def op_map(self, m):
+        fn = self.obj(m["target"])
+        kwargs = self.resolve(m.get("kwargs", {}))
+        results = []
+        for i, args in enumerate(self.resolve(m["calls"])):
+            self.map_index = i
+            results.append(self.out(fn(*args, **kwargs)))
+        self.map_index = None
+        return results
+
+    def op_put(self, m):
+        return self.new_handle(self.resolve(m["value"]))
+
+    def op_fetch(self, m):
+        obj = self.obj(m["target"])
+        value = self.plain(obj, 0)
+        if type(value) is self.wire.Handle:
+            self.objects.pop(value.id, None)
+            raise _GraderError(f"cannot fetch a {type(obj).__qualname__} object: it is not plain data")
+        return value
+
+    def op_ids(self, m):
+        hid = m["target"].id
+        obj = self.obj(m["target"])
+        if isinstance(obj, dict):
+            items = {str(k): v for k, v in obj.items()}
+        elif isinstance(obj, (list, tuple)):
+            items = dict(enumerate(obj))
+        else:
+            items = dict(vars(obj))
+        self.pins.setdefault(hid, []).extend(items.values())  # ids stay unique while pinned
+        ids = {k: id(v) for k, v in items.items()}
+        return list(ids.values()) if isinstance(obj, (list, tuple)) else ids
+
+    def op_same(self, m):
+        return self.obj(m["a"]) is self.obj(m["b"])
+
+    def op_probe(self, m):
+        if self.probes is None:
+            raise _GraderError(f"probes are unavailable: {self.probes_error}")
+        name = m.get("name")
+        fn = getattr(self.probes, name, None) if type(name) is str and not name.startswith("_") else None
+        if fn is None or not callable(fn) or getattr(fn, "__module__", None) != self.probes.__name__:
+            raise _GraderError(f"no probe named {name!r}")
+        return self.out(fn(**self.resolve(m.get("kwargs", {}))))
+
+    def op_release(self, m):
+        for handle in m.get("handles", []):
+            self.objects.pop(handle.id, None)
+            self.pins.pop(handle.id, None)
+
+
+def _safe_str(obj):
+    try:
+        return str(obj)
+    except BaseException:  # noqa: BLE001 - a student __str__ may raise anything
+        return "<message could not be converted to text>"
+
+
+def _text(value, limit):
+    return value[:limit] if type(value) is str else "?"

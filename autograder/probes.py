@@ -1,0 +1,134 @@
+"""Grader code that runs inside a worker process, next to the student's code.
+
+A check calls ``worker.probe(name, **kwargs)``; the worker runs the function
+of that name from this module and sends back its result as plain data (or a
+handle, for objects). Probes never decide a verdict: they only gather data
+that the grader's process compares. Keep them small and free of imports of the
+student's modules (handles to those are passed in).
+"""
+import numpy as np
+
+from autograder import numgrad
+
+# Functions the gradient checks differentiate. The grader evaluates the same
+# definitions in its own process for the expected values.
+FUNCTIONS = {
+    "function_1": lambda x: 0.01 * x ** 2 + 0.1 * x,  # the book's chapter 4 example
+    "function_2": lambda x: np.sum(x ** 2),  # the book's x0² + x1², any shape
+    "exp": lambda x: np.exp(x),
+    "weighted_cubes": lambda x: np.sum(np.linspace(0.5, 1.5, x.size).reshape(x.shape) * x ** 3),
+}
+
+
+def forward_fresh(cls, init_args, args):
+    """cls(*init_args).forward(*args): a layer built anew for each evaluation."""
+    return cls(*init_args).forward(*args)
+
+
+HELPERS = {
+    "forward_fresh": forward_fresh,
+    "numerical_gradient": numgrad.numerical_gradient,
+}
+
+
+def function(name):
+    """Return one of FUNCTIONS or HELPERS (the caller gets a handle to it)."""
+    try:
+        return FUNCTIONS.get(name) or HELPERS[name]
+    except KeyError:
+        raise ValueError(f"unknown probe function {name!r}") from None
+
+
+def call_with_global(function, module, name, replacement, args=(), kwargs=None):
+    """Call function(*args, **kwargs) with module.<name> temporarily replaced by HELPERS[replacement].
+
+    Used to grade gradient_descent with the grader's numerical_gradient, so a
+    bug in the student's numerical_gradient is not charged twice.
+    """
+    missing = object()
+    saved = getattr(module, name, missing)
+    setattr(module, name, HELPERS[replacement])
+    try:
+        return function(*args, **(kwargs or {}))
+    finally:
+        if saved is missing:
+            delattr(module, name)
+        else:
+            setattr(module, name, saved)
+
+
+def ids(value):
+    """{key: id(array)} of a dict, to tell an in-place update from a rebinding."""
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a dict, got {type(value).__name__}")
+    return {str(k): id(v) for k, v in value.items()}
+
+
+def set_params_inplace(net, values):
+    """Write values into net.params[key] in place (the arrays keep their identity)."""
+    params = net.params
+    if not isinstance(params, dict):
+        raise TypeError(f"net.params must be a dict, got {type(params).__name__}")
+    for key, value in values.items():
+        if key not in params:
+            raise KeyError(f"net.params has no key {key!r} (keys: {sorted(params)})")
+        target = params[key]
+        if not isinstance(target, np.ndarray) or target.shape != np.shape(value):
+            raise ValueError(f"net.params[{key!r}] should be an array of shape {np.shape(value)}, "
+                             f"got {getattr(target, 'shape', type(target).__name__)}")
+        target[...] = value
+
+
+def describe_layers(net):
+    """Names and class names of net.layers, and the class of net.lastLayer."""
+    layers = net.layers
+    return {
+        "names": [str(k) for k in layers.keys()],
+        "types": [type(v).__name__ for v in layers.values()],
+        "last": type(getattr(net, "lastLayer", None)).__name__,
+    }
+
+
+def train_two_layer_net(module, paths, iterations, batch_size, hidden_size, lr, momentum, optimizer, seed):
+    """The MNIST gate's training loop, on the student's own TwoLayerNet.
+
+    Inputs:
+    - module: the student's two_layer_net module.
+    - paths: {'x_train', 't_train'}: .npy files of uint8 images (N, 28, 28) and labels (N,).
+    - iterations, batch_size, hidden_size, lr, momentum: training settings.
+    - optimizer: 'momentum' or 'sgd'; the update is the grader's own, in place.
+    - seed: seeds both the batch order and np.random (the network's initial weights).
+
+    Returns a dict:
+    - losses: (iterations,) loss of each mini-batch before its update.
+    - snapshots: list of {'iteration', 'W1', 'b1', 'W2', 'b2'} at each epoch's end and at the end.
+    """
+    x_train = np.load(paths["x_train"], mmap_mode="r")
+    t_train = np.load(paths["t_train"], mmap_mode="r")
+    n = x_train.shape[0]
+    np.random.seed(seed)
+    batches = np.random.default_rng(seed)
+    net = module.TwoLayerNet(input_size=784, hidden_size=hidden_size, output_size=10)
+    params = net.params
+    velocity = {key: np.zeros_like(value) for key, value in params.items()}
+    eye = np.eye(10)
+    iter_per_epoch = max(n // batch_size, 1)
+    losses = np.empty(iterations)
+    snapshots = []
+    for i in range(iterations):
+        idx = batches.choice(n, batch_size)
+        x_batch = x_train[idx].reshape(batch_size, -1).astype(np.float32) / np.float32(255.0)
+        t_batch = eye[t_train[idx]]  # one-hot, as in the book's training script
+        grads = net.gradient(x_batch, t_batch)
+        losses[i] = float(net.loss(x_batch, t_batch))
+        for key in ("W1", "b1", "W2", "b2"):
+            if optimizer == "momentum":
+                velocity[key] *= momentum
+                velocity[key] -= lr * grads[key]
+                params[key] += velocity[key]
+            else:
+                params[key] -= lr * grads[key]
+        if (i + 1) % iter_per_epoch == 0 or i + 1 == iterations:
+            snapshots.append({"iteration": i + 1, **{k: np.array(params[k]) for k in ("W1", "b1", "W2", "b2")}})
+    return {"losses": losses, "snapshots": snapshots}
+
