@@ -31,37 +31,30 @@ HELPERS = {
 }
 
 
-def function(name):
+def function(key):
     """Return one of FUNCTIONS or HELPERS (the caller gets a handle to it)."""
     try:
-        return FUNCTIONS.get(name) or HELPERS[name]
+        return FUNCTIONS.get(key) or HELPERS[key]
     except KeyError:
-        raise ValueError(f"unknown probe function {name!r}") from None
+        raise ValueError(f"unknown probe function {key!r}") from None
 
 
-def call_with_global(function, module, name, replacement, args=(), kwargs=None):
-    """Call function(*args, **kwargs) with module.<name> temporarily replaced by HELPERS[replacement].
+def call_with_global(function, module, attribute, replacement, args=(), kwargs=None):
+    """Call function(*args, **kwargs) with module.<attribute> temporarily replaced by HELPERS[replacement].
 
     Used to grade gradient_descent with the grader's numerical_gradient, so a
     bug in the student's numerical_gradient is not charged twice.
     """
     missing = object()
-    saved = getattr(module, name, missing)
-    setattr(module, name, HELPERS[replacement])
+    saved = getattr(module, attribute, missing)
+    setattr(module, attribute, HELPERS[replacement])
     try:
         return function(*args, **(kwargs or {}))
     finally:
         if saved is missing:
-            delattr(module, name)
+            delattr(module, attribute)
         else:
-            setattr(module, name, saved)
-
-
-def ids(value):
-    """{key: id(array)} of a dict, to tell an in-place update from a rebinding."""
-    if not isinstance(value, dict):
-        raise TypeError(f"expected a dict, got {type(value).__name__}")
-    return {str(k): id(v) for k, v in value.items()}
+            setattr(module, attribute, saved)
 
 
 def set_params_inplace(net, values):

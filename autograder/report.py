@@ -5,7 +5,7 @@ import textwrap
 
 
 def _fmt(x):
-    return f"{x:g}" if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
+    return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 def render(result, *, show_hidden=True, width=100):

@@ -20,7 +20,7 @@ from autograder.exercises import module_of
 from autograder.plugin import CONTEXT, EXTRA, SPEC
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def context(request):
     return request.config.stash[CONTEXT]
 

@@ -21,7 +21,7 @@ class TestNumericalDiff:
     def test_book_function(self, student, ref, worker, x):
         """numerical_diff of the book's function_1 = 0.01x² + 0.1x"""
         f = probes.FUNCTIONS["function_1"]
-        expect_close(student.numerical_diff(worker.probe("function", name="function_1"), x),
+        expect_close(student.numerical_diff(worker.probe("function", key="function_1"), x),
                      ref.numerical_diff(f, x), f"numerical_diff(function_1, {x})", rtol=1e-6, hints={
                          "Use the central difference (f(x + h) - f(x - h)) / (2 * h); "
                          "the forward difference is less accurate.": forward_difference(f, x),
@@ -31,7 +31,7 @@ class TestNumericalDiff:
 
     def test_curved_function(self, student, ref, worker):
         """numerical_diff of exp(x) at 1.0"""
-        expect_close(student.numerical_diff(worker.probe("function", name="exp"), 1.0),
+        expect_close(student.numerical_diff(worker.probe("function", key="exp"), 1.0),
                      np.exp(1.0), "numerical_diff(np.exp, 1.0)", rtol=1e-6,
                      hints={"Use the central difference (f(x + h) - f(x - h)) / (2 * h).":
                             forward_difference(np.exp, 1.0)})
@@ -45,7 +45,7 @@ class TestNumericalGradient:
         """numerical_gradient of the book's function_2 = x0² + x1²"""
         x = np.array(point)
         f = probes.FUNCTIONS["function_2"]
-        expect_close(student.numerical_gradient(worker.probe("function", name="function_2"), x),
+        expect_close(student.numerical_gradient(worker.probe("function", key="function_2"), x),
                      2 * x, f"numerical_gradient(function_2, np.array({list(point)}))", rtol=1e-6, atol=1e-7,
                      hints={"Use the central difference (f(x + h) - f(x - h)) / (2 * h).":
                             np.array([forward_difference(lambda v: f(np.array([v, x[1]])), x[0]),
@@ -57,7 +57,7 @@ class TestNumericalGradient:
         """numerical_gradient works for x of any shape"""
         x = rng.normal(size=shape)
         f = probes.FUNCTIONS["weighted_cubes"]
-        expect_close(student.numerical_gradient(worker.probe("function", name="weighted_cubes"), x),
+        expect_close(student.numerical_gradient(worker.probe("function", key="weighted_cubes"), x),
                      numgrad.numerical_gradient(f, x), f"numerical_gradient(f, x) for x of shape {shape}",
                      rtol=1e-5, atol=1e-7)
 
@@ -65,7 +65,7 @@ class TestNumericalGradient:
         """numerical_gradient leaves x as it found it"""
         x = rng.normal(size=(2, 3))
         remote_x = worker.put(x)
-        student.numerical_gradient(worker.probe("function", name="weighted_cubes"), remote_x)
+        student.numerical_gradient(worker.probe("function", key="weighted_cubes"), remote_x)
         expect_close(worker.fetch(remote_x), x,
                      "x after numerical_gradient(f, x) (it must be restored: x[idx] = tmp_val)",
                      rtol=0, atol=1e-12)
@@ -78,8 +78,8 @@ class TestGradientDescent:
 
     def run(self, student, worker, init_x, **kwargs):
         return worker.probe("call_with_global", function=student.gradient_descent, module=student,
-                            name="numerical_gradient", replacement="numerical_gradient",
-                            args=[worker.probe("function", name="function_2"), init_x], kwargs=kwargs)
+                            attribute="numerical_gradient", replacement="numerical_gradient",
+                            args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs)
 
     def expected(self, init_x, lr=0.01, step_num=100):
         x = np.array(init_x, dtype=float)

@@ -201,7 +201,7 @@ class TestAffine:
     def test_numerical_gradient(self, student, worker, rng):
         """Affine's dx, dW and db agree with numerical gradients of its forward"""
         x, W, b, dout = self.inputs(rng, m=2)
-        forward_fresh = worker.probe("function", name="forward_fresh")
+        forward_fresh = worker.probe("function", key="forward_fresh")
         Affine = student.Affine
         loss = lambda outputs: [np.sum(np.asarray(o, dtype=float) * dout) for o in outputs]
         num_dx = numgrad.from_values(loss(forward_fresh.map([(Affine, (W, b), (p,)) for p in numgrad.perturbations(x)])), x.shape)

@@ -18,7 +18,7 @@ def run_steps(student, ref, worker, rng, name, steps=4, hints_for=None, **kwargs
     params = {k: rng.normal(size=s) for k, s in SHAPES.items()}
     grads = [{k: rng.normal(size=s) for k, s in SHAPES.items()} for _ in range(steps)]
     remote = worker.put(params)
-    ids = worker.probe("ids", value=remote)
+    ids = worker.ids(remote)
     optimizer = getattr(student, name)(**kwargs)
     reference = getattr(ref, name)(**kwargs)
     expected = {k: v.copy() for k, v in params.items()}
@@ -27,7 +27,7 @@ def run_steps(student, ref, worker, rng, name, steps=4, hints_for=None, **kwargs
         optimizer.update(remote, g)
         reference.update(expected, {k: v.copy() for k, v in g.items()})
         got = worker.fetch(remote)
-        expect_true(worker.probe("ids", value=remote) == ids,
+        expect_true(worker.ids(remote) == ids,
                     f"{name}({args}).update(params, grads) replaced arrays in params instead of updating them in "
                     "place. Write params[key] -= ... (not params[key] = params[key] - ...): the network's "
                     "Affine layers hold the original arrays and would never see the new values.")
