@@ -30,6 +30,8 @@ import sys
 FRAME = struct.Struct("<4sIQ")
 FRAME_MAGIC = b"DLGF"
 BLOCKED_PACKAGES = ("solutions", "exercises", "autograder")
+EXIT_ORPHANED = 70     # the grader process went away
+EXIT_PIPE_BROKEN = 71  # a pipe to the grader failed or carried garbage
 
 
 def main(boot_dir, config_text):
@@ -51,7 +53,11 @@ def main(boot_dir, config_text):
 
     probes, probes_error = _load_probes()
     os.chdir(cfg["root"])
-    sys.path[:] = [p for p in sys.path if p not in ("", ".", boot_dir)]
+    # Drop only the entry the bootstrap inserted: boot_dir may also be site-packages itself
+    # (non-editable install), which must stay.
+    if sys.path and sys.path[0] == boot_dir:
+        del sys.path[0]
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     sys.path[:0] = cfg["import_paths"]
     # Forget our own modules (we keep references): student code cannot import them...
     for name in list(sys.modules):
@@ -133,13 +139,13 @@ def _start_parent_watchdog(parent_pid):
     import time
 
     if os.getppid() != parent_pid:
-        os._exit(70)
+        os._exit(EXIT_ORPHANED)
 
     def watch():
         while True:
             time.sleep(0.5)
             if os.getppid() != parent_pid:
-                os._exit(70)
+                os._exit(EXIT_ORPHANED)
 
     threading.Thread(target=watch, name="dlgrade-watchdog", daemon=True).start()
 
@@ -213,7 +219,10 @@ class _Server:
     def _read_exact(self, n):
         chunks, got = [], 0
         while got < n:
-            chunk = os.read(self.req_fd, min(n - got, 1 << 20))
+            try:
+                chunk = os.read(self.req_fd, min(n - got, 1 << 20))
+            except OSError:  # e.g. student code closed the descriptor
+                os._exit(EXIT_PIPE_BROKEN)
             if not chunk:
                 return None
             chunks.append(chunk)
@@ -226,7 +235,7 @@ class _Server:
             return None
         magic, seq, length = FRAME.unpack(head)
         if magic != FRAME_MAGIC or length > self.max_message:
-            os._exit(71)  # the grader never sends this: the pipe is corrupt
+            os._exit(EXIT_PIPE_BROKEN)  # the grader never sends this: the pipe is corrupt
         payload = self._read_exact(length)
         if payload is None:
             return None
@@ -250,8 +259,8 @@ class _Server:
         try:
             while view:
                 view = view[os.write(self.rep_fd, view):]
-        except OSError:  # the grader went away
-            os._exit(72)
+        except OSError:  # the grader went away, or student code closed the descriptor
+            os._exit(EXIT_PIPE_BROKEN)
 
     def serve(self):
         while True:
@@ -305,6 +314,9 @@ class _Server:
             etype = type(exc)
             info["type"] = _text(getattr(etype, "__qualname__", "?"), 200)
             info["module"] = _text(getattr(etype, "__module__", "?"), 200)
+            # The nearest built-in class, e.g. MemoryError for numpy's _ArrayMemoryError.
+            info["base"] = next((c.__name__ for c in etype.__mro__ if c.__module__ == "builtins"),
+                                "BaseException")
             info["message"] = _text(_safe_str(exc), 2000)
             info["not_implemented"] = isinstance(exc, NotImplementedError)
             info["grader"] = etype is _GraderError

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 import solutions
+from autograder import UserError
 from autograder.exercises import ALL_STUDENT, EXERCISES, module_of
 from autograder.plugin import GradingPlugin
 from autograder.results import CheckResult, ExerciseResult, GradeResult
@@ -94,6 +95,8 @@ def grade(path, options=None):
     phases = {}
     with load_submission(path) as submission:
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
+        if "mnist" in selected:
+            _require_mnist(options.data_dir)
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
                         memory_limit=options.memory_limit) as pool:
@@ -127,6 +130,16 @@ def collect_checks(rubric=None):
     plugin = GradingPlugin(GradingContext(None, None, GradeOptions(rubric=rubric or Rubric())))
     _run_checks(plugin, None, collect_only=True)
     return list(plugin.specs.values())
+
+
+def _require_mnist(data_dir):
+    """Fail the whole run, not every student's gate, when the grader has no MNIST data."""
+    import mnist_data
+
+    try:
+        mnist_data.cache_paths(data_dir)
+    except mnist_data.MNISTError as exc:
+        raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
 
 
 def _run_checks(plugin, junit_path, collect_only=False):
@@ -165,14 +178,16 @@ def _run_checks(plugin, junit_path, collect_only=False):
 
 
 def _assemble(plugin, options, name, missing):
-    """Group check results by exercise; exercises not graded in this run score 0."""
+    """Group check results by exercise; exercises not graded in this run score 0 of 0."""
     by_exercise = {e: [] for e in EXERCISES}
     recorded = {r.check_id: r for r in plugin.results.values()}
     for spec in plugin.all_specs:
         result = recorded.get(spec.check_id)
         if result is None:
-            result = CheckResult(spec.check_id, spec.exercise, spec.title, 0.0, spec.max_score, False,
-                                 output="not graded in this run", visibility=spec.visibility)
+            # Excluded with --only: listed (every exercise appears), but outside the total.
+            result = CheckResult(spec.check_id, spec.exercise, spec.title, 0.0, 0.0, False,
+                                 output="not graded in this run (excluded by --only)",
+                                 visibility=spec.visibility)
         by_exercise[spec.exercise].append(result)
     exercises = [ExerciseResult(e, by_exercise[e]) for e in EXERCISES]
     lines = [f"Graded {name}."]

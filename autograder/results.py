@@ -46,8 +46,8 @@ class CheckResult:
     def to_dict(self):
         d = {
             "name": f"{self.exercise}: {self.name}",
-            "score": round(self.score, 4),
-            "max_score": round(self.max_score, 4),
+            "score": round(self.score, 6),
+            "max_score": round(self.max_score, 6),
             "status": self.status,
             "output": self.output,
             "visibility": self.visibility,
@@ -80,8 +80,8 @@ class ExerciseResult:
     def to_dict(self):
         return {
             "exercise": self.exercise,
-            "score": round(self.score, 4),
-            "max_score": round(self.max_score, 4),
+            "score": round(self.score, 6),
+            "max_score": round(self.max_score, 6),
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -121,8 +121,8 @@ class GradeResult:
     def to_dict(self):
         """Return the Gradescope results.json document."""
         return {
-            "score": round(self.score, 4),
-            "max_score": round(self.max_score, 4),
+            "score": round(self.score, 6),
+            "max_score": round(self.max_score, 6),
             "execution_time": round(self.execution_time, 3),
             "output": self.output,
             "tests": [c.to_dict() for c in self.checks],

@@ -45,7 +45,7 @@ import weakref
 from pathlib import Path
 
 from autograder import wire
-from autograder._worker_main import FRAME, FRAME_MAGIC
+from autograder._worker_main import EXIT_PIPE_BROKEN, FRAME, FRAME_MAGIC
 
 __all__ = [
     "Worker", "Remote", "kill_strays",
@@ -117,16 +117,18 @@ class StudentCodeError(Exception):
 class StudentException(StudentCodeError):
     """The student code raised an exception (any BaseException).
 
-    Attributes: ``type_name``, ``module``, ``message``, ``traceback`` (student frames only,
+    Attributes: ``type_name``, ``module``, ``base`` (nearest built-in exception class, e.g.
+    ``"MemoryError"`` for numpy's ``_ArrayMemoryError``), ``message``, ``traceback`` (student frames only,
     ``file.py:line in func`` plus the source line), ``not_implemented`` (True for
     NotImplementedError: the exercise is still a stub), ``exit_code`` (for SystemExit),
     ``hint`` (extra advice).
     """
 
-    def __init__(self, type_name, message, traceback="", *, module="builtins",
+    def __init__(self, type_name, message, traceback="", *, module="builtins", base=None,
                  not_implemented=False, exit_code=None, hint="", context="", output=""):
         self.type_name, self.message, self.traceback = type_name, message, traceback
         self.module, self.not_implemented = module, not_implemented
+        self.base = base or type_name
         self.exit_code, self.hint = exit_code, hint
         super().__init__(context=context, output=output)
 
@@ -199,6 +201,9 @@ class WorkerCrashed(StudentCodeError):
         if self.signal_name:
             hint = _SIGNAL_HINTS.get(self.signal_name)
             return f"killed by {self.signal_name}" + (f" ({hint})" if hint else "")
+        if self.exit_code == EXIT_PIPE_BROKEN:
+            return ("its connection to the grader broke (did the code close or redirect "
+                    "file descriptors it does not own?)")
         if self.exit_code is not None:
             return f"the process exited with code {self.exit_code} (os._exit({self.exit_code})?)"
         return "the process ended unexpectedly"
@@ -827,16 +832,17 @@ class Worker:
         if info.get("grader"):
             return WorkerUsageError(f"while {context}: {text('message')}")
         type_name = text("type") or "Exception"
+        base = text("base") or type_name
         hint = ""
-        if type_name == "MemoryError":
+        if base == "MemoryError":
             hint = f"ran out of memory; the limit is {_fmt_bytes(self.memory_limit)}"
-        elif type_name == "RecursionError":
+        elif base == "RecursionError":
             hint = "infinite recursion?"
         if type(info.get("map_index")) is int:
             hint = "; ".join(filter(None, [hint, f"in call #{info['map_index']} of the batch"]))
         exit_code = info.get("exit_code")
         return StudentException(
-            type_name, text("message"), text("traceback"), module=text("module"),
+            type_name, text("message"), text("traceback"), module=text("module"), base=base,
             not_implemented=info.get("not_implemented") is True,
             exit_code=exit_code if type(exit_code) in (int, str) else None,
             hint=hint, context=context, output=output)

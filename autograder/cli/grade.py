@@ -15,6 +15,8 @@ def add_parser(sub):
                    help="time limit per call into student code, seconds (default 5)")
     p.add_argument("--memory", type=float, default=2.0, metavar="GIB",
                    help="memory limit of a worker process, GiB (default 2)")
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="folder with the four MNIST .gz files (default: $MNIST_DATA_DIR, else the package cache)")
     p.add_argument("--only", action="append", metavar="EXERCISE",
                    help="grade only this exercise id (repeatable); the others score 0")
     p.add_argument("--fail-under", type=float, metavar="SCORE",
@@ -37,7 +39,8 @@ def run(args):
     rubric = Rubric.load(args.rubric) if args.rubric else Rubric()
     try:
         options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
-                               only=frozenset(args.only) if args.only else None, junit_path=args.junit)
+                               only=frozenset(args.only) if args.only else None, junit_path=args.junit,
+                               data_dir=args.data_dir)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None

@@ -1,0 +1,192 @@
+"""The corpus of student submissions in ``tests/submissions/``: reading and assembling entries.
+
+How the parts fit: ``tests/test_corpus.py`` grades every entry with
+``autograder.grading.grade`` and checks the verdict the entry predicts; this
+module only turns an entry directory into a submission directory. An entry is
+data, not code:
+
+    tests/submissions/<kind>/<name>/submission.toml
+    tests/submissions/<kind>/<name>/<module>.py      (optional whole files)
+
+``kind`` is ``buggy`` (one realistic mistake), ``correct`` (a different but
+correct solution: full marks) or ``hostile`` (code that attacks the grader).
+``submission.toml`` holds:
+
+- ``description``: one line saying what the submission does.
+- ``loses``: exercise ids that must score less than full marks.
+- ``may_lose``: exercise ids allowed, not required, to lose points.
+- ``output_contains``: substrings (case-insensitive) that must appear in the
+  failure messages of the ``loses`` exercises, e.g. the hint for the mistake.
+- ``grade_mnist``: grade the MNIST gate even though ``loses`` does not name it
+  (to prove it keeps full marks).
+- ``omit``: module files left out of the submission.
+- ``[[change]]`` tables with ``file``, ``old``, ``new``: textual mutations;
+  ``old`` must occur exactly once in ``file``.
+
+A submission is assembled from the five reference modules in ``solutions/``
+(not ``__init__.py``), the whole files of the entry copied over them, then the
+changes applied, then the omitted modules removed.
+"""
+from __future__ import annotations
+
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.exercises import EXERCISES, MODULES
+
+HERE = Path(__file__).resolve().parent
+SUBMISSIONS = HERE / "submissions"
+SOLUTIONS = HERE.parent / "solutions"
+KINDS = ("buggy", "correct", "hostile")
+MODULE_FILES = tuple(f"{m}.py" for m in MODULES)
+ENTRY_FILE = "submission.toml"
+_KEYS = {"description", "loses", "may_lose", "output_contains", "grade_mnist", "omit", "change"}
+
+
+class CorpusError(ValueError):
+    """An entry is malformed: the message names the entry and the problem."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """Replace ``old`` (which must occur exactly once) by ``new`` in ``file``."""
+
+    file: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One corpus entry as read from its directory."""
+
+    kind: str
+    name: str
+    path: Path
+    description: str
+    loses: tuple
+    may_lose: tuple
+    output_contains: tuple
+    grade_mnist: bool
+    omit: tuple
+    changes: tuple
+    files: tuple  # names of the whole files in the entry directory
+
+    @property
+    def id(self):
+        return f"{self.kind}/{self.name}"
+
+    def exercises_to_grade(self):
+        """The exercise ids to grade: all but the slow MNIST gate, unless the entry is about it.
+
+        ``correct`` entries must reach full marks *including* the gate; the others
+        run it only when they predict a verdict about it.
+        """
+        with_gate = self.kind == "correct" or "mnist" in self.loses or self.grade_mnist
+        return frozenset(e for e in EXERCISES if with_gate or e != "mnist")
+
+
+def _string_list(data, key, where):
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise CorpusError(f"{where}: '{key}' must be a list of non-empty strings")
+    if len(set(value)) != len(value):
+        raise CorpusError(f"{where}: '{key}' lists an item twice")
+    return tuple(value)
+
+
+def load_entry(path):
+    """Read and validate the entry in directory ``path``; return an :class:`Entry`."""
+    path = Path(path)
+    kind, name = path.parent.name, path.name
+    where = f"{kind}/{name}/{ENTRY_FILE}"
+    if kind not in KINDS:
+        raise CorpusError(f"{where}: kind must be one of {KINDS}")
+    try:
+        data = tomllib.loads((path / ENTRY_FILE).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CorpusError(f"{where}: cannot read: {exc}") from None
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
+    description = data.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise CorpusError(f"{where}: 'description' must be a non-empty string")
+    loses = _string_list(data, "loses", where)
+    may_lose = _string_list(data, "may_lose", where)
+    for exercise in loses + may_lose:
+        if exercise not in EXERCISES:
+            raise CorpusError(f"{where}: unknown exercise id {exercise!r}")
+    if set(loses) & set(may_lose):
+        raise CorpusError(f"{where}: {sorted(set(loses) & set(may_lose))} both in 'loses' and 'may_lose'")
+    output_contains = _string_list(data, "output_contains", where)
+    if output_contains and not loses:
+        raise CorpusError(f"{where}: 'output_contains' needs 'loses' (it is searched in their failures)")
+    grade_mnist = data.get("grade_mnist", False)
+    if not isinstance(grade_mnist, bool):
+        raise CorpusError(f"{where}: 'grade_mnist' must be true or false")
+    omit = _string_list(data, "omit", where)
+    for f in omit:
+        if f not in MODULE_FILES:
+            raise CorpusError(f"{where}: 'omit' names {f!r}, not one of {MODULE_FILES}")
+    changes = []
+    for i, table in enumerate(data.get("change", [])):
+        if not isinstance(table, dict) or set(table) != {"file", "old", "new"} or not all(
+                isinstance(v, str) for v in table.values()):
+            raise CorpusError(f"{where}: change #{i + 1} must have exactly the string keys file, old, new")
+        if not table["old"]:
+            raise CorpusError(f"{where}: change #{i + 1} has an empty 'old'")
+        changes.append(Change(table["file"], table["old"], table["new"]))
+    files = tuple(sorted(p.name for p in path.iterdir() if p.name != ENTRY_FILE and not p.name.startswith(".")
+                         and p.name != "__pycache__"))
+    for f in files:
+        if not (path / f).is_file():
+            raise CorpusError(f"{where}: {f} is not a file (only whole files may sit beside {ENTRY_FILE})")
+    if kind == "buggy" and not (changes or files or omit):
+        raise CorpusError(f"{where}: a buggy entry must change something")
+    return Entry(kind, name, path, description.strip(), loses, may_lose, output_contains, grade_mnist,
+                 omit, tuple(changes), files)
+
+
+def load_all(root=SUBMISSIONS):
+    """Every entry under ``root``, sorted by id (a stable order for pytest-xdist)."""
+    entries = []
+    for kind in KINDS:
+        folder = Path(root) / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.is_dir() and (path / ENTRY_FILE).exists():
+                entries.append(load_entry(path))
+            elif path.is_dir() and path.name != "__pycache__":
+                raise CorpusError(f"{kind}/{path.name}: directory without {ENTRY_FILE}")
+    return entries
+
+
+def assemble(entry, dest):
+    """Build the submission of ``entry`` in the (new or empty) directory ``dest``; return dest.
+
+    Raises CorpusError when a change's ``old`` text does not occur exactly once,
+    which keeps the corpus honest when the reference solution is edited.
+    """
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in MODULE_FILES:
+        shutil.copyfile(SOLUTIONS / f, dest / f)
+    for f in entry.files:
+        shutil.copyfile(entry.path / f, dest / f)
+    for i, change in enumerate(entry.changes, 1):
+        target = dest / change.file
+        if not target.is_file():
+            raise CorpusError(f"{entry.id}: change #{i} names {change.file}, which the submission does not have")
+        text = target.read_text(encoding="utf-8")
+        count = text.count(change.old)
+        if count != 1:
+            raise CorpusError(f"{entry.id}: change #{i}: 'old' occurs {count} times in {change.file} "
+                              f"(must be exactly once): {change.old[:80]!r}")
+        target.write_text(text.replace(change.old, change.new), encoding="utf-8")
+    for f in entry.omit:
+        (dest / f).unlink()
+    return dest
