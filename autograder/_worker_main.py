@@ -134,20 +134,35 @@ def _drop_privileges():
 
 
 def _start_parent_watchdog(parent_pid):
-    """Exit if the grader dies, even while student code is stuck in a loop."""
+    """Die if the grader dies, even while student code is stuck in a loop.
+
+    The whole process group goes (the worker leads it), so plain child processes of the
+    student code die too; nobody is left to hunt down ones that changed session.
+    """
     import threading
     import time
 
     if os.getppid() != parent_pid:
-        os._exit(EXIT_ORPHANED)
+        _die(EXIT_ORPHANED)
 
     def watch():
         while True:
             time.sleep(0.5)
             if os.getppid() != parent_pid:
-                os._exit(EXIT_ORPHANED)
+                _die(EXIT_ORPHANED)
 
     threading.Thread(target=watch, name="dlgrade-watchdog", daemon=True).start()
+
+
+def _die(code):
+    """Exit now, taking the worker's process group (its plain child processes) along."""
+    import signal
+
+    try:
+        os.killpg(os.getpid(), signal.SIGKILL)  # the worker leads its group: this ends it too
+    except OSError:
+        pass
+    os._exit(code)
 
 
 def _load_probes():
@@ -222,7 +237,7 @@ class _Server:
             try:
                 chunk = os.read(self.req_fd, min(n - got, 1 << 20))
             except OSError:  # e.g. student code closed the descriptor
-                os._exit(EXIT_PIPE_BROKEN)
+                os._exit(EXIT_PIPE_BROKEN)  # the grader kills the rest
             if not chunk:
                 return None
             chunks.append(chunk)
@@ -235,7 +250,7 @@ class _Server:
             return None
         magic, seq, length = FRAME.unpack(head)
         if magic != FRAME_MAGIC or length > self.max_message:
-            os._exit(EXIT_PIPE_BROKEN)  # the grader never sends this: the pipe is corrupt
+            os._exit(EXIT_PIPE_BROKEN)  # the grader kills the rest  # the grader never sends this: the pipe is corrupt
         payload = self._read_exact(length)
         if payload is None:
             return None
@@ -260,13 +275,15 @@ class _Server:
             while view:
                 view = view[os.write(self.rep_fd, view):]
         except OSError:  # the grader went away, or student code closed the descriptor
-            os._exit(EXIT_PIPE_BROKEN)
+            os._exit(EXIT_PIPE_BROKEN)  # the grader kills the rest
 
     def serve(self):
         while True:
             frame = self.read_request()
-            if frame is None:  # grader closed the pipe: shut down without running atexit hooks
-                os._exit(0)
+            if frame is None:
+                # The grader closed the pipe or died (its exit closes the pipe before we are
+                # reparented, so the watchdog may not have noticed yet): leave nothing behind.
+                _die(0)
             seq, payload = frame
             self.send(seq, self.handle(payload))
             del payload

@@ -287,7 +287,7 @@ def _matches(pid, needle, sids):
     return needle in b"\0" + env
 
 
-def kill_strays(token, session_ids=()):
+def kill_strays(token, session_ids=(), *, wait=2.0):
     """SIGKILL every process left behind by one worker; returns the pids signalled.
 
     A process belongs to the worker when it is in one of ``session_ids`` (the worker's own
@@ -296,9 +296,10 @@ def kill_strays(token, session_ids=()):
     that called ``setsid`` and double-forked away). Nothing else is ever signalled, so the
     grader's own children (pytest, other workers) are safe.
 
-    The scan repeats until a pass finds no new process, to catch processes forked while
-    it runs (the worker's RLIMIT_NPROC bounds a fork bomb). Where supported, a pidfd makes
-    signalling race-free against pid reuse.
+    Scans repeat until one finds no new process (a process may fork while dying; the
+    worker's RLIMIT_NPROC bounds a fork bomb), and each round waits up to ``wait`` seconds
+    for its processes to be really dead, so nothing of the worker runs once this returns.
+    Signals go through a pidfd where supported, which is race-free against pid reuse.
     Limitation: a descendant that both leaves the session and scrubs its environment
     (e.g. ``env={}`` + ``start_new_session=True``) is not found.
     """
@@ -307,7 +308,7 @@ def kill_strays(token, session_ids=()):
     me = os.getpid()
     signalled = set()
     for _round in range(50):
-        new = 0
+        pidfds = {}
         try:
             pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
         except OSError:
@@ -315,33 +316,38 @@ def kill_strays(token, session_ids=()):
         for pid in pids:
             if pid == me or pid in signalled or not _matches(pid, needle, sids):
                 continue
-            _sigkill(pid, needle, sids)
+            pidfds[pid] = _sigkill(pid, needle, sids)
             signalled.add(pid)
-            new += 1
-        if not new:
+        if not pidfds:
             break
-        time.sleep(0.002)  # let the killed processes die before looking again
+        deadline = time.monotonic() + wait
+        for pid, pidfd in pidfds.items():
+            if pidfd is not None:  # readable once the process has exited
+                select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+                os.close(pidfd)
+            else:
+                while time.monotonic() < deadline and _matches(pid, needle, sids):
+                    time.sleep(0.005)
     return signalled
 
 
 def _sigkill(pid, needle, sids):
-    pidfd = None
+    """SIGKILL pid if it still matches; returns an open pidfd to wait on, or None."""
     try:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
-        pass
-    try:
-        if pidfd is not None:
-            # Re-check through the pidfd's process: pid may have been reused since the scan.
-            if _matches(pid, needle, sids):
-                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-        else:
+        try:
             os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        return None
+    try:
+        # Re-check now that the pidfd pins the process: pid may have been reused since the scan.
+        if _matches(pid, needle, sids):
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
     except OSError:
         pass
-    finally:
-        if pidfd is not None:
-            os.close(pidfd)
+    return pidfd
 
 
 # ----------------------------------------------------------------------------- process

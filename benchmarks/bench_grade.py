@@ -1,0 +1,72 @@
+"""Benchmark: grade the reference solutions end to end, cold, several times.
+
+Each run is a fresh process (cold start: interpreter, imports, workers, all
+checks and the MNIST gate), as a TA's `dlgrade grade` would be. Prints the
+median wall time, the median time per phase, and the ratio to a baseline
+measured in the same run (a bare `python -c "import numpy, pytest"`), so the
+figures can be compared across noisy machines.
+
+Usage: MNIST_DATA_DIR=... python benchmarks/bench_grade.py [--runs 7] [SUBMISSION]
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+from autograder.grading import grade
+t_import = time.perf_counter() - t0
+result = grade(sys.argv[1])
+phases = {"imports": t_import, **result.phases}
+print(json.dumps({"score": result.score, "phases": phases}))
+"""
+
+
+def timed(cmd):
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return elapsed, proc.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("submission", nargs="?", default=str(ROOT / "solutions"))
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    baseline, totals, phases = [], [], {}
+    timed([sys.executable, "-c", CHILD, args.submission])  # warm the MNIST cache and the OS file cache
+    for _ in range(args.runs):
+        baseline.append(timed([sys.executable, "-c", "import numpy, pytest"])[0])
+        elapsed, out = timed([sys.executable, "-c", CHILD, args.submission])
+        report = json.loads(out.strip().splitlines()[-1])
+        if report["score"] != 100:
+            sys.exit(f"expected the reference to score 100, got {report['score']}")
+        totals.append(elapsed)
+        for name, seconds in report["phases"].items():
+            phases.setdefault(name, []).append(seconds)
+
+    base = statistics.median(baseline)
+    total = statistics.median(totals)
+    print(f"runs: {args.runs}  (median of each figure)")
+    label = 'baseline: python -c "import numpy, pytest"'
+    print(f"{label:<48} {base:7.3f} s")
+    label = "grade reference, cold, end to end"
+    print(f"{label:<48} {total:7.3f} s   ({total / base:.1f}x baseline)")
+    for name, values in phases.items():
+        print(f"  {name:<46} {statistics.median(values):7.3f} s")
+    print(f"min/max end to end: {min(totals):.3f} / {max(totals):.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""The autograder against a corpus of student submissions (tests/submissions/, see tests/corpus.py).
+
+Every entry predicts its verdict: the exercises in ``loses`` must score less
+than full marks, every other graded exercise (unless in ``may_lose``) must keep
+full marks — the blame-isolation promise — and the failure messages must
+contain the entry's ``output_contains`` texts (the hints). ``correct`` entries
+must score 100 / 100 including the MNIST gate; the others skip the slow gate
+unless they predict something about it. ``hostile`` entries run with a short
+time limit (1 s per call) and 1 GiB of memory.
+
+The hostile submissions that leave processes behind or forge results are also
+graded through the ``dlgrade grade`` command in a subprocess, to show that the
+command exits normally, that no process survives it and that the results file
+holds the real score.
+
+Needs MNIST_DATA_DIR (the MNIST gate); without it the tests that run the gate fail.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import corpus
+from autograder.exercises import EXERCISES
+from autograder.grading import GradeOptions, grade
+
+ENTRIES = corpus.load_all()
+BY_ID = {e.id: e for e in ENTRIES}
+MIN_ENTRIES = {"buggy": 30, "correct": 8, "hostile": 12}
+
+HOSTILE_TIMEOUT = 1.0  # seconds per call into student code
+HOSTILE_MEMORY = 2**30
+CLI_TIMEOUT = 120  # the dlgrade subprocess must finish well within this
+DLGRADE = [sys.executable, "-m", "autograder"]
+
+
+def options_for(entry):
+    only = entry.exercises_to_grade()
+    if entry.kind == "hostile":
+        return GradeOptions(timeout=HOSTILE_TIMEOUT, memory_limit=HOSTILE_MEMORY, only=only)
+    return GradeOptions(only=only)
+
+
+def require_mnist(entry):
+    if "mnist" in entry.exercises_to_grade() and not os.environ.get("MNIST_DATA_DIR"):
+        pytest.fail(f"{entry.id} runs the MNIST gate: set MNIST_DATA_DIR to the folder with the four MNIST .gz files")
+
+
+def failure_text(result, exercises):
+    return "\n".join(c.output for e in exercises for c in result.exercise(e).failed)
+
+
+def verdict_problems(entry, result, graded):
+    """Everything in which the grade differs from what the entry predicts (empty = as predicted)."""
+    problems = []
+    for c in result.checks:
+        if c.internal_error:
+            problems.append(f"internal grader error in {c.check_id}: {c.output}")
+    for exercise in sorted(graded, key=EXERCISES.index):
+        ex = result.exercise(exercise)
+        if not ex.checks or ex.max_score <= 0:
+            problems.append(f"{exercise}: no checks with points were run")
+            continue
+        full = ex.score >= ex.max_score - 1e-9
+        if exercise in entry.loses and full:
+            problems.append(f"{exercise}: kept full marks ({ex.score:g}/{ex.max_score:g}) but should lose points")
+        elif exercise not in entry.loses and exercise not in entry.may_lose and not full:
+            details = "\n".join(f"    {c.check_id}: {c.output}" for c in ex.failed)
+            problems.append(f"{exercise}: lost points ({ex.score:g}/{ex.max_score:g}) but must keep full marks:\n"
+                            f"{details}")
+    text = failure_text(result, entry.loses).lower()
+    for needle in entry.output_contains:
+        if needle.lower() not in text:
+            problems.append(f"the failures of {list(entry.loses)} do not mention {needle!r}; they say:\n{text}")
+    return problems
+
+
+def grade_entry(entry, tmp_path, options=None):
+    submission = corpus.assemble(entry, tmp_path / "submission")
+    return grade(submission, options or options_for(entry))
+
+
+# --------------------------------------------------------------------------- the corpus itself
+
+
+def test_corpus_size_and_coverage():
+    """Enough entries of each kind, and every exercise is the target of some buggy entry."""
+    counts = {kind: sum(e.kind == kind for e in ENTRIES) for kind in corpus.KINDS}
+    for kind, minimum in MIN_ENTRIES.items():
+        assert counts[kind] >= minimum, f"{counts[kind]} {kind} entries, need at least {minimum}"
+    for e in ENTRIES:
+        if e.kind == "buggy":
+            assert e.loses, f"{e.id}: a buggy entry must name the exercises it loses"
+        if e.kind == "correct":
+            assert not e.loses and not e.may_lose, f"{e.id}: a correct entry must keep full marks everywhere"
+    targeted = {x for e in ENTRIES if e.kind == "buggy" for x in e.loses}
+    assert set(EXERCISES) <= targeted, f"no buggy entry loses {sorted(set(EXERCISES) - targeted)}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_entry_assembles(entry, tmp_path):
+    """Each change applies exactly once; buggy and correct submissions differ from the reference and compile."""
+    dest = corpus.assemble(entry, tmp_path)
+    changed = [f for f in corpus.MODULE_FILES
+               if not (dest / f).exists() or (dest / f).read_bytes() != (corpus.SOLUTIONS / f).read_bytes()]
+    if entry.kind != "hostile" or not entry.files:
+        assert changed or entry.kind == "hostile" and entry.omit, f"{entry.id} is identical to the reference"
+    if entry.kind in ("buggy", "correct"):
+        for f in dest.glob("*.py"):
+            compile(f.read_text(encoding="utf-8"), str(f), "exec")
+
+
+# --------------------------------------------------------------------------- grading every entry
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_entry_verdict(entry, tmp_path):
+    """The grade of each entry is what it predicts (see the module docstring)."""
+    require_mnist(entry)
+    result = grade_entry(entry, tmp_path)
+    graded = entry.exercises_to_grade()
+    problems = verdict_problems(entry, result, graded)
+    assert not problems, f"{entry.id} ({entry.description}):\n" + "\n".join(problems)
+    if entry.kind == "correct":
+        assert result.score == pytest.approx(result.max_score) and result.max_score == pytest.approx(100)
+
+
+@pytest.mark.parametrize("entry_id", ["buggy/affine_db_wrong_axis", "correct/book_style"])
+def test_grading_is_deterministic(entry_id, tmp_path):
+    """Grading the same submission twice gives the same results document (bar the run time)."""
+    entry = BY_ID[entry_id]
+    require_mnist(entry)
+    submission = corpus.assemble(entry, tmp_path / "submission")
+    first, second = (grade(submission, options_for(entry)).to_dict() for _ in range(2))
+    for doc in (first, second):
+        doc.pop("execution_time")
+    assert first["score"] < first["max_score"] or entry.kind == "correct"
+    assert first == second
+
+
+# --------------------------------------------------------------------------- the dlgrade command on hostile code
+
+
+def _processes_rooted_in(folder):
+    """Pids of live processes whose working directory or HOME lies inside folder.
+
+    A worker runs in a layout directory under the grader's temporary folder, with
+    HOME set to it, and every process it starts inherits both: after grading, no
+    such process may exist.
+    """
+    folder = str(folder)
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
+                    continue
+            cwd = os.readlink(f"/proc/{name}/cwd")
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, IndexError):
+            continue
+        homes = [v.split(b"=", 1)[1].decode(errors="replace") for v in env if v.startswith(b"HOME=")]
+        if cwd.startswith(folder) or any(h.startswith(folder) for h in homes):
+            found[int(name)] = cmdline
+    return found
+
+
+def run_dlgrade(entry, tmp_path, *extra, watch=None):
+    """Grade entry with `dlgrade grade` in a subprocess whose temporary files live in tmp_path/tmp.
+
+    Returns (completed process, strays seen while it ran, strays left after it).
+    ``watch``: poll for processes rooted in the temporary folder while the command runs.
+    """
+    submission = corpus.assemble(entry, tmp_path / "submission")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    args = [*DLGRADE, "grade", str(submission), "--timeout", str(HOSTILE_TIMEOUT),
+            "--memory", str(HOSTILE_MEMORY / 2**30), *extra]
+    for exercise in sorted(entry.exercises_to_grade(), key=EXERCISES.index):
+        args += ["--only", exercise]
+    env = dict(os.environ, TMPDIR=str(tmp))
+    seen = {}
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
+                          text=True) as proc:
+        deadline = time.monotonic() + CLI_TIMEOUT
+        while watch and proc.poll() is None and time.monotonic() < deadline:
+            seen.update(_processes_rooted_in(tmp))
+            time.sleep(0.01)
+        try:
+            out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail(f"dlgrade grade {entry.id} did not finish within {CLI_TIMEOUT} s:\n{out[-2000:]}\n{err[-2000:]}")
+    time.sleep(0.2)  # a stray killed at the very end needs a moment to disappear from /proc
+    left = _processes_rooted_in(tmp)
+    for pid in left:  # do not leave them running on the test machine
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    return subprocess.CompletedProcess(args, proc.returncode, out, err), seen, left
+
+
+CLI_ENTRIES = [e for e in ENTRIES if e.kind == "hostile"]
+
+
+@pytest.mark.parametrize("entry", CLI_ENTRIES, ids=[e.id for e in CLI_ENTRIES])
+def test_dlgrade_survives_hostile(entry, tmp_path):
+    """`dlgrade grade` on hostile code exits 0 in bounded time, writes the real verdict and leaves no process."""
+    require_mnist(entry)
+    out_json = tmp_path / "out" / "results.json"
+    done, _, left = run_dlgrade(entry, tmp_path, "--json", str(out_json))
+    assert done.returncode == 0, f"exit status {done.returncode}\nstdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
+    assert not left, f"processes left running after grading: {left}"
+    doc = json.loads(out_json.read_text())
+    graded = entry.exercises_to_grade()
+    by_exercise = {}
+    for test in doc["tests"]:
+        exercise = test["tags"][0]
+        if exercise in graded:
+            got, maximum = by_exercise.get(exercise, (0.0, 0.0))
+            by_exercise[exercise] = (got + test["score"], maximum + test["max_score"])
+    for exercise, (got, maximum) in by_exercise.items():
+        if exercise in entry.loses:
+            assert got < maximum - 1e-9, f"{exercise} kept full marks in the results file"
+        elif exercise not in entry.may_lose:
+            assert got == pytest.approx(maximum), f"{exercise} lost points in the results file"
+
+
+def test_stray_processes_are_killed(tmp_path):
+    """A submission's child processes (same session or a new one) run during grading and are gone after it."""
+    entry = BY_ID["hostile/child_processes"]
+    done, seen, left = run_dlgrade(entry, tmp_path, watch=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    sleeps = {pid: cmd for pid, cmd in seen.items() if cmd == "sleep 1000"}
+    assert len(sleeps) >= 2, f"the submission's `sleep 1000` children were never seen running: {seen}"
+    assert not left, f"processes left running after grading: {left}"
+
+
+def test_forged_results_do_not_count(tmp_path):
+    """A submission that writes a fake results.json (also later, from a detached process) gets its real score."""
+    entry = BY_ID["hostile/fake_results"]
+    real = grade_entry(entry, tmp_path / "api")
+    assert real.score < real.max_score
+    out_json = tmp_path / "out" / "results.json"
+    done, _, left = run_dlgrade(entry, tmp_path, "--json", str(out_json))
+    assert done.returncode == 0, done.stderr[-3000:]
+    time.sleep(2.5)  # the detached forger waits 1.5 s after it is started before writing
+    doc = json.loads(out_json.read_text())
+    assert "forged" not in json.dumps(doc)
+    assert doc["score"] == pytest.approx(real.score)
+    assert doc["max_score"] == pytest.approx(real.max_score)
+    assert f"{real.score:g}" in done.stdout.replace(" ", "") or str(round(real.score)) in done.stdout
+    assert not left, f"processes left running after grading: {left}"
