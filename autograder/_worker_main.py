@@ -81,9 +81,9 @@ def _set_limits(memory_limit, output_limit):
     import signal
 
     def lower(which, value):
-        soft, hard = resource.getrlimit(which)
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
+        for current in resource.getrlimit(which):  # never raise an existing limit
+            if current != resource.RLIM_INFINITY:
+                value = min(value, current)
         resource.setrlimit(which, (value, value))  # soft == hard: cannot be raised again
 
     lower(resource.RLIMIT_AS, memory_limit)
@@ -95,7 +95,8 @@ def _set_limits(memory_limit, output_limit):
     # KeyboardInterrupt` in student code is still reported like any other exception.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Fork bombs: RLIMIT_NPROC counts all tasks of this uid, so allow what exists now
-    # (the system-wide task count, an upper bound) plus a margin.
+    # (the system-wide task count, an upper bound) plus a margin. Linux never applies it to
+    # uid 0: a grader running as root relies on the timeout and kill_strays instead.
     try:
         with open("/proc/loadavg") as f:
             total_tasks = int(f.read().split()[3].split("/")[1])
@@ -145,11 +146,11 @@ def _start_parent_watchdog(parent_pid):
     if os.getppid() != parent_pid:
         _die(EXIT_ORPHANED)
 
-    def watch():
+    def watch(sleep=time.sleep, getppid=os.getppid, die=_die):  # bound now: immune to monkeypatching
         while True:
-            time.sleep(0.5)
-            if os.getppid() != parent_pid:
-                _die(EXIT_ORPHANED)
+            sleep(0.5)
+            if getppid() != parent_pid:
+                die(EXIT_ORPHANED)
 
     threading.Thread(target=watch, name="dlgrade-watchdog", daemon=True).start()
 
@@ -250,7 +251,7 @@ class _Server:
             return None
         magic, seq, length = FRAME.unpack(head)
         if magic != FRAME_MAGIC or length > self.max_message:
-            os._exit(EXIT_PIPE_BROKEN)  # the grader kills the rest  # the grader never sends this: the pipe is corrupt
+            os._exit(EXIT_PIPE_BROKEN)  # the grader never sends this: the pipe is corrupt
         payload = self._read_exact(length)
         if payload is None:
             return None
@@ -265,7 +266,9 @@ class _Server:
                 "message": f"the result cannot be sent to the grader: {exc}"[:2000],
                 "traceback": ""}})
         length = sum(memoryview(c).nbytes for c in chunks)
-        self._write_all(FRAME.pack(FRAME_MAGIC, seq, length))
+        chunks = [FRAME.pack(FRAME_MAGIC, seq, length), *chunks]
+        if length < 1 << 18:
+            chunks = [b"".join(chunks)]  # one write, one wake-up of the grader
         for chunk in chunks:
             self._write_all(chunk)
 
@@ -274,8 +277,10 @@ class _Server:
         try:
             while view:
                 view = view[os.write(self.rep_fd, view):]
-        except OSError:  # the grader went away, or student code closed the descriptor
-            os._exit(EXIT_PIPE_BROKEN)  # the grader kills the rest
+        except BrokenPipeError:  # nobody reads: the grader died or is closing this worker
+            _die(EXIT_ORPHANED)
+        except OSError:  # e.g. student code closed the descriptor; the grader kills the rest
+            os._exit(EXIT_PIPE_BROKEN)
 
     def serve(self):
         while True:
@@ -441,21 +446,35 @@ class _Server:
         return self.new_handle(value) if ref else self.plain(value, 0)
 
     def plain(self, x, depth):
+        """Plain-data copy of x, with handles for objects that are not plain data.
+
+        Subclasses of the plain types are reduced to the base type through the base class's
+        own C code (``float.__float__(x)``, ``ndarray.view``): student overrides such as an
+        ``__eq__`` that always says True never reach the grader, only the underlying value.
+        ``type(x)`` (not ``isinstance``) is used because ``__class__`` can be faked.
+        """
         np, t = self.np, type(x)
         if x is None or t is bool or t is int or t is float or t is str:
             return x
-        if t is np.ndarray:
+        if issubclass(t, np.ndarray):
             if x.dtype.str in self.wire._DTYPES:
-                return x  # encoded right after the op returns: a snapshot
-        elif isinstance(x, np.generic):
+                # Encoded right after the op returns, so the grader gets a snapshot.
+                return x if t is np.ndarray else np.ndarray.view(x, np.ndarray)
+        elif issubclass(t, np.generic):
             if x.dtype.str in self.wire._DTYPES:
-                return x
+                return x if t.__module__ == "numpy" else np.asarray(x)[()]
+        elif issubclass(t, float):
+            return float.__float__(x)
+        elif issubclass(t, int):
+            return int.__int__(x)  # IntEnum, student int subclasses
+        elif issubclass(t, str):
+            return str.__str__(x)
         elif depth < self.wire.MAX_DEPTH - 1:
-            if isinstance(x, (list, tuple)):
+            if issubclass(t, (list, tuple)):
                 items = [self.plain(v, depth + 1) for v in x]
-                return items if isinstance(x, list) else tuple(items)
-            if isinstance(x, dict) and all(type(k) is str for k in x):  # OrderedDict too
-                return {k: self.plain(v, depth + 1) for k, v in x.items()}
+                return items if issubclass(t, list) else tuple(items)
+            if issubclass(t, dict) and all(type(k) is str for k in x):  # OrderedDict too
+                return {k: self.plain(v, depth + 1) for k, v in dict.items(x)}
         return self.new_handle(x)
 
     # -- operations

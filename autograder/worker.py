@@ -21,15 +21,22 @@ error or output flood the worker process is killed, together with every process 
 behind (:func:`kill_strays`), and the next call transparently starts a fresh one;
 :class:`Remote` objects from the dead process raise :class:`StaleRemoteError`.
 
+Process-wide effect: the first Worker makes the grader a Linux "child subreaper" so the
+leftovers of dead workers are reparented to it and can be reaped (see
+:func:`_become_subreaper`).
+
 Limits: this guards against buggy and moderately mischievous code, not against a
 determined attacker. The worker runs as the grader's user, so it can still read any file
 the grader can read (including the reference solutions on disk) or signal the grader's
 processes. A descendant that scrubs the ``DLGRADE_WORKER_TOKEN`` variable from its
-environment *and* leaves the worker's session escapes :func:`kill_strays`.
+environment *and* leaves the worker's session escapes :func:`kill_strays`. Linux exempts
+root from RLIMIT_NPROC, so when grading as root a fork bomb is only stopped by the
+timeout (and then killed by :func:`kill_strays`).
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -60,6 +67,7 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_MEMORY_LIMIT = 2 * 2**30
 DEFAULT_OUTPUT_LIMIT = 2**20
 SHOWN_OUTPUT = 4096  # bytes of captured output kept per call (head + tail)
+_PIPE_SIZE = 2**20   # the default pipe-max-size for unprivileged processes on Linux
 
 # The directory that contains the ``autograder`` package; the worker imports its own code
 # from there and then removes it from sys.path.
@@ -180,7 +188,8 @@ class WorkerTimeout(StudentCodeError):
 class WorkerCrashed(StudentCodeError):
     """The worker process died during the call.
 
-    Attributes: ``returncode`` (as from ``subprocess``: negative = killed by that signal),
+    Attributes: ``returncode`` (as from ``subprocess``: negative = killed by that signal;
+    None = the process broke its pipe to the grader and had to be killed),
     ``signal_name`` (e.g. ``"SIGSEGV"``) or None, ``exit_code`` (for a plain exit) or None.
     """
 
@@ -201,12 +210,11 @@ class WorkerCrashed(StudentCodeError):
         if self.signal_name:
             hint = _SIGNAL_HINTS.get(self.signal_name)
             return f"killed by {self.signal_name}" + (f" ({hint})" if hint else "")
-        if self.exit_code == EXIT_PIPE_BROKEN:
+        if self.exit_code == EXIT_PIPE_BROKEN or self.returncode is None:
             return ("its connection to the grader broke (did the code close or redirect "
                     "file descriptors it does not own?)")
         if self.exit_code is not None:
             return f"the process exited with code {self.exit_code} (os._exit({self.exit_code})?)"
-        return "the process ended unexpectedly"
 
     def describe(self):
         return f"{self._lead()} process running the code crashed: {self.how()}."
@@ -273,6 +281,16 @@ def _proc_stat(pid):
         return None
 
 
+def _all_stats():
+    """(pid, stat) of every process; see _proc_stat."""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    stats = ((int(n), _proc_stat(int(n))) for n in names if n.isdigit())
+    return [(pid, stat) for pid, stat in stats if stat is not None]
+
+
 def _matches(pid, needle, sids):
     stat = _proc_stat(pid)
     if stat is None or stat[0] in ("Z", "X"):  # zombies are dead already
@@ -287,7 +305,32 @@ def _matches(pid, needle, sids):
     return needle in b"\0" + env
 
 
-def kill_strays(token, session_ids=(), *, wait=2.0):
+_subreaper_lock = threading.Lock()
+_subreaper_done = False
+
+
+def _become_subreaper():
+    """Make this process the reaper of its orphaned descendants (Linux; best effort).
+
+    A worker's leftovers outlive it and are reparented; where pid 1 does not reap (as in
+    many containers) the killed ones would stay zombies forever. As a child subreaper the
+    grader inherits them and :func:`kill_strays` reaps the ones it kills. Process-wide and
+    harmless: nothing here ever waits for a child it did not kill itself.
+    """
+    global _subreaper_done
+    with _subreaper_lock:
+        if _subreaper_done:
+            return
+        _subreaper_done = True
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        except (OSError, AttributeError):
+            pass
+
+
+def kill_strays(token, session_ids=(), *, wait=2.0, keep=()):
     """SIGKILL every process left behind by one worker; returns the pids signalled.
 
     A process belongs to the worker when it is in one of ``session_ids`` (the worker's own
@@ -300,6 +343,8 @@ def kill_strays(token, session_ids=(), *, wait=2.0):
     worker's RLIMIT_NPROC bounds a fork bomb), and each round waits up to ``wait`` seconds
     for its processes to be really dead, so nothing of the worker runs once this returns.
     Signals go through a pidfd where supported, which is race-free against pid reuse.
+    Killed processes that are our children (reparented to us, see :func:`_become_subreaper`)
+    are reaped, except the pids in ``keep`` (a ``Popen`` that will wait for itself).
     Limitation: a descendant that both leaves the session and scrubs its environment
     (e.g. ``env={}`` + ``start_new_session=True``) is not found.
     """
@@ -323,12 +368,29 @@ def kill_strays(token, session_ids=(), *, wait=2.0):
         deadline = time.monotonic() + wait
         for pid, pidfd in pidfds.items():
             if pidfd is not None:  # readable once the process has exited
-                select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+                _readable(pidfd, deadline - time.monotonic())
                 os.close(pidfd)
             else:
                 while time.monotonic() < deadline and _matches(pid, needle, sids):
                     time.sleep(0.005)
+        _reap(pid for pid in pidfds if pid not in keep)
     return signalled
+
+
+def _readable(fd, seconds):
+    """Wait up to ``seconds`` for fd to become readable (poll: no FD_SETSIZE limit)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(max(0, int(seconds * 1000))))
+
+
+def _reap(pids):
+    """Collect the exit status of dead processes that are our (adopted) children."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # not our child (yet): nothing to do
+            pass
 
 
 def _sigkill(pid, needle, sids):
@@ -370,6 +432,11 @@ class _Process:
                   "parent_pid": os.getpid(), "max_message": int(max_message)}
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
+        for fd in (req_w, rep_w):
+            try:  # bigger pipes: a 100x784 float64 batch crosses in 1 write, not 10
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+            except (AttributeError, OSError):
+                pass
         config.update(req_fd=req_r, rep_fd=rep_w)
         child_env = dict(env)
         child_env[TOKEN_ENV] = self.token
@@ -397,11 +464,21 @@ class _Process:
 
     def exited(self):
         if self.pidfd is not None:
-            return bool(select.select([self.pidfd], [], [], 0)[0])
+            return _readable(self.pidfd, 0)
         try:  # no pidfd: peek without reaping (reaping first would free the pid/pgid)
             return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
         except ChildProcessError:
             return True
+
+    def wait_exit(self, seconds):
+        """Give a process whose pipe broke a moment to exit by itself (true exit status)."""
+        if self.pidfd is not None:
+            _readable(self.pidfd, seconds)
+        else:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline and not self.exited():
+                time.sleep(0.01)
+        return self.exited()
 
     def kill(self):
         """Kill the process group and all strays, then reap. Idempotent."""
@@ -412,11 +489,20 @@ class _Process:
             os.killpg(self.pid, signal.SIGKILL)  # before reaping: the pgid cannot be reused yet
         except OSError:
             pass
-        kill_strays(self.token, (self.pid,))
+        strays = set()
         try:
-            self.popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+            strays = kill_strays(self.token, (self.pid,), keep=(self.pid,))
+        finally:
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        # The worker's own dead children were reparented to us only when it died: reap now,
+        # with the zombies of its session that died from the killpg before the scan.
+        strays.discard(self.pid)
+        _reap(strays)
+        _reap(pid for pid, stat in _all_stats()
+              if stat[0] == "Z" and stat[1] == os.getpid() and self.pid in (stat[2], stat[3]))
         for fd in (self.req_w, self.rep_r, self.pidfd):
             if fd is not None:
                 try:
@@ -444,7 +530,10 @@ class _Process:
 
     def send(self, seq, chunks, deadline):
         length = sum(memoryview(c).nbytes for c in chunks)
-        for chunk in [FRAME.pack(FRAME_MAGIC, seq, length), *chunks]:
+        chunks = [FRAME.pack(FRAME_MAGIC, seq, length), *chunks]
+        if length < 1 << 18:
+            chunks = [b"".join(chunks)]  # one write, one wake-up of the worker
+        for chunk in chunks:
             view = memoryview(chunk).cast("B")
             while view:
                 try:
@@ -477,7 +566,7 @@ class _Process:
         if length > self.max_message:
             raise _Garbage(f"reply of {length} bytes exceeds the {self.max_message}-byte limit")
         payload = self._read(length, deadline)
-        if select.select([self.rep_r], [], [], 0)[0]:
+        if _readable(self.rep_r, 0):
             try:
                 extra = os.read(self.rep_r, 1)
             except OSError:
@@ -521,7 +610,7 @@ class Remote:
     def __setitem__(self, key, value):
         self._worker.setitem(self, key, value)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         return self._worker.call(self, *args, **kwargs)
 
     def __iter__(self):
@@ -552,7 +641,7 @@ class Remote:
     def item_ref(self, key):
         return self._worker.getitem(self, key, ref=True)
 
-    def call_ref(self, *args, **kwargs):
+    def call_ref(self, /, *args, **kwargs):
         return self._worker.call_with(self, args, kwargs, ref=True)
 
 
@@ -641,6 +730,7 @@ class Worker:
         return env
 
     def _spawn(self):
+        _become_subreaper()
         self._gen += 1
         self._pending_release = []
         os.ftruncate(self._state["capture_fd"], 0)
@@ -811,9 +901,11 @@ class Worker:
                 proc.kill()
                 raise WorkerTimeout(timeout, context=context, output=output) from None
             except _Died:
+                exited = proc.wait_exit(min(1.0, max(0.0, deadline - time.monotonic())))
                 output, _ = self._collect_output()
                 code = proc.kill()
-                raise WorkerCrashed(code, context=context, output=output) from None
+                # Still running although its pipe broke: the code closed the pipe itself.
+                raise WorkerCrashed(None if not exited else code, context=context, output=output) from None
             except (_Garbage, wire.WireError) as exc:
                 output, _ = self._collect_output()
                 proc.kill()
@@ -890,7 +982,7 @@ class Worker:
         self._request({"op": "setitem", "target": remote, "key": key, "value": value},
                       f"setting item {key!r} of {desc}", timeout)
 
-    def call(self, remote, *args, **kwargs):
+    def call(self, remote, /, *args, **kwargs):
         """``remote(*args, **kwargs)`` in the worker, with the default timeout."""
         return self.call_with(remote, args, kwargs)
 
@@ -933,7 +1025,7 @@ class Worker:
         self._desc(a), self._desc(b)
         return self._request({"op": "same", "a": a, "b": b}, "comparing objects", timeout)
 
-    def probe(self, name, *, timeout=None, **kwargs):
+    def probe(self, name, /, *, timeout=None, **kwargs):
         """Run grader code ``autograder.probes.<name>(**kwargs)`` inside the worker."""
         return self._request({"op": "probe", "name": name, "kwargs": kwargs},
                              f"running {name}", timeout)

@@ -182,6 +182,25 @@ def garbage_reply():
     return 1
 
 
+class LyingFloat(float):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+    def __float__(self):
+        return 0.0
+
+
+class LyingArray(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(other), bool)
+
+
+def lies():
+    return LyingFloat(2.5), np.arange(3.0).view(LyingArray), [LyingFloat(1.0)]
+
+
 def huge_int():
     return 10 ** 5000
 
@@ -270,6 +289,13 @@ def test_containers_with_objects_come_back_as_remotes(stud):
     assert set(result) == {"first", "count"} and result["count"] == 2
     assert isinstance(result["first"], Remote)
     np.testing.assert_allclose(result["first"].forward(np.ones((1, 2))), [[1.0, 1.0]])
+
+
+def test_subclasses_of_plain_types_arrive_as_their_true_values(stud):
+    value, array, items = stud.lies()
+    assert type(value) is float and value == 2.5 and value != 3.0
+    assert type(array) is np.ndarray and list(array) == [0.0, 1.0, 2.0]
+    assert type(items[0]) is float and items[0] == 1.0
 
 
 def test_put_fetch_sees_in_place_mutation(stud, worker):
@@ -707,3 +733,9 @@ def test_grader_exit_or_death_leaves_no_worker_behind(student_dir, tmp_path):
         for pid in pids[2:]:  # the escaped sleeps: clean up by hand
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_keyword_arguments_named_like_api_parameters_pass_through(stud, worker):
+    args, kwargs = stud.echo(self=1, remote=2, name=3)
+    assert kwargs == {"self": 1, "remote": 2, "name": 3}
+    assert worker.call(stud.echo, remote=4)[1] == {"remote": 4}
