@@ -80,7 +80,8 @@ def _matching_hint(got, expected, hints, rtol, atol):
         wrong = np.asarray(wrong, dtype=np.float64)
         if _close(got, wrong, rtol, atol):
             return hint
-    if got.shape == expected.shape and expected.size and np.any(np.abs(expected) > atol):
+    # A single number is always "off by a constant factor": the hint only means something for arrays.
+    if got.shape == expected.shape and expected.size > 1 and np.any(np.abs(expected) > atol):
         if _close(got, -expected, rtol, atol):
             return "The result has the wrong sign everywhere: check the sign of your formula."
         nz = np.abs(expected) > 1e-12

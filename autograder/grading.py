@@ -187,7 +187,7 @@ def _assemble(plugin, options, name, missing):
             # Excluded with --only: listed (every exercise appears), but outside the total.
             result = CheckResult(spec.check_id, spec.exercise, spec.title, 0.0, 0.0, False,
                                  output="not graded in this run (excluded by --only)",
-                                 visibility=spec.visibility)
+                                 visibility=spec.visibility, graded=False)
         by_exercise[spec.exercise].append(result)
     exercises = [ExerciseResult(e, by_exercise[e]) for e in EXERCISES]
     lines = [f"Graded {name}."]

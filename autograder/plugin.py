@@ -64,7 +64,11 @@ def failure_text(excinfo):
     """Return (student-facing message, is_internal_error) for a failed check."""
     exc = excinfo.value
     if hasattr(exc, "describe"):
-        return exc.describe(), False
+        text = exc.describe()
+        printed = (getattr(exc, "output", "") or "").strip()
+        if printed:
+            text += "\nYour code printed:\n" + (printed[:1500] + "\n..." if len(printed) > 1500 else printed)
+        return text, False
     if isinstance(exc, AssertionError):
         text = str(exc)
         # pytest's assertion rewriting appends "assert ..." lines; a student reads only our message.

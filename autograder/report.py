@@ -22,7 +22,10 @@ def render(result, *, show_hidden=True, width=100):
         if not ex.checks:
             continue
         failed = ex.failed
-        status = "ok" if not failed else f"{len(failed)} of {len(ex.checks)} checks failed"
+        if not ex.graded:
+            status = "not graded in this run"
+        else:
+            status = "ok" if not failed else f"{len(failed)} of {len(ex.checks)} checks failed"
         lines.append(f"  {ex.exercise:<{name_width}}  {_fmt(ex.score):>5} / {_fmt(ex.max_score):<5} {status}")
     lines.append("")
     lines.append(f"  {'Total':<{name_width}}  {_fmt(result.score):>5} / {_fmt(result.max_score)}")

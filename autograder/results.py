@@ -38,6 +38,7 @@ class CheckResult:
     extra_data: dict = field(default_factory=dict)
     duration: float = 0.0
     internal_error: bool = False
+    graded: bool = True  # False when the run excluded this check's exercise (--only)
 
     @property
     def status(self):
@@ -75,7 +76,11 @@ class ExerciseResult:
 
     @property
     def failed(self):
-        return [c for c in self.checks if not c.passed]
+        return [c for c in self.checks if not c.passed and c.graded]
+
+    @property
+    def graded(self):
+        return any(c.graded for c in self.checks)
 
     def to_dict(self):
         return {

@@ -156,7 +156,7 @@ class StudentException(StudentCodeError):
             text += f": {self.message}" if self.message else "."
         if self.hint:
             text += f" ({self.hint})"
-        if self.traceback:
+        if self.traceback and not self.not_implemented:  # a stub's location is no news to the student
             text += "\n" + self.traceback
         return text
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close, expect_true, expect_unchanged
+from autograder.compare import as_numeric_array, expect_close, expect_true, expect_unchanged
 
 # The book's example (chapter 4.2): the network thinks "2" with probability 0.6.
 BOOK_Y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
@@ -141,8 +141,8 @@ class TestCrossEntropyError:
         y = np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5]])
         t = np.array([0, 2])
         expected = ref.cross_entropy_error(y, t)
-        got = student.cross_entropy_error(y, t)
-        expect_true(np.all(np.isfinite(np.asarray(got, dtype=float))),
+        got = as_numeric_array(student.cross_entropy_error(y, t), "cross_entropy_error(y, t)")
+        expect_true(np.all(np.isfinite(got)),
                     "cross_entropy_error(y, t) is not finite when y is 0 at the target: "
                     "add a tiny delta inside the log, np.log(y + 1e-7).")
         expect_close(got, expected, "cross_entropy_error(y, t) with y = 0 at a target", rtol=1e-5)

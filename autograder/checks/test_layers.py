@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder import numgrad
-from autograder.compare import expect_close, expect_true, expect_unchanged, rel_error
+from autograder.compare import as_numeric_array, expect_close, expect_true, expect_unchanged, rel_error
 
 
 def away_from_zero(rng, shape, margin=0.1):
@@ -18,10 +18,20 @@ def away_from_zero(rng, shape, margin=0.1):
     return np.where(np.abs(x) < margin, np.sign(x + 1e-12) * (margin + np.abs(x)), x)
 
 
-def numeric_input_gradient(forward_map, x, dout, *other_args):
+def weighted_sums(outputs, dout, what):
+    """sum(out * dout) for each forward output: the scalar whose gradient backward computes."""
+    sums = []
+    for out in outputs:
+        out = as_numeric_array(out, what)
+        expect_true(out.shape == dout.shape, f"{what} returned shape {out.shape}, expected {dout.shape}.")
+        sums.append(np.sum(out * dout))
+    return sums
+
+
+def numeric_input_gradient(forward_map, x, dout, *other_args, what="forward(x)"):
     """Numerical gradient of sum(forward(x, *other_args) * dout) with respect to x."""
     outputs = forward_map([(p, *other_args) for p in numgrad.perturbations(x)])
-    return numgrad.from_values([np.sum(np.asarray(o, dtype=float) * dout) for o in outputs], x.shape)
+    return numgrad.from_values(weighted_sums(outputs, dout, what), x.shape)
 
 
 def expect_pair(got, what):
@@ -32,8 +42,11 @@ def expect_pair(got, what):
 
 
 def expect_gradient_check(analytic, numeric, what, tol=1e-6):
+    analytic = as_numeric_array(analytic, what)
+    expect_true(analytic.shape == numeric.shape,
+                f"{what} has shape {analytic.shape}, but the gradient has shape {numeric.shape}.")
     error = rel_error(analytic, numeric)
-    expect_true(np.shape(analytic) == np.shape(numeric) and error < tol,
+    expect_true(error < tol,
                 f"{what} does not match the numerical gradient of your forward "
                 f"(relative error {error:.2g}, should be below {tol:g}).")
 
@@ -114,7 +127,7 @@ class TestRelu:
         """Relu.backward agrees with the numerical gradient of Relu.forward"""
         x, dout = away_from_zero(rng, (3, 4)), rng.normal(size=(3, 4))
         layer = student.Relu()
-        numeric = numeric_input_gradient(student.Relu().forward.map, x, dout)
+        numeric = numeric_input_gradient(student.Relu().forward.map, x, dout, what="Relu.forward(x)")
         layer.forward(x)
         expect_gradient_check(layer.backward(dout), numeric, "Relu.backward")
 
@@ -149,7 +162,7 @@ class TestSigmoid:
     def test_numerical_gradient(self, student, rng):
         """Sigmoid.backward agrees with the numerical gradient of Sigmoid.forward"""
         x, dout = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
-        numeric = numeric_input_gradient(student.Sigmoid().forward.map, x, dout)
+        numeric = numeric_input_gradient(student.Sigmoid().forward.map, x, dout, what="Sigmoid.forward(x)")
         layer = student.Sigmoid()
         layer.forward(x)
         expect_gradient_check(layer.backward(dout), numeric, "Sigmoid.backward")
@@ -203,10 +216,13 @@ class TestAffine:
         x, W, b, dout = self.inputs(rng, m=2)
         forward_fresh = worker.probe("function", key="forward_fresh")
         Affine = student.Affine
-        loss = lambda outputs: [np.sum(np.asarray(o, dtype=float) * dout) for o in outputs]
-        num_dx = numgrad.from_values(loss(forward_fresh.map([(Affine, (W, b), (p,)) for p in numgrad.perturbations(x)])), x.shape)
-        num_dW = numgrad.from_values(loss(forward_fresh.map([(Affine, (p, b), (x,)) for p in numgrad.perturbations(W)])), W.shape)
-        num_db = numgrad.from_values(loss(forward_fresh.map([(Affine, (W, p), (x,)) for p in numgrad.perturbations(b)])), b.shape)
+        what = "Affine(W, b).forward(x)"
+        num_dx = numgrad.from_values(weighted_sums(forward_fresh.map(
+            [(Affine, (W, b), (p,)) for p in numgrad.perturbations(x)]), dout, what), x.shape)
+        num_dW = numgrad.from_values(weighted_sums(forward_fresh.map(
+            [(Affine, (p, b), (x,)) for p in numgrad.perturbations(W)]), dout, what), W.shape)
+        num_db = numgrad.from_values(weighted_sums(forward_fresh.map(
+            [(Affine, (W, p), (x,)) for p in numgrad.perturbations(b)]), dout, what), b.shape)
         layer = Affine(W, b)
         layer.forward(x)
         expect_gradient_check(layer.backward(dout), num_dx, "dx from Affine.backward")
@@ -268,7 +284,9 @@ class TestSoftmaxWithLoss:
         x, labels = self.scores(rng, n=3, c=4)
         x = x / 2  # moderate scores: the 1e-7 inside the loss's log shifts the numerical gradient by ~1e-7 / y
         outputs = student.SoftmaxWithLoss().forward.map([(p, labels) for p in numgrad.perturbations(x)])
-        numeric = numgrad.from_values([float(np.asarray(o)) for o in outputs], x.shape)
+        losses = [as_numeric_array(o, "SoftmaxWithLoss.forward(x, t)") for o in outputs]
+        expect_true(all(o.size == 1 for o in losses), "SoftmaxWithLoss.forward(x, t) must return one number, the loss.")
+        numeric = numgrad.from_values([o.item() for o in losses], x.shape)
         layer = student.SoftmaxWithLoss()
         layer.forward(x, labels)
         expect_gradient_check(layer.backward(), numeric, "SoftmaxWithLoss.backward", tol=1e-4)

@@ -46,8 +46,11 @@ def test_trained_accuracy(context, worker, extra_data, mnist):
                        iterations=gate.iterations, batch_size=gate.batch_size, hidden_size=gate.hidden_size,
                        lr=gate.lr, momentum=gate.momentum, optimizer=gate.optimizer, seed=gate.seed)
     test_acc, train_acc = [], []
+    shapes = {"W1": (784, gate.hidden_size), "b1": (gate.hidden_size,), "W2": (gate.hidden_size, 10), "b2": (10,)}
     for snapshot in run["snapshots"]:
-        for key in ("W1", "b1", "W2", "b2"):
+        for key, shape in shapes.items():
+            expect_true(np.shape(snapshot[key]) == shape,
+                        f"net.params['{key}'] has shape {np.shape(snapshot[key])} during training; expected {shape}.")
             expect_true(np.all(np.isfinite(snapshot[key])),
                         f"training diverged: params['{key}'] contains NaN or inf after "
                         f"{snapshot['iteration']} iterations. Check your gradient.")
@@ -60,6 +63,10 @@ def test_trained_accuracy(context, worker, extra_data, mnist):
         "loss": [round(float(v), 4) for v in run["losses"]],
         "threshold": gate.threshold,
     })
+    expect_true(test_acc[0] < 0.5,
+                f"your TwoLayerNet reaches a test accuracy of {test_acc[0]:.4f} before any training. "
+                "The gate measures what the grader's training loop teaches a freshly initialised network "
+                "(weights weight_init_std * np.random.randn, biases zero).")
     final = test_acc[-1]
     expect_true(final >= gate.threshold,
                 f"after {gate.iterations} training iterations ({gate.optimizer}, lr {gate.lr}, batches of "

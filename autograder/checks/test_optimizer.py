@@ -33,6 +33,7 @@ def run_steps(student, ref, worker, rng, name, steps=4, hints_for=None, **kwargs
                     "Affine layers hold the original arrays and would never see the new values.")
         hints = hints_for(params, grads[:step]) if hints_for else None
         for key in SHAPES:
+            expect_true(key in got, f"{name}({args}).update(params, grads) removed params['{key}']")
             expect_close(got[key], expected[key], f"params['{key}'] after {step} {name}({args}).update call(s)",
                          hints=hints[key] if hints else None)
 

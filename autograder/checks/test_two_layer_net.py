@@ -7,7 +7,7 @@ holding the same weights, so the random initialisation never decides a verdict.
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close, expect_true, rel_error
+from autograder.compare import as_numeric_array, expect_close, expect_true, rel_error
 
 D, H, C, N = 6, 5, 4, 3
 
@@ -39,6 +39,17 @@ def networks(student, ref, worker, rng):
     return net, reference, x, labels
 
 
+def initial_params(student, *args, **kwargs):
+    """net.params of a new student TwoLayerNet(*args, **kwargs), checked to be a dict of arrays."""
+    params = student.TwoLayerNet(*args, **kwargs).params
+    call = f"TwoLayerNet({', '.join([*map(str, args), *(f'{k}={v}' for k, v in kwargs.items())])})"
+    expect_true(isinstance(params, dict), f"{call}.params must be a dict of arrays, got {type(params).__name__}")
+    for key in ("W1", "b1", "W2", "b2"):
+        expect_true(key in params, f"{call}.params has no key '{key}' (keys: {sorted(map(str, params))})")
+        as_numeric_array(params[key], f"{call}.params['{key}']")
+    return {key: np.asarray(params[key]) for key in ("W1", "b1", "W2", "b2")}
+
+
 def expect_param_dict(got, expected, what, **tolerance):
     expect_true(isinstance(got, dict), f"{what} must return a dict keyed 'W1', 'b1', 'W2', 'b2', "
                                        f"got {type(got).__name__}")
@@ -53,11 +64,9 @@ class TestTwoLayerNet:
 
     def test_init_shapes(self, student):
         """TwoLayerNet(784, 50, 10) has params W1 (784, 50), b1 (50,), W2 (50, 10), b2 (10,), biases zero"""
-        params = student.TwoLayerNet(784, 50, 10).params
-        expect_true(isinstance(params, dict), f"net.params must be a dict of arrays, got {type(params).__name__}")
+        params = initial_params(student, 784, 50, 10)
         for key, shape in (("W1", (784, 50)), ("b1", (50,)), ("W2", (50, 10)), ("b2", (10,))):
-            expect_true(key in params, f"net.params has no key '{key}' (keys: {sorted(params)})")
-            got = np.asarray(params[key])
+            got = params[key]
             expect_true(got.shape == shape, f"net.params['{key}'] should have shape {shape}, got {got.shape}")
         for key in ("b1", "b2"):
             expect_true(not np.any(params[key]), f"net.params['{key}'] should start at zero (np.zeros)")
@@ -65,9 +74,9 @@ class TestTwoLayerNet:
     @pytest.mark.parametrize("std", [0.01, 0.5])
     def test_init_scale(self, student, std):
         """the initial weights are weight_init_std * np.random.randn(...)"""
-        params = student.TwoLayerNet(400, 50, 20, weight_init_std=std).params
+        params = initial_params(student, 400, 50, 20, weight_init_std=std)
         for key in ("W1", "W2"):
-            w = np.asarray(params[key], dtype=float)
+            w = params[key].astype(float)
             hint = ""
             if abs(w.std() - 1.0) < 0.1 and std != 1.0:
                 hint = " Multiply np.random.randn(...) by weight_init_std."
