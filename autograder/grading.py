@@ -142,11 +142,19 @@ def _require_mnist(data_dir):
         raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
 
 
-def _run_checks(plugin, junit_path, collect_only=False):
-    """Run (or only collect) the check suite under pytest in this process; return pytest's log."""
-    args = [str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
+def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process_student=False):
+    """Run (or only collect) the check suite under pytest in this process; return pytest's log.
+
+    nodeids selects checks (default: all). in_process_student is for notebooks, where student
+    code runs in this very process: its warnings are then ignored instead of being errors,
+    and only Python-level output is captured.
+    """
+    targets = [str(CHECKS_DIR / n) for n in nodeids] if nodeids else [str(CHECKS_DIR)]
+    args = [*targets, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
             "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib", "-q",
-            "--tb=line", "-W", "error"]
+            "--tb=line", "-W", "ignore" if in_process_student else "error"]
+    if in_process_student:
+        args.append("--capture=sys")
     if collect_only:
         args.append("--collect-only")
     tmp = None

@@ -57,6 +57,7 @@ def check_spec(item):
         title=title,
         weight=float(weight.args[0]) if weight else 1.0,
         visibility=visibility.args[0] if visibility else "visible",
+        nodeid=item.nodeid,
     )
 
 

@@ -76,6 +76,7 @@ class CheckSpec:
     weight: float = 1.0
     visibility: str = "visible"
     max_score: float = 0.0
+    nodeid: str = ""  # pytest's id of the check, relative to autograder/checks
 
     @property
     def hidden(self):
