@@ -8,10 +8,14 @@ must score 100 / 100 including the MNIST gate; the others skip the slow gate
 unless they predict something about it. ``hostile`` entries run with a short
 time limit (1 s per call) and 1 GiB of memory.
 
-The hostile submissions that leave processes behind or forge results are also
-graded through the ``dlgrade grade`` command in a subprocess, to show that the
-command exits normally, that no process survives it and that the results file
-holds the real score.
+Some hostile submissions are also graded through the ``dlgrade grade`` command
+in a subprocess (with its temporary folder inside the test's tmp_path): those
+whose failure could escape into the command itself (SystemExit,
+KeyboardInterrupt, a dying, hanging or flooding worker), the one that leaves
+child processes running (they must be seen during grading and gone after it)
+and the one that forges results.json (the file must hold the real score, also
+after a detached forger had its chance). Grading the same submission twice must
+give the same results document.
 
 Needs MNIST_DATA_DIR (the MNIST gate); without it the tests that run the gate fail.
 """

@@ -52,6 +52,7 @@ class TestNumericalGradient:
                                       forward_difference(lambda v: f(np.array([x[0], v])), x[1])])})
 
     @pytest.mark.weight(2)
+    @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     @pytest.mark.parametrize("shape", [(3, 4), (2, 3, 2)])
     def test_any_shape(self, student, worker, rng, shape):
         """numerical_gradient works for x of any shape"""

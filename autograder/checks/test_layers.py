@@ -230,6 +230,7 @@ class TestAffine:
         expect_gradient_check(layer.db, num_db, "Affine's db")
 
     @pytest.mark.weight(2)
+    @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_nd_input(self, student, ref, rng):
         """Affine flattens an input of shape (N, 2, 3, 4) and returns dx in that shape"""
         x, W, b, dout = self.inputs(rng, x_shape=(3, 2, 3, 4), m=5)
@@ -291,6 +292,7 @@ class TestSoftmaxWithLoss:
         layer.forward(x, labels)
         expect_gradient_check(layer.backward(), numeric, "SoftmaxWithLoss.backward", tol=1e-4)
 
+    @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_large_scores_and_inputs_unchanged(self, student, ref, worker):
         """SoftmaxWithLoss handles scores around 1000 and leaves x and t unchanged"""
         x = np.array([[1000.0, 990.0, 1010.0], [-3.0, 2.0, 0.5]])

@@ -68,6 +68,7 @@ class TestMomentum:
         run_steps(student, ref, worker, rng, "Momentum", steps=4, lr=0.1, momentum=0.9,
                   hints_for=lambda p, gs: self.forgetful(p, gs, 0.1, 0.9))
 
+    @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_other_coefficients(self, student, ref, worker, rng):
         """Momentum(lr=0.05, momentum=0.5) uses both of its arguments"""
         run_steps(student, ref, worker, rng, "Momentum", steps=3, lr=0.05, momentum=0.5)
@@ -92,6 +93,7 @@ class TestAdam:
         """Adam(lr=0.01) over 5 steps (bonus)"""
         run_steps(student, ref, worker, rng, "Adam", steps=5, lr=0.01)
 
+    @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_defaults(self, student, ref, worker, rng):
         """Adam() uses lr=0.001, beta1=0.9, beta2=0.999 by default"""
         run_steps(student, ref, worker, rng, "Adam", steps=3)
