@@ -11,10 +11,9 @@ among its checks by weight.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from autograder.atomic import write_text_atomic
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -134,26 +133,6 @@ class GradeResult:
         }
 
 
-def write_atomic(path, text):
-    """Write text to path via a temporary file in the same directory and a rename.
-
-    A crash midway leaves either the old file or the new one, never half of one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_json(result, path):
     """Write ``result.to_dict()`` as Gradescope results.json, atomically."""
-    write_atomic(path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")

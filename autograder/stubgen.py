@@ -25,14 +25,13 @@ into the exercises, so nothing is written.
 import ast
 import io
 import json
-import os
 import re
-import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import UserError
+from autograder.atomic import write_text_atomic
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -293,24 +292,6 @@ def _is_generated(path):
     return first.startswith("# Generated from ") and HEADER_MARK in first
 
 
-def _write_atomic(path, text):
-    """Write text to path via a temporary file in the same directory + os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def _differences(stubs, exercises_dir):
     """[(relative path, 'differs' | 'missing' | 'extra')], sorted by path."""
     found = []
@@ -361,5 +342,5 @@ def generate(solutions_dir, exercises_dir):
         if why == "extra":
             (exercises_dir / rel).unlink()
         else:
-            _write_atomic(exercises_dir / rel, stubs[rel])
+            write_text_atomic(exercises_dir / rel, stubs[rel])
     return [rel for rel, _ in diffs]

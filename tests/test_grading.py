@@ -4,7 +4,6 @@ The corpus of buggy, correct and hostile submissions is in test_corpus.py.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET

@@ -7,7 +7,6 @@ import os
 import pickle
 import random
 import signal
-import textwrap
 import time
 
 import numpy as np

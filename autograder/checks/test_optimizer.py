@@ -5,7 +5,6 @@ then fetches it: the values must follow the reference, and every array must
 be the *same object* as before (updated in place), because a network's Affine
 layers hold those arrays.
 """
-import numpy as np
 import pytest
 
 from autograder.compare import expect_close, expect_true
