@@ -150,6 +150,7 @@ class TestTwoLayerNet:
         expect_param_dict(numeric, reference.gradient(x, labels), "net.numerical_gradient(x, t)",
                           rtol=1e-4, atol=1e-6)
         backprop = net.gradient(x, labels)
+        expect_param_dict(backprop, reference.gradient(x, labels), "net.gradient(x, t)")
         for key in ("W1", "b1", "W2", "b2"):
             error = rel_error(numeric[key], backprop[key])
             expect_true(error < 1e-5, f"net.numerical_gradient and net.gradient disagree on '{key}' "
