@@ -44,7 +44,7 @@ def main(boot_dir, config_text):
         os.set_inheritable(fd, False)
     _set_limits(cfg["memory_limit"], cfg["output_limit"])
     caps_dropped = _drop_privileges()
-    _start_parent_watchdog(cfg["parent_pid"])
+    _start_parent_watchdog(cfg["parent_pid"], req_fd)
     sys.dont_write_bytecode = True  # never write __pycache__ into the submission copy
 
     import numpy  # before student paths exist, so nothing can shadow it
@@ -134,23 +134,33 @@ def _drop_privileges():
         return False
 
 
-def _start_parent_watchdog(parent_pid):
+def _start_parent_watchdog(parent_pid, req_fd):
     """Die if the grader dies, even while student code is stuck in a loop.
 
-    The whole process group goes (the worker leads it), so plain child processes of the
-    student code die too; nobody is left to hunt down ones that changed session.
+    The grader holds the only write end of the request pipe, so the pipe hangs up
+    (POLLHUP) exactly when the grader is gone. Outside a PID namespace a changed parent
+    pid says the same. The whole process group goes (the worker leads it); inside a PID
+    namespace (the worker is its pid 1) the kernel also kills everything the student code
+    started, whatever session or environment it gave itself.
     """
+    import select
     import threading
     import time
 
-    if os.getppid() != parent_pid:
+    in_namespace = os.getpid() == 1  # started by `unshare --pid --fork`: the parent is outside
+    if not in_namespace and os.getppid() != parent_pid:
         _die(EXIT_ORPHANED)
+    poller = select.poll()
+    poller.register(req_fd, select.POLLHUP)
 
-    def watch(sleep=time.sleep, getppid=os.getppid, die=_die):  # bound now: immune to monkeypatching
+    # Bound now: immune to monkeypatching by student code.
+    def watch(sleep=time.sleep, getppid=os.getppid, die=_die, poll=poller.poll, hup=select.POLLHUP):
         while True:
-            sleep(0.5)
-            if getppid() != parent_pid:
+            if any(event & hup for _, event in poll(500)):
                 die(EXIT_ORPHANED)
+            if not in_namespace and getppid() != parent_pid:
+                die(EXIT_ORPHANED)
+            sleep(0.05)
 
     threading.Thread(target=watch, name="dlgrade-watchdog", daemon=True).start()
 

@@ -36,6 +36,7 @@ timeout (and then killed by :func:`kill_strays`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import fcntl
 import json
 import os
@@ -415,6 +416,29 @@ def _sigkill(pid, needle, sids):
 # ----------------------------------------------------------------------------- process
 
 
+@functools.lru_cache(maxsize=1)
+def pid_namespace_prefix():
+    """``unshare --pid --fork --kill-child`` where this machine allows it, else [].
+
+    In its own PID namespace the worker is pid 1: when it dies, the kernel kills every
+    process the student code started, including ones that left the session and scrubbed
+    their environment (which :func:`kill_strays` cannot recognise). Needs root or
+    unprivileged user namespaces; ``DLGRADE_PID_NAMESPACE=0`` turns it off.
+    """
+    if os.environ.get("DLGRADE_PID_NAMESPACE", "1") == "0":
+        return []
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return []
+    prefix = [unshare, "--pid", "--fork", "--kill-child"]
+    try:
+        trial = subprocess.run([*prefix, "true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return prefix if trial.returncode == 0 else []
+
+
 class _Process:
     """One worker process (one generation of a Worker)."""
 
@@ -442,7 +466,8 @@ class _Process:
         child_env[TOKEN_ENV] = self.token
         try:
             self.popen = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOT, _PACKAGE_PARENT, json.dumps(config)],
+                [*pid_namespace_prefix(), sys.executable, "-I", "-c", _BOOT, _PACKAGE_PARENT,
+                 json.dumps(config)],
                 stdin=subprocess.DEVNULL, stdout=capture_fd, stderr=capture_fd,
                 pass_fds=(req_r, rep_w), cwd=str(root), env=child_env,
                 start_new_session=True)  # own session + process group: killable as a unit

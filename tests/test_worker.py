@@ -16,7 +16,7 @@ from autograder import wire
 from autograder.worker import (
     OutputLimitExceeded, Remote, StaleRemoteError, StudentCodeError, StudentException,
     WorkerCrashed, WorkerProtocolError, WorkerStartupError, WorkerTimeout, WorkerUsageError,
-    Worker, _proc_stat,
+    Worker, _proc_stat, pid_namespace_prefix,
 )
 
 TIMEOUT = 1.0
@@ -149,22 +149,31 @@ def flood_write():
         os.write(1, block)
 
 
-def spawn_children():
-    plain = subprocess.Popen(["sleep", "1000"])
-    own_session = subprocess.Popen(["sleep", "1000"], start_new_session=True)
+def _spawn_sleep(new_session=False, double_fork=False):
+    """Start `sleep 1000`; return its pid as the grader sees it.
+
+    Inside a PID namespace os.getpid() is namespace-local, but /proc is the grader's, so
+    /proc/self names the process by its grader-side pid.
+    """
     r, w = os.pipe()
-    middle = os.fork()
-    if middle == 0:  # double fork into a new session: reparented away from the worker
-        os.setsid()
-        grandchild = os.fork()
-        if grandchild == 0:
-            os.execvp("sleep", ["sleep", "1000"])
-        os.write(w, str(grandchild).encode())
-        os._exit(0)
-    os.waitpid(middle, 0)
+    pid = os.fork()
+    if pid == 0:
+        if new_session:
+            os.setsid()
+        if double_fork and os.fork() != 0:  # reparented away from the worker
+            os._exit(0)
+        os.write(w, os.readlink("/proc/self").encode())
+        os.execvp("sleep", ["sleep", "1000"])
     os.close(w)
-    escaped = int(os.read(r, 100))
-    return [plain.pid, own_session.pid, escaped]
+    host_pid = int(os.read(r, 100))
+    os.close(r)
+    if double_fork:
+        os.waitpid(pid, 0)
+    return host_pid
+
+
+def spawn_children():
+    return [_spawn_sleep(), _spawn_sleep(new_session=True), _spawn_sleep(new_session=True, double_fork=True)]
 
 
 def garbage_reply():
@@ -718,7 +727,8 @@ def test_grader_exit_or_death_leaves_no_worker_behind(student_dir, tmp_path):
     pids = [int(p) for p in done.stdout.split()]
     assert len(pids) == 4 and wait_gone(pids, 0.5)
     # 2. The grader is SIGKILLed while student code spins: the worker's watchdog notices.
-    # Its plain child process goes with it; the ones that left its session cannot be found.
+    # Its plain child process goes with it; the ones that left its session only where the worker
+    # has its own PID namespace (without one they cannot be found).
     grader = subprocess.Popen(args + ["hang"], stdout=subprocess.PIPE, text=True)
     pids = []
     try:
@@ -727,6 +737,8 @@ def test_grader_exit_or_death_leaves_no_worker_behind(student_dir, tmp_path):
         grader.kill()
         grader.wait()
         assert wait_gone(pids[:2])
+        if pid_namespace_prefix():  # the kernel ends the whole namespace with its pid 1
+            assert wait_gone(pids[2:])
     finally:
         grader.kill()
         grader.wait()
