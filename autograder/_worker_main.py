@@ -377,6 +377,8 @@ class _Server:
         return info
 
     def is_student_file(self, filename):
+        if not os.path.isabs(filename):  # "<frozen importlib._bootstrap>" and the like
+            return False
         try:
             return os.path.realpath(filename).startswith(self.root)
         except (TypeError, ValueError, OSError):

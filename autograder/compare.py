@@ -95,6 +95,12 @@ def _matching_hint(got, expected, hints, rtol, atol):
     return None
 
 
+def _entry(value):
+    """One array entry with enough digits to see a small difference."""
+    value = complex(value)
+    return f"{value.real:.10g}" if value.imag == 0 else f"{value:.10g}"
+
+
 def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
     """Fail unless got equals expected within tolerance.
 
@@ -123,11 +129,17 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
     if _close(arr, expected, rtol, atol):
         return arr
     hint = _matching_hint(arr.astype(np.float64) if arr.dtype.kind != "c" else arr, expected, hints, rtol, atol)
-    err = np.abs(arr.astype(np.float64) - expected.astype(np.float64))
-    where = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
-    msg = f"{what}: wrong values (largest difference {float(np.max(err)):.3g}"
-    msg += f" at index {tuple(int(i) for i in where)})." if where != () else ")."
-    if not hidden:
+    err = np.abs(arr.astype(np.complex128) - expected.astype(np.complex128))
+    # Name the entry furthest outside np.allclose's tolerance, not merely the largest difference.
+    excess = err - (atol + rtol * np.abs(expected))
+    where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(excess), np.inf, excess))), err.shape) if err.ndim else ()
+    index = f" at index {tuple(int(i) for i in where)}" if where != () else ""
+    if hidden:  # neither the expected value nor the difference (which would give it away)
+        msg = f"{what}: wrong values{index}."
+    else:
+        msg = (f"{what}: wrong values{index}: expected {_entry(expected[where])}, got {_entry(arr[where])} "
+               f"(off by {float(err[where]):.3g}).")
+    if not hidden and expected.size > 1:
         msg += f"\n  expected: {abridge(expected)}\n  got:      {abridge(arr)}"
     if hint:
         msg += f"\nHint: {hint}"

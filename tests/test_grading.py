@@ -126,7 +126,7 @@ def test_hidden_checks_reveal_no_expected_values(tmp_path):
         {"visibility": {"functions.sum_squared_error": "hidden"}})))
     shown = visible.exercise("functions.sum_squared_error").failed[0].output
     secret = hidden.exercise("functions.sum_squared_error").failed[0].output
-    assert "expected:" in shown and "expected:" not in secret
+    assert "expected 0.0975" in shown and "expected" not in secret and "0.0975" not in secret
     assert "wrong values" in secret
 
 
