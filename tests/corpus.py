@@ -45,6 +45,10 @@ ENTRY_FILE = "submission.toml"
 _KEYS = {"description", "loses", "may_lose", "output_contains", "grade_mnist", "omit", "change"}
 
 
+# Which exercise modules import which (as in solutions/).
+USES = {"layers": {"functions"}, "two_layer_net": {"functions", "gradient", "layers"}}
+
+
 class CorpusError(ValueError):
     """An entry is malformed: the message names the entry and the problem."""
 
@@ -89,7 +93,22 @@ class Entry:
         with_gate = self.kind == "correct" or "mnist" in self.loses or self.grade_mnist
         if all_gates:
             with_gate = "mnist" not in self.may_lose
-        return frozenset(e for e in EXERCISES if with_gate or e != "mnist")
+        modules = set(MODULES) if self.kind == "correct" else self.affected_modules()
+        return frozenset(e for e in EXERCISES
+                         if (e == "mnist" and with_gate) or (e != "mnist" and e.split(".")[0] in modules))
+
+    def affected_modules(self):
+        """The modules this entry changes, and those graded with code from them.
+
+        A module the entry leaves alone is the reference itself, and it is graded with
+        reference copies of the others, so grading it again proves nothing: the modules that
+        use a changed one (layers uses functions; two_layer_net uses functions, gradient and
+        layers) are where blame isolation is put to the test.
+        """
+        touched = {Path(name).stem for name in (*(c.file for c in self.changes), *self.files, *self.omit)}
+        touched &= set(MODULES)
+        predicted = {e.split(".")[0] for e in (*self.loses, *self.may_lose) if e != "mnist"}
+        return touched | predicted | {user for user, used in USES.items() if touched & used}
 
 
 def _string_list(data, key, where):
