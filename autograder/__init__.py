@@ -4,9 +4,14 @@ How the parts fit:
 
 - ``autograder.cli``: the thin ``dlgrade`` command, one module per subcommand.
 - ``autograder.stubgen``: turns ``solutions/`` into the student stubs in ``exercises/``.
-- the engine (``submission``, ``wire``, ``worker``, ``checks/``, ``plugin``,
-  ``rubric``, ``results``, ``report``) is described in the README section
-  "How a grade is reached".
+- the engine (``submission``, ``pool``, ``wire``, ``worker``, ``checks/``,
+  ``plugin``, ``compare``, ``numgrad``, ``probes``, ``rubric``, ``results``,
+  ``report``, ``grading``) is described in the README section "How a grade is
+  reached".
+- ``autograder.nbbuild`` builds the nbgrader course from ``solutions/`` and
+  extracts a student's notebook into modules for the engine;
+  ``autograder.notebook.run_check`` runs one check inside a notebook kernel
+  (the nbgrader test cells).
 """
 
 

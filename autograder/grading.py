@@ -165,7 +165,14 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
     targets = [str(CHECKS_DIR / n) for n in nodeids] if nodeids else [str(CHECKS_DIR)]
     args = [*targets, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
             "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib", "-q",
-            "--tb=line", "-W", "ignore" if in_process_student else "error"]
+            "--tb=line"]
+    if in_process_student:
+        args += ["-W", "ignore"]
+    else:
+        # A warning from the grader's own code is a bug to see; unclosed resources of whatever
+        # else lives in this process (a caller's sockets, say) are not the checks' business.
+        args += ["-W", "error", "-W", "ignore::ResourceWarning",
+                 "-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
     if in_process_student:
         # In a notebook kernel: these plugins' gc.collect() calls and handlers cost ~0.3 s per
         # check on a kernel's heap, and none of them affects a verdict.

@@ -83,6 +83,7 @@ class InProcessWorker(Worker):
 
     closed = False
     alive = True
+    interrupted = False  # student code was stopped by KeyboardInterrupt (nbclient's cell timeout)
 
     @property
     def generation(self):
@@ -106,7 +107,10 @@ class InProcessWorker(Worker):
             reply = wire.decode(wire.encode(reply))
             if reply["ok"]:
                 return self._from_wire(reply.get("value"), self._gen)
-            raise self._error(reply["error"], context, "")
+            error = self._error(reply["error"], context, "")
+            if getattr(error, "type_name", "") == "KeyboardInterrupt":
+                self.interrupted = True
+            raise error
 
 
 class KernelPool:
@@ -124,6 +128,12 @@ class KernelPool:
 
     def close(self):
         self._worker.close()
+
+
+# Exercises whose student code was interrupted in this kernel (nbgrader stops a cell that
+# exceeds its timeout with KeyboardInterrupt): their later checks fail at once instead of
+# each hanging until the timeout, as `dlgrade grade` stops an exercise after two timeouts.
+_interrupted = set()
 
 
 @functools.lru_cache(maxsize=1)
@@ -152,6 +162,9 @@ def run_check(check_id, namespace=None, *, data_dir=None):
     spec = _specs().get(check_id)
     if spec is None:
         raise ValueError(f"unknown check {check_id!r}")
+    if spec.exercise in _interrupted:
+        raise AssertionError(f"not run: an earlier check of {spec.exercise} was stopped by the time limit "
+                             "(infinite loop? very slow code?). Fix that first, then restart the kernel and run again.")
     pool = KernelPool(namespace)
     plugin = GradingPlugin(GradingContext(None, pool, GradeOptions(data_dir=data_dir)))
     sink = io.StringIO()
@@ -163,6 +176,8 @@ def run_check(check_id, namespace=None, *, data_dir=None):
             warnings.simplefilter("ignore")
             _run_checks(plugin, None, nodeids=[spec.nodeid], in_process_student=True)
     finally:
+        if pool._worker.interrupted:
+            _interrupted.add(spec.exercise)
         pool.close()
     results = list(plugin.results.values())
     if len(results) != 1:

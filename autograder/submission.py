@@ -23,8 +23,11 @@ student's M with reference copies of the other modules, so each exercise is grad
 own; ``layout("all", EXERCISE_MODULES, None)`` uses only the student's files.
 
 Extension point: sources are gathered by a *collector* chosen by file suffix
-(``_COLLECTORS``); each returns ``{relative posix path: bytes}`` of ``.py`` files. A
-notebook reader (``.ipynb`` -> module files) plugs in there.
+(``_COLLECTORS``); each returns ``{relative posix path: bytes}`` of ``.py`` files. The
+notebook reader (``.ipynb``, :mod:`autograder.nbbuild.extract`) plugs in there: it turns a
+course notebook's answer cells into module files, and its result also carries
+``.exercises``, the exercises of the notebook's assignment, which become
+``Submission.exercises`` (the grader grades only those).
 """
 from __future__ import annotations
 
@@ -148,8 +151,16 @@ def _collect_zip(path):
     return files
 
 
-# A notebook collector (".ipynb": code cells -> modules) is the planned addition here.
-_COLLECTORS = {".zip": _collect_zip}
+def _collect_notebook(path):
+    """{"<module>.py": bytes} from a course notebook's cells, with ``.exercises`` (see nbbuild.extract)."""
+    from autograder.nbbuild.extract import notebook_modules
+
+    files = notebook_modules(path)
+    _Budget(path).take(sum(len(data) for data in files.values()))
+    return files
+
+
+_COLLECTORS = {".zip": _collect_zip, ".ipynb": _collect_notebook}
 
 
 def _find_module_dir(files, source):
@@ -197,7 +208,8 @@ def load_submission(path):
 
     Inputs:
     - path: a directory containing any of the exercise modules (at its top level or in
-      nested folders such as ``hw5/``), or a .zip file of such a directory.
+      nested folders such as ``hw5/``), a .zip file of such a directory, or a course
+      notebook (.ipynb) built by ``dlgrade nbgrader build``.
 
     Returns: a :class:`Submission` (use it as a context manager to clean up).
     Raises autograder.UserError with one line for a missing path, an unsupported file, an
@@ -211,7 +223,8 @@ def load_submission(path):
     elif p.is_file():
         collector = _COLLECTORS.get(p.suffix.lower())
         if collector is None:
-            raise UserError(f"{path}: a submission must be a directory or a .zip file")
+            raise UserError(f"{path}: a submission must be a directory or a .zip file "
+                            "(or a course notebook, .ipynb)")
         files = collector(p)
     else:
         raise UserError(f"{path}: not a directory or a regular file")
@@ -226,7 +239,7 @@ def load_submission(path):
             sources[stem] = data
         elif stem.isidentifier() and stem not in _RESERVED:
             extras[stem] = data
-    return Submission(p, sources, extras)
+    return Submission(p, sources, extras, exercises=getattr(files, "exercises", None))
 
 
 def _cleanup(tmp):
@@ -244,12 +257,15 @@ class Submission:
     - present / missing: exercise module names submitted / not submitted (in
       EXERCISE_MODULES order). The grader should fail checks of a missing module without
       starting a worker for it.
+    - exercises: the exercise ids the submission is meant to cover (a notebook: its
+      assignment's), or None for all of them.
     """
 
-    def __init__(self, path, sources, extras=None):
+    def __init__(self, path, sources, extras=None, exercises=None):
         self.path = Path(path)
         self.sources = dict(sources)
         self.extras = dict(extras or {})
+        self.exercises = tuple(exercises) if exercises is not None else None
         self.present = tuple(m for m in EXERCISE_MODULES if m in self.sources)
         self.missing = tuple(m for m in EXERCISE_MODULES if m not in self.sources)
         self._tmp = tempfile.mkdtemp(prefix="dlgrade-submission-")

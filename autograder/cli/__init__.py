@@ -8,7 +8,7 @@ import sys
 
 from autograder import UserError
 
-SUBCOMMANDS = ["stubs", "grade"]
+SUBCOMMANDS = ["stubs", "grade", "nbgrader"]
 
 
 def _load(name):

@@ -5,9 +5,10 @@ from autograder import UserError
 
 
 def add_parser(sub):
-    p = sub.add_parser("grade", help="grade a submission (directory, .zip)",
+    p = sub.add_parser("grade", help="grade a submission (directory, .zip or course notebook .ipynb)",
                        description="Grade a submission in isolated worker processes.")
-    p.add_argument("submission", help="directory holding the exercise modules, or a .zip of one")
+    p.add_argument("submission", help="directory holding the exercise modules, a .zip of one, "
+                   "or a notebook of the nbgrader course (.ipynb)")
     p.add_argument("--json", metavar="FILE", help="write Gradescope results.json here")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
     p.add_argument("--rubric", metavar="FILE", help="TOML file overriding points, visibility and the MNIST gate")

@@ -1,0 +1,126 @@
+"""``dlgrade nbgrader build|validate``: the nbgrader version of the course.
+
+- ``build COURSE_DIR``: write the course as an nbgrader course directory (the work is done
+  by :mod:`autograder.nbbuild`; building needs only nbformat).
+- ``validate NOTEBOOK...``: run notebooks with nbgrader's own Validator (its Python API)
+  and exit 1 when a test cell fails; ``nbgrader validate`` itself exits 0 even then
+  (nbgrader #1908). Needs nbgrader (``pip install 'dlscratch-kit[nbgrader]'``).
+
+Releasing, collecting and autograding is nbgrader's job (see the README).
+"""
+import re
+
+from autograder import UserError
+
+DEFAULT_COURSE_ID = "dlscratch"
+
+
+def add_parser(sub):
+    parser = sub.add_parser("nbgrader", help="build the course as nbgrader notebooks",
+                            description="Work with the nbgrader version of the course.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = actions.add_parser(
+        "build", help="write nbgrader_config.py and source/<assignment>/<assignment>.ipynb",
+        description=("Write an nbgrader course directory: nbgrader_config.py and one source notebook per "
+                     "assignment (ps1_losses_gradients, ps2_backprop_layers, ps3_two_layer_net), with answer "
+                     "cells from solutions/ and one graded test cell per check of `dlgrade grade`. Existing "
+                     "files of the same names are replaced; nothing else in the folder is touched."))
+    build.add_argument("course_dir", metavar="COURSE_DIR", help="the course folder (created if needed)")
+    build.add_argument("--course-id", default=DEFAULT_COURSE_ID, metavar="ID",
+                       help=f"nbgrader course id (default {DEFAULT_COURSE_ID!r})")
+    build.add_argument("--rubric", metavar="FILE",
+                       help="TOML rubric whose [points], [weight] and [visibility] the test cells follow")
+    build.set_defaults(run=run_build)
+
+    validate = actions.add_parser(
+        "validate", help="run notebooks with nbgrader's validator; exit 1 if a test cell fails",
+        description=("Execute each notebook with nbgrader's Validator (as `nbgrader validate` does) and report "
+                     "the test cells that fail. Unlike `nbgrader validate` (nbgrader #1908), exit with status 1 "
+                     "when any test cell fails, a locked cell was changed, or a notebook has no test cells."))
+    validate.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="a course notebook (.ipynb)")
+    validate.set_defaults(run=run_validate)
+    return parser
+
+
+def run_build(args):
+    from pathlib import Path
+
+    from autograder.nbbuild import build_course
+    from autograder.rubric import MnistGate, Rubric
+
+    rubric = None
+    if args.rubric:
+        rubric = Rubric.load(args.rubric)
+        # Test cells run the checks with the built-in gate settings (run_check has no rubric).
+        if rubric.mnist != MnistGate():
+            raise UserError(f"{args.rubric}: the notebooks' MNIST gate uses the built-in [mnist] settings; "
+                            "remove the [mnist] section to build them")
+    try:
+        written = build_course(args.course_dir, args.course_id, rubric=rubric)
+    except OSError as exc:
+        raise UserError(f"cannot write the course into {args.course_dir}: {exc.strerror or exc}") from None
+    root = Path(args.course_dir)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"next: cd {root} && nbgrader generate_assignment ps1_losses_gradients")
+    return 0
+
+
+_ERROR_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _summary(failure):
+    """The check a failed cell runs (or its first line), and the error's final message."""
+    source = failure.get("source", "")
+    called = re.search(r"""run_check\(['"]([^'"]+)['"]\)""", source)
+    name = called.group(1) if called else (source.strip().splitlines() or ["(empty cell)"])[0]
+    lines = _ANSI.sub("", failure.get("raw_error", "")).rstrip().splitlines()
+    starts = [i for i, line in enumerate(lines) if _ERROR_LINE.match(line)]
+    message = lines[starts[-1]:] if starts else lines[-3:]
+    return name, message
+
+
+def run_validate(args):
+    from pathlib import Path
+
+    from autograder.nbbuild.build import CELL_TIMEOUT
+    from autograder.nbbuild.extract import read_notebook
+
+    notebooks = {}
+    for path in map(Path, args.notebooks):
+        if not path.is_file():
+            raise UserError(f"no such notebook: {path}")
+        nb = read_notebook(path)  # a corrupt file is a one-line error, before any kernel starts
+        notebooks[path] = [c for c in nb["cells"]
+                           if isinstance(c, dict) and c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    status = 0
+    for path, graded in notebooks.items():
+        if not graded:
+            print(f"{path}: FAILED: no test cells (is this a course notebook?)")
+            status = 1
+            continue
+        try:
+            from nbgrader.validator import Validator
+            from traitlets.config import Config
+        except ImportError:
+            raise UserError("validating needs nbgrader: pip install 'dlscratch-kit[nbgrader]'") from None
+        config = Config()
+        config.Execute.timeout = CELL_TIMEOUT
+        results = Validator(config=config).validate(str(path.resolve()))
+        if results.get("type_changed") or results.get("changed"):
+            what = "type_changed" if results.get("type_changed") else "changed"
+            print(f"{path}: FAILED: {len(results[what])} locked or test cell(s) were changed; "
+                  "restore them from the released notebook")
+            status = 1
+        elif results.get("failed"):
+            print(f"{path}: FAILED: {len(results['failed'])} of {len(graded)} test cells fail")
+            for failure in results["failed"]:
+                name, message = _summary(failure)
+                print(f"  {name}")
+                for line in message:
+                    print(f"      {line}")
+            status = 1
+        else:
+            print(f"{path}: ok, all {len(graded)} test cells pass")
+    return status

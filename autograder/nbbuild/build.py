@@ -1,0 +1,348 @@
+"""Assemble the course notebooks and write the nbgrader course directory.
+
+An assignment is described (in :mod:`autograder.nbbuild.content`) as a list of *parts*;
+:func:`build_notebook` turns the parts into cells:
+
+- :class:`Markdown`: an explanation cell.
+- :class:`Setup`: the locked ``given-setup`` imports cell.
+- :class:`Given`: locked reference code of an exercise module (``given-<module>-<what>``).
+- :class:`Exercise`: the explanation, the student's answer cell (``sol-<module>-<Name>``,
+  preceded by a ``given-<module>-helpers`` cell the first time the module appears) and one
+  locked test cell per check of the grading engine, worth that check's points.
+- :class:`Demo`: locked code the student runs (a plot, a gradient check, training).
+
+Test cells call :func:`autograder.notebook.run_check`, so a notebook and ``dlgrade grade``
+run the very same checks with the same messages and points; checks whose visibility is
+not "visible" go between nbgrader's ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from autograder import UserError
+from autograder.atomic import write_text_atomic
+from autograder.nbbuild import conventions as conv
+from autograder.nbbuild.source import Solutions
+
+NBGRADER_SCHEMA_VERSION = 3
+POINT_DIGITS = 6  # points are rounded to micro-points; each exercise still adds up exactly
+CELL_TIMEOUT = 120  # seconds per cell under nbgrader (the MNIST gate takes ~10 s)
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+# ----------------------------------------------------------------------------- parts
+
+
+@dataclass(frozen=True)
+class Markdown:
+    text: str
+
+
+@dataclass(frozen=True)
+class Setup:
+    pass
+
+
+@dataclass(frozen=True)
+class Given:
+    """Reference code of ``module``: ``names`` and the helpers they use, markers removed."""
+
+    module: str
+    names: tuple
+    what: str = "reference"
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise id (``layers.Affine``, or ``mnist`` for the gate, which has no answer cell)."""
+
+    exercise: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    parts: tuple
+
+
+# ----------------------------------------------------------------------------- cells
+
+
+def _nbgrader(grade_id, *, grade=False, solution=False, locked=False, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked,
+            "schema_version": NBGRADER_SCHEMA_VERSION, "solution": solution, "task": False}
+    if grade:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+class _Cells:
+    """Collects the cells of one notebook; ids are deterministic so rebuilds diff cleanly."""
+
+    def __init__(self, name):
+        self.name = name
+        self.cells = []
+        self.grade_ids = set()
+        self.cell_ids = set()
+
+    def _cell_id(self, base):
+        cell_id = conv.sanitize(base)[:64] or "cell"
+        if len(base) > 64 or cell_id in self.cell_ids:
+            digest = hashlib.sha1(f"{base}#{len(self.cells)}".encode()).hexdigest()[:8]
+            cell_id = f"{cell_id[:55]}-{digest}"
+        self.cell_ids.add(cell_id)
+        return cell_id
+
+    def _add(self, cell_type, source, metadata, base):
+        grade_id = metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is not None:
+            if grade_id in self.grade_ids:
+                raise UserError(f"{self.name}: duplicate grade_id {grade_id!r}")
+            self.grade_ids.add(grade_id)
+        cell = {"cell_type": cell_type, "id": self._cell_id(base), "metadata": metadata,
+                "source": source.strip("\n")}
+        if cell_type == "code":
+            cell.update(execution_count=None, outputs=[])
+        self.cells.append(cell)
+
+    def markdown(self, text):
+        self._add("markdown", text, {}, f"md-{len(self.cells)}")
+
+    def given(self, grade_id, source):
+        self._add("code", source, _nbgrader(grade_id, locked=True), grade_id)
+
+    def solution(self, grade_id, source):
+        self._add("code", source, _nbgrader(grade_id, solution=True), grade_id)
+
+    def test(self, grade_id, source, points):
+        self._add("code", source, _nbgrader(grade_id, grade=True, locked=True, points=points), grade_id)
+
+
+# ----------------------------------------------------------------------------- points
+
+
+def allocate_points(specs):
+    """Points per check, rounded to POINT_DIGITS decimals, summing exactly to each exercise's total.
+
+    Inputs:
+    - specs: rubric.CheckSpec list (as from ``grading.collect_checks``).
+
+    Returns: {check_id: points (float)}. Within an exercise, the rounded total is split by
+    largest remainder, so an assignment's points equal the ``dlgrade grade`` points of its
+    exercises (to POINT_DIGITS decimals).
+    """
+    unit = 10 ** POINT_DIGITS
+    by_exercise = {}
+    for spec in specs:
+        by_exercise.setdefault(spec.exercise, []).append(spec)
+    points = {}
+    for members in by_exercise.values():
+        exact = [Fraction(spec.max_score) * unit for spec in members]
+        total = round(sum(exact))
+        units = [int(x) for x in exact]  # floor (all >= 0)
+        order = sorted(range(len(members)), key=lambda i: (-(exact[i] - units[i]), i))
+        for i in order[: total - sum(units)]:
+            units[i] += 1
+        for spec, u in zip(members, units):
+            points[spec.check_id] = u / unit
+    return points
+
+
+def _fmt_points(value):
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} point" + ("" if text == "1" else "s")
+
+
+# ----------------------------------------------------------------------------- notebooks
+
+
+RUN_CHECK_IMPORT = "from autograder.notebook import run_check"
+
+
+def _test_source(spec, points):
+    call = f"{RUN_CHECK_IMPORT}\nrun_check({spec.check_id!r})"
+    if spec.hidden:
+        return (f"# Hidden test ({_fmt_points(points)}): it runs when your work is graded.\n"
+                f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS")
+    return f"# Test ({_fmt_points(points)}): {spec.title}\n{call}"
+
+
+def setup_source(solutions):
+    """The given-setup cell: every import the reference modules make, plus matplotlib."""
+    wanted = set()
+    for module in conv.MODULE_DEPS:
+        wanted.update(solutions[module].imports())
+    missing = wanted - set(conv.MODULE_IMPORTS)
+    if missing:
+        raise UserError(f"reference modules import {sorted(missing)}; add them to MODULE_IMPORTS")
+    return "\n".join([
+        "# Given: the imports this notebook uses. Run this cell first.",
+        *conv.MODULE_IMPORTS,
+        "",
+        "import matplotlib.pyplot as plt",
+    ])
+
+
+def build_notebook(assignment, specs, points, solutions):
+    """One assignment's notebook as a plain dict in nbformat v4.5 (not yet validated).
+
+    Inputs:
+    - assignment: an :class:`Assignment`.
+    - specs: {exercise: [CheckSpec, ...]} in report order.
+    - points: {check_id: points} from :func:`allocate_points`.
+    - solutions: a :class:`source.Solutions`.
+    """
+    cells = _Cells(assignment.name)
+    emitted = {}  # module -> names of its definitions already in the notebook
+
+    def emit_given(module, names, what, comment):
+        src = solutions[module]
+        names = [n for n in src.with_dependencies(names) if n not in emitted.setdefault(module, set())]
+        if not names:
+            return
+        emitted[module].update(names)
+        code = src.reference_cell(names)
+        head = f"# {comment}\n" if comment else ""
+        cells.given(conv.given_id(module, what), head + code)
+
+    for part in assignment.parts:
+        if isinstance(part, Markdown):
+            cells.markdown(part.text)
+        elif isinstance(part, Setup):
+            cells.given(conv.SETUP_ID, setup_source(solutions))
+        elif isinstance(part, Given):
+            emit_given(part.module, part.names, part.what, part.comment)
+        elif isinstance(part, Demo):
+            cells.given(f"demo-{conv.sanitize(part.name)}", part.source)
+        elif isinstance(part, Exercise):
+            if part.exercise not in specs:
+                raise UserError(f"{assignment.name}: no checks for exercise {part.exercise!r}")
+            cells.markdown(part.text)
+            if part.exercise != "mnist":
+                module, name = part.exercise.split(".", 1)
+                src = solutions[module]
+                helpers = [h for h in src.helpers if h not in emitted.get(module, set())]
+                if helpers:
+                    emit_given(module, helpers, "helpers",
+                               "Given: helpers that check arguments. Run this cell; do not change it.")
+                cells.solution(conv.solution_id(part.exercise), src.solution_cell(name))
+                emitted.setdefault(module, set()).add(name)
+            for spec in specs[part.exercise]:
+                cells.test(conv.test_id(spec.check_id), _test_source(spec, points[spec.check_id]),
+                           points[spec.check_id])
+        else:
+            raise TypeError(f"unknown notebook part {part!r}")
+    return {
+        "cells": cells.cells,
+        "metadata": {"kernelspec": dict(KERNELSPEC),
+                     "language_info": {"name": "python"},
+                     "dlgrade": {"assignment": assignment.name}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def assignment_checks(assignment, all_specs):
+    """{exercise: [CheckSpec]} of the exercises an assignment grades (conventions.ASSIGNMENTS)."""
+    wanted = conv.ASSIGNMENTS[assignment.name]
+    by_exercise = {e: [] for e in wanted}
+    for spec in all_specs:
+        if spec.exercise in by_exercise:
+            by_exercise[spec.exercise].append(spec)
+    graded = tuple(p.exercise for p in assignment.parts if isinstance(p, Exercise))
+    if graded != wanted:
+        raise UserError(f"{assignment.name}: its parts grade {graded}, the conventions say {wanted}")
+    return by_exercise
+
+
+# ----------------------------------------------------------------------------- course
+
+
+NBGRADER_CONFIG = '''\
+"""nbgrader configuration of the course, written by `dlgrade nbgrader build`.
+
+Run the nbgrader commands from this folder (it is the course root). Rebuilding
+the course overwrites this file.
+"""
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = {course_id!r}
+
+# Seconds per cell when nbgrader executes a notebook (default 30). The slowest
+# graded cell, the MNIST accuracy gate, takes about 10 s; an infinite loop in
+# an answer costs this long per test cell that calls it, and only those cells.
+c.ExecutePreprocessor.timeout = {timeout}
+c.Execute.timeout = {timeout}
+
+# Feedback must not show the hidden tests (nbgrader #917): nbgrader 0.9.6
+# restores them into the autograded notebook, and GenerateFeedback renders that
+# notebook as it is. The kit's ClearHiddenTestsAndTracebacks removes the
+# ### BEGIN HIDDEN TESTS ... ### END HIDDEN TESTS regions (like nbgrader's
+# ClearHiddenTests) and cuts the tracebacks of those cells, which quote the
+# hidden lines, down to their message. (A hidden check's message never shows
+# expected values.) The default list is [GetGrades, CSSHTMLHeaderPreprocessor].
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from autograder.nbbuild.feedback import ClearHiddenTestsAndTracebacks  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestsAndTracebacks, CSSHTMLHeaderPreprocessor]
+'''
+
+
+def _check_course_id(course_id):
+    if not isinstance(course_id, str) or not course_id or not all(ch.isalnum() or ch in "_-." for ch in course_id):
+        raise UserError(f"course id must be letters, digits, '_', '-' or '.', got {course_id!r}")
+
+
+def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=None):
+    """Write the nbgrader course directory.
+
+    Inputs:
+    - course_dir: folder to write (created if needed); existing files other than the
+      ones listed below are left alone.
+    - course_id: nbgrader's CourseDirectory.course_id.
+    - solutions_dir: the reference solutions (default: the installed ``solutions``).
+    - rubric: a rubric.Rubric for points and visibility (default: the built-in one).
+
+    Returns: list of the paths written: ``nbgrader_config.py`` and
+    ``source/<assignment>/<assignment>.ipynb`` for each assignment.
+    """
+    import nbformat
+
+    from autograder.grading import collect_checks
+    from autograder.nbbuild.content import ASSIGNMENT_PARTS
+
+    _check_course_id(course_id)
+    course_dir = Path(course_dir)
+    if course_dir.exists() and not course_dir.is_dir():
+        raise UserError(f"{course_dir} exists and is not a directory")
+    solutions = Solutions(solutions_dir)
+    specs = collect_checks(rubric)
+    points = allocate_points(specs)
+    notebooks = {}
+    for assignment in ASSIGNMENT_PARTS:
+        nb = nbformat.from_dict(build_notebook(assignment, assignment_checks(assignment, specs),
+                                               points, solutions))
+        nbformat.validate(nb)  # a schema mistake is a bug in the builder: fail before writing
+        notebooks[assignment.name] = nb
+    written = []
+    config = course_dir / "nbgrader_config.py"
+    write_text_atomic(config, NBGRADER_CONFIG.format(course_id=course_id, timeout=CELL_TIMEOUT))
+    written.append(config)
+    for name, nb in notebooks.items():
+        path = course_dir / "source" / name / f"{name}.ipynb"
+        write_text_atomic(path, nbformat.writes(nb) + "\n")
+        written.append(path)
+    return written
