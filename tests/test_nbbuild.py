@@ -1,0 +1,471 @@
+"""The nbgrader course builder (``dlgrade nbgrader build``, autograder/nbbuild/).
+
+- the written files: config, three notebooks that validate against nbformat's schema and
+  nbgrader's cell-metadata schema v3, with unique grade ids following the conventions;
+- points: one test cell per check, worth its points; each assignment's total equals the
+  ``dlgrade grade`` points of its exercises, and the three add up to 100; every check
+  appears in exactly one notebook; hidden checks (and only they) sit in hidden-test regions;
+- answer cells: nbgrader's ClearSolutions turns them into the stubs a student starts from
+  (hints kept), given cells carry no solution;
+- executed in a Jupyter kernel, every source notebook passes all its test cells and writes
+  nothing to stderr, while its released (stub) version fails every test cell.
+
+The real nbgrader pipeline (generate_assignment, autograde, feedback) is exercised in
+tests/test_nbgrader_e2e.py.
+"""
+import ast
+import copy
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.cli import main
+from autograder.grading import collect_checks
+from autograder.nbbuild import build, conventions
+from autograder.nbbuild.source import Solutions
+from autograder.rubric import Rubric
+
+ASSIGNMENTS = list(conventions.ASSIGNMENTS)
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+RUN_CHECK = re.compile(r"""run_check\(['"]([^'"]+)['"]\)""")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def require_mnist():
+    data = os.environ.get("MNIST_DATA_DIR")
+    if not data or not Path(data).is_dir():
+        pytest.fail("MNIST_DATA_DIR must point at the four MNIST .gz files for this test")
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader")
+
+
+def grade_id(cell):
+    return (nbgrader_meta(cell) or {}).get("grade_id")
+
+
+def graded_cells(nb):
+    return [c for c in nb.cells if (nbgrader_meta(c) or {}).get("grade")]
+
+
+def checks_called(cell):
+    return RUN_CHECK.findall(cell.source)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """One course built through the CLI for the whole module: {assignment: notebook}."""
+    root = tmp_path_factory.mktemp("course")
+    assert main(["nbgrader", "build", str(root), "--course-id", "dl-test"]) == 0
+    return root, {a: nbformat.read(root / "source" / a / f"{a}.ipynb", as_version=4) for a in ASSIGNMENTS}
+
+
+@pytest.fixture(scope="module")
+def specs():
+    return collect_checks()
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def test_writes_config_and_three_notebooks(course):
+    root, _ = course
+    written = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert written == sorted(["nbgrader_config.py"] + [f"source/{a}/{a}.ipynb" for a in ASSIGNMENTS])
+    config = (root / "nbgrader_config.py").read_text()
+    ast.parse(config)
+    assert 'c.CourseDirectory.course_id = "dl-test"' in config or "c.CourseDirectory.course_id = 'dl-test'" in config
+    assert re.search(r"^c\.ExecutePreprocessor\.timeout = (\d+)$", config, re.M)
+    assert "ClearHiddenTestsAndTracebacks" in config and "c.GenerateFeedback.preprocessors" in config
+
+
+def test_config_loads_in_nbgrader(course):
+    """nbgrader's own loader accepts the file and sees the settings."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    root, _ = course
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    assert config.CourseDirectory.course_id == "dl-test"
+    assert config.ExecutePreprocessor.timeout == build.CELL_TIMEOUT >= 60
+    names = [cls.__name__ for cls in config.GenerateFeedback.preprocessors]
+    assert names.index("GetGrades") < names.index("ClearHiddenTestsAndTracebacks")
+
+
+def test_rebuild_is_identical_and_atomic(course, tmp_path):
+    root, _ = course
+    assert main(["nbgrader", "build", str(tmp_path), "--course-id", "dl-test"]) == 0
+    for a in ASSIGNMENTS:
+        rel = Path("source") / a / f"{a}.ipynb"
+        assert (tmp_path / rel).read_bytes() == (root / rel).read_bytes(), f"{rel} differs between two builds"
+    assert not [p for p in tmp_path.rglob(".*.tmp")], "temporary files left behind"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--course-id", "has space"], "course id"),
+    (["--course-id", ""], "course id"),
+])
+def test_bad_course_id_is_a_user_error(tmp_path, capsys, args, message):
+    assert main(["nbgrader", "build", str(tmp_path / "c"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "c").exists()
+
+
+def test_course_dir_that_is_a_file_is_a_user_error(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(["nbgrader", "build", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "not a directory" in err and len(err.strip().splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------- schema
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_notebook_validates_against_nbformat_schema(course, assignment):
+    _, nbs = course
+    nbformat.validate(nbs[assignment])
+    assert nbs[assignment].metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_nbgrader_metadata_schema_v3(course, assignment):
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    _, nbs = course
+    nb = nbs[assignment]
+    MetadataValidator().validate_nb(nb)  # nbgrader's own check (raises on any problem)
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta is None:
+            assert cell.cell_type == "markdown", "every code cell carries nbgrader metadata"
+            continue
+        assert meta["schema_version"] == 3 and meta["task"] is False
+        assert set(meta) >= {"grade", "solution", "locked", "grade_id", "schema_version", "task"}
+        if meta["grade"]:
+            assert meta["locked"] and not meta["solution"] and meta["points"] > 0
+        elif meta["solution"]:
+            assert not meta["locked"] and "points" not in meta
+        else:
+            assert meta["locked"], f"{meta['grade_id']}: a given cell must be read-only"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grade_ids_are_unique_and_follow_the_conventions(course, assignment):
+    _, nbs = course
+    ids = [grade_id(c) for c in nbs[assignment].cells if grade_id(c)]
+    assert len(ids) == len(set(ids))
+    for gid in ids:
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", gid), gid
+        assert gid == conventions.SETUP_ID or gid.split("-")[0] in ("given", "sol", "test", "demo"), gid
+    solutions = {g for g in ids if g.startswith("sol-")}
+    expected = {conventions.solution_id(e) for e in conventions.ASSIGNMENTS[assignment] if e != "mnist"}
+    assert solutions == expected
+
+
+# ----------------------------------------------------------------------------- points
+
+
+def test_every_check_appears_in_exactly_one_notebook(course, specs):
+    _, nbs = course
+    seen = []
+    for nb in nbs.values():
+        for cell in graded_cells(nb):
+            called = checks_called(cell)
+            assert len(called) == 1, f"{grade_id(cell)}: one check per test cell"
+            seen += called
+    assert sorted(seen) == sorted(s.check_id for s in specs)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_points_follow_the_rubric(course, specs, assignment):
+    _, nbs = course
+    by_id = {s.check_id: s for s in specs}
+    total = 0.0
+    for cell in graded_cells(nbs[assignment]):
+        spec = by_id[checks_called(cell)[0]]
+        points = nbgrader_meta(cell)["points"]
+        assert points == pytest.approx(spec.max_score, abs=1e-6)
+        assert points == round(points, build.POINT_DIGITS)
+        assert grade_id(cell) == conventions.test_id(spec.check_id)
+        total += points
+    expected = sum(s.max_score for s in specs if s.exercise in conventions.ASSIGNMENTS[assignment])
+    assert total == pytest.approx(expected, abs=1e-9)
+
+
+def test_three_totals_add_up_to_100(course):
+    _, nbs = course
+    totals = {a: sum(nbgrader_meta(c)["points"] for c in graded_cells(nb)) for a, nb in nbs.items()}
+    assert sum(totals.values()) == pytest.approx(100, abs=1e-9)
+    assert all(t > 0 for t in totals.values())
+
+
+def test_allocate_points_keeps_each_exercise_total():
+    from autograder.rubric import CheckSpec
+
+    specs = [CheckSpec(f"x.y::c{i}", "x.y", "t", max_score=12 / 17) for i in range(17)]
+    specs += [CheckSpec(f"x.z::c{i}", "x.z", "t", max_score=10 * w / 9) for i, w in enumerate((1, 3, 2, 2, 1))]
+    points = build.allocate_points(specs)
+    assert all(points[s.check_id] == round(points[s.check_id], 6) for s in specs)
+    assert all(abs(points[s.check_id] - s.max_score) <= 1e-6 for s in specs)
+    assert round(sum(points[s.check_id] for s in specs[:17]) * 1e6) == 12_000_000
+    assert round(sum(points[s.check_id] for s in specs[17:]) * 1e6) == 10_000_000
+
+
+def test_hidden_checks_and_only_they_are_in_hidden_regions(tmp_path, specs):
+    """With a rubric that hides a visible check, its cell hides it; visibility drives the markers."""
+    visible = next(s for s in specs if s.visibility == "visible" and s.exercise == "layers.Affine")
+    rubric = Rubric.from_dict({"visibility": {visible.check_id: "hidden"}})
+    build.build_course(tmp_path, rubric=rubric)
+    hidden = {s.check_id for s in collect_checks(rubric) if s.hidden}
+    assert visible.check_id in hidden
+    seen = set()
+    for a in ASSIGNMENTS:
+        nb = nbformat.read(tmp_path / "source" / a / f"{a}.ipynb", as_version=4)
+        for cell in graded_cells(nb):
+            check = checks_called(cell)[0]
+            seen.add(check)
+            lines = cell.source.split("\n")
+            if check in hidden:
+                begin, end = lines.index(HIDDEN_BEGIN), lines.index(HIDDEN_END)
+                call = next(i for i, line in enumerate(lines) if "run_check(" in line)
+                assert begin < call < end, f"{check}: the call must be inside the hidden region"
+                assert not any(line.startswith("#") and "Hidden" not in line for line in lines[:begin])
+            else:
+                assert HIDDEN_BEGIN not in cell.source and HIDDEN_END not in cell.source
+    assert hidden <= seen
+
+
+def test_rubric_with_mnist_settings_is_refused(tmp_path, capsys):
+    rubric = tmp_path / "r.toml"
+    rubric.write_text("[mnist]\nthreshold = 0.9\n")
+    assert main(["nbgrader", "build", str(tmp_path / "c"), "--rubric", str(rubric)]) == 2
+    assert "[mnist]" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- cells
+
+
+def released(nb):
+    """What nbgrader generate_assignment gives students: solutions and hidden tests cleared."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    nb = copy.deepcopy(nb)
+    nb, resources = ClearSolutions().preprocess(nb, {})
+    nb, _ = ClearHiddenTests().preprocess(nb, resources)
+    return nb
+
+
+def test_setup_imports_and_module_deps_match_the_solutions():
+    solutions = Solutions()
+    for module, deps in conventions.MODULE_DEPS.items():
+        assert set(solutions[module].imports()) <= set(conventions.MODULE_IMPORTS), module
+        assert tuple(solutions[module].relative_imports()) == tuple(sorted(deps)), module
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_answer_cells_become_stubs_when_released(course, assignment):
+    _, nbs = course
+    source_cells = {grade_id(c): c for c in nbs[assignment].cells}
+    for cell in released(nbs[assignment]).cells:
+        gid = grade_id(cell)
+        original = source_cells[gid].source if gid else None
+        if gid and gid.startswith("sol-"):
+            assert SOLUTION_BEGIN in original and SOLUTION_END in original
+            assert "### BEGIN" not in cell.source and "### END" not in cell.source
+            assert "raise NotImplementedError()" in cell.source
+            ast.parse(cell.source)  # the stub still defines its function or class
+            name = gid.split("-", 2)[2]
+            assert re.search(rf"^(def|class) {name}\b", cell.source, re.M)
+        elif gid:
+            assert "SOLUTION" not in (original or ""), f"{gid}: solution marker outside an answer cell"
+        if gid and (gid.startswith("given-") or gid.startswith("demo-")):
+            ast.parse(cell.source)
+            assert cell.source == original
+
+
+def test_hints_survive_the_release(course):
+    _, nbs = course
+    cells = {grade_id(c): c for c in released(nbs["ps1_losses_gradients"]).cells}
+    softmax = cells["sol-functions-softmax"].source
+    assert "# Hint: subtract the row maximum" in softmax
+    assert "x - np.max" not in softmax
+
+
+def test_reference_code_is_given_where_later_assignments_build_on_it(course):
+    _, nbs = course
+    ids = {a: [grade_id(c) for c in nb.cells] for a, nb in nbs.items()}
+    assert "given-functions-reference" in ids["ps2_backprop_layers"]
+    for gid in ("given-functions-reference", "given-gradient-reference", "given-layers-reference"):
+        assert gid in ids["ps3_two_layer_net"]
+    # helpers come before the first answer cell of their module
+    ps1 = ids["ps1_losses_gradients"]
+    assert ps1.index("given-functions-helpers") < ps1.index("sol-functions-sigmoid")
+    assert ps1.index("given-gradient-helpers") < ps1.index("sol-gradient-numerical_diff")
+
+
+# ----------------------------------------------------------------------------- execution
+
+
+def _execute(nb, workdir):
+    """Run a notebook in a fresh kernel of this interpreter (this venv's ipykernel)."""
+    import gc
+
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+
+    class ThisPython(AsyncKernelManager):
+        # Whatever "python3" kernelspec the machine has, the kernel must be this venv's.
+        @property
+        def kernel_spec(self):
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                              display_name="Python 3", language="python")
+
+    env = dict(os.environ)
+    # One BLAS thread, as in the grader's workers: on a busy 2-core machine a threaded BLAS
+    # makes the MNIST training cells several times slower.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    nb = copy.deepcopy(nb)
+    # The client owns (and so shuts down) the kernel it starts from kernel_manager_class.
+    client = NotebookClient(nb, kernel_name="python3", kernel_manager_class=ThisPython,
+                            timeout=build.CELL_TIMEOUT, allow_errors=True,
+                            resources={"metadata": {"path": str(workdir)}})
+    client.execute(env=env)
+    del client
+    # Collect the kernel client's sockets now: left to a later collection, their ResourceWarnings
+    # surface inside the next in-process pytest run (collect_checks, grade) of this worker.
+    gc.collect()
+    return nb
+
+
+def _problems(cell):
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"
+            or (o.output_type == "stream" and o.name == "stderr")]
+
+
+@pytest.fixture(scope="module")
+def font_cache():
+    """Build matplotlib's font cache here, so its one-time notice never lands in a notebook's stderr."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_passes_its_own_tests(course, assignment, tmp_path, font_cache):
+    if assignment == "ps3_two_layer_net":
+        require_mnist()
+    _, nbs = course
+    done = _execute(nbs[assignment], tmp_path)
+    for cell in done.cells:
+        if cell.cell_type == "code":
+            assert _problems(cell) == [], f"{grade_id(cell)} failed or wrote to stderr"
+    graded = graded_cells(done)
+    assert graded and all(c.execution_count for c in graded), "every test cell ran"
+    demos = {grade_id(c): c for c in done.cells if (grade_id(c) or "").startswith("demo-")}
+    for gid, cell in demos.items():
+        assert cell.outputs, f"{gid} shows nothing"
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        assert "check this" not in text, f"{gid} flags the reference solution:\n{text}"
+    if assignment == "ps3_two_layer_net":
+        text = "".join(o.get("text", "") for o in demos["demo-train-mnist"].outputs)
+        accuracy = float(re.search(r"test accuracy (\d\.\d+)", text).group(1))
+        assert accuracy > 0.9, text
+        assert any("image/png" in o.get("data", {}) for o in demos["demo-learning-curves"].outputs)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_released_notebook_fails_every_test(course, assignment, tmp_path, font_cache):
+    if assignment == "ps3_two_layer_net":
+        require_mnist()
+    _, nbs = course
+    done = _execute(released(nbs[assignment]), tmp_path)
+    source = {grade_id(c): c.source for c in nbs[assignment].cells}
+    for cell in graded_cells(done):
+        if HIDDEN_BEGIN in source[grade_id(cell)]:
+            continue  # cleared on release: nothing left to run
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert errors, f"{grade_id(cell)} passes on the unanswered stub"
+        assert not [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+
+
+def test_feedback_preprocessor_hides_hidden_tests_in_tracebacks(course):
+    """What GenerateFeedback does with a failing hidden test cell, and a failing visible one."""
+    from autograder.nbbuild.feedback import ClearHiddenTestsAndTracebacks
+
+    _, nbs = course
+    nb = copy.deepcopy(nbs["ps1_losses_gradients"])
+    cells = graded_cells(nb)
+    hidden = next(c for c in cells if HIDDEN_BEGIN in c.source)
+    visible = next(c for c in cells if HIDDEN_BEGIN not in c.source)
+    for cell in (hidden, visible):
+        quoted = [f"----> {i} {line}" for i, line in enumerate(cell.source.split("\n"), 1)]
+        cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="the message",
+                                               traceback=["AssertionError Traceback", *quoted])]
+    visible_traceback = list(visible.outputs[0].traceback)
+    nb, _ = ClearHiddenTestsAndTracebacks().preprocess(nb, {})
+    assert HIDDEN_BEGIN not in hidden.source and "run_check" not in hidden.source
+    assert hidden.outputs[0].traceback == ["AssertionError: the message"]
+    assert visible.outputs[0].traceback == visible_traceback
+    check = checks_called(nbs["ps1_losses_gradients"].cells[nb.cells.index(hidden)])[0]
+    assert check not in nbformat.writes(nb)
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+def _small_notebook(nb, path, keep_solution=True):
+    """The setup, helper, sigmoid answer and sigmoid test cells of ps1 (a quick notebook to run)."""
+    small = copy.deepcopy(nb)
+    wanted = ("given-setup", "given-functions-helpers", "sol-functions-sigmoid", "test-functions-sigmoid-")
+    small.cells = [c for c in small.cells if (grade_id(c) or "").startswith(wanted)]
+    if not keep_solution:
+        small = released(small)
+    nbformat.write(small, path)
+    return path
+
+
+def _dlgrade(*args):
+    import subprocess
+
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+def test_validate_passes_a_correct_notebook_and_fails_a_stub(course, tmp_path, font_cache):
+    """Exit 1 when a test fails, unlike `nbgrader validate` (nbgrader #1908)."""
+    _, nbs = course
+    good = _small_notebook(nbs["ps1_losses_gradients"], tmp_path / "good.ipynb")
+    stub = _small_notebook(nbs["ps1_losses_gradients"], tmp_path / "stub.ipynb", keep_solution=False)
+    proc = _dlgrade("nbgrader", "validate", good, stub)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout.splitlines()
+    assert any(line.startswith(f"{good}: ok, all 3 test cells pass") for line in out), proc.stdout
+    assert any(line.startswith(f"{stub}: FAILED: 3 of 3 test cells fail") for line in out), proc.stdout
+    assert "functions.sigmoid::test_book_example" in proc.stdout and "not implemented" in proc.stdout
+
+
+def test_validate_refuses_bad_input(tmp_path, capsys):
+    corrupt = tmp_path / "corrupt.ipynb"
+    corrupt.write_text('{"cells": [')
+    assert main(["nbgrader", "validate", str(corrupt)]) == 2
+    err = capsys.readouterr().err
+    assert "corrupt.ipynb" in err and len(err.strip().splitlines()) == 1, err
+    assert main(["nbgrader", "validate", str(tmp_path / "missing.ipynb")]) == 2
+    capsys.readouterr()
+    empty = tmp_path / "empty.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), empty)
+    assert main(["nbgrader", "validate", str(empty)]) == 1
+    assert "no test cells" in capsys.readouterr().out
