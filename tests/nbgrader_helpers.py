@@ -204,6 +204,21 @@ def insert_infinite_loop(nb, answer_id):
     return nb
 
 
+def insert_loop_in_method(nb, answer_id, method):
+    """Make method ``method`` of the class in answer cell answer_id loop forever (in place); return nb."""
+    cells = cells_by_id(nb)
+    if answer_id not in cells or not is_solution_cell(cells[answer_id]):
+        raise ValueError(f"no answer cell {answer_id!r}")
+    lines = cells[answer_id].source.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.lstrip().startswith(f"def {method}(")]
+    if len(starts) != 1:
+        raise ValueError(f"answer cell {answer_id!r} has {len(starts)} definitions of {method}")
+    indent = lines[starts[0]][: len(lines[starts[0]]) - len(lines[starts[0]].lstrip())]
+    lines.insert(starts[0] + 1, indent + "    while True: pass")
+    cells[answer_id].source = "\n".join(lines)
+    return nb
+
+
 # ----------------------------------------------------------------------------- nbgrader
 
 

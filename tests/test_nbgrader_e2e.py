@@ -57,8 +57,14 @@ BUGGY = {
 # Buggy submissions that also fail a hidden check, whose traceback could leak it into the
 # feedback (so these must really exercise that path; the looping submission does too).
 BUGGY_FAILS_HIDDEN = {"ps1_losses_gradients", "ps3_two_layer_net"}
-LOOP_ASSIGNMENT = "ps1_losses_gradients"
-LOOP_EXERCISE = "functions.cross_entropy_error"  # has a hidden check; nothing else in ps1 uses it
+# Per assignment: the exercise whose answer loops forever, and where (None: at the answer
+# cell's top level, so the cell itself times out; else inside that method, so the first test
+# cell calling it times out and the exercise's later test cells fail at once).
+LOOPS = {
+    "ps1_losses_gradients": ("functions.cross_entropy_error", None),  # has a hidden check; nothing else in ps1 uses it
+    "ps2_backprop_layers": ("layers.Affine", "backward"),
+    "ps3_two_layer_net": ("optimizer.Momentum", "update"),  # the gate trains with the grader's own update
+}
 ASSIGNMENTS = sorted(conv.ASSIGNMENTS)
 NEEDS_MNIST = {a for a, exercises in conv.ASSIGNMENTS.items() if "mnist" in exercises}
 
@@ -70,7 +76,8 @@ pytestmark = [
 
 def test_scenarios_cover_every_assignment():
     assert sorted(BUGGY) == ASSIGNMENTS and BUGGY_FAILS_HIDDEN <= set(ASSIGNMENTS)
-    assert LOOP_EXERCISE in conv.ASSIGNMENTS[LOOP_ASSIGNMENT] and LOOP_ASSIGNMENT not in NEEDS_MNIST
+    assert sorted(LOOPS) == ASSIGNMENTS
+    assert all(exercise in conv.ASSIGNMENTS[a] for a, (exercise, _) in LOOPS.items())
 
 
 def require_mnist():
@@ -403,34 +410,56 @@ def assert_no_hidden_tests(page, hidden_check_ids):
     assert not leaked, f"hidden checks named in the feedback: {leaked}"
 
 
-def test_infinite_loop_times_out_one_cell(course, specs, tmp_path):
-    """``while True: pass`` in one answer cell: that cell times out, grading finishes, the rest is graded."""
-    assignment = LOOP_ASSIGNMENT
+def loop_timeout(cell):
+    """Per-cell limit for the looping submissions: short, but not for the MNIST gate's cell."""
+    return None if "mnist::" in cell.source else LOOP_TIMEOUT
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_infinite_loop_costs_only_its_exercise(course, specs, assignment, tmp_path):
+    """``while True: pass`` in one answer: one cell times out, grading finishes, the rest is graded."""
+    loop_exercise, method = LOOPS[assignment]
+    if assignment in NEEDS_MNIST:
+        require_mnist()
     source = nbh.read_nb(course.source_path(assignment))
     release = nbh.read_nb(course.release_path(assignment))
-    answer = conv.solution_id(LOOP_EXERCISE)
-    looping = nbh.insert_infinite_loop(nbh.correct_submission(release, source), answer)
+    answer = conv.solution_id(loop_exercise)
+    submission = nbh.correct_submission(release, source)
+    if method is None:
+        looping = nbh.insert_infinite_loop(submission, answer)
+    else:
+        looping = nbh.insert_loop_in_method(submission, answer, method)
     course.submit(looping, "looping", assignment)
-    api = nbh.nbgrader_api(nbh.course_config(course.root, **{"Execute.timeout": LOOP_TIMEOUT}))
+    api = nbh.nbgrader_api(nbh.course_config(course.root, **{"Execute.timeout": LOOP_TIMEOUT,
+                                                             "Execute.timeout_func": loop_timeout}))
     autograded = nbh.read_nb(course.autograde(assignment, "looping", api=api))
 
     cells = nbh.cells_by_id(autograded)
     timed_out = [gid for gid, c in cells.items()
                  if any(o.ename == nbh.TIMEOUT_ENAME for o in nbh.error_outputs(c))]
-    assert timed_out == [answer]
-    cell_scores, _, (score, max_score) = course.grades(assignment, "looping")
     checks = assignment_checks(specs, assignment)
+    loop_cells = {conv.test_id(s.check_id) for s in checks if s.exercise == loop_exercise}
+    if method is None:
+        assert timed_out == [answer]
+    else:
+        # One test cell runs into the loop; the exercise's later ones fail without waiting
+        # (run_check remembers the interruption). Ungraded demo cells may time out too.
+        graded_timeouts = [gid for gid in timed_out if nbh.is_grade_cell(cells[gid])]
+        assert len(graded_timeouts) == 1 and graded_timeouts[0] in loop_cells, timed_out
+    cell_scores, _, (score, max_score) = course.grades(assignment, "looping")
     for spec in checks:
         got, worth = cell_scores[conv.test_id(spec.check_id)]
-        if spec.exercise == LOOP_EXERCISE:
-            assert got == 0, f"{spec.check_id} scored {got} although its definition never ran"
-        else:
+        if spec.exercise != loop_exercise:
             assert got == pytest.approx(worth, abs=CHECK_TOL), f"{spec.check_id} lost points to another cell's loop"
-    lost = sum(s.max_score for s in checks if s.exercise == LOOP_EXERCISE)
-    assert score == pytest.approx(max_score - lost, abs=TOTAL_TOL)
+        elif method is None:
+            assert got == 0, f"{spec.check_id} scored {got} although its definition never ran"
+    lost = max_score - score
+    worth = sum(s.max_score for s in checks if s.exercise == loop_exercise)
+    assert 0 < lost <= worth + TOTAL_TOL
+    if method is None:
+        assert lost == pytest.approx(worth, abs=TOTAL_TOL)
 
     # The hidden checks of the looping exercise failed: their feedback must still not show them.
     hidden = {s.check_id for s in checks if s.visibility != "visible"}
-    assert hidden & {s.check_id for s in checks if s.exercise == LOOP_EXERCISE}
     course.generate_feedback(assignment, "looping", api=api)
     assert_no_hidden_tests(course.feedback_html(assignment, "looping"), hidden)
