@@ -34,7 +34,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.exercises import EXERCISES, MODULES
+from autograder.exercises import EXERCISES, MODULES, users_of
 
 HERE = Path(__file__).resolve().parent
 SUBMISSIONS = HERE / "submissions"
@@ -43,10 +43,6 @@ KINDS = ("buggy", "correct", "hostile")
 MODULE_FILES = tuple(f"{m}.py" for m in MODULES)
 ENTRY_FILE = "submission.toml"
 _KEYS = {"description", "loses", "may_lose", "output_contains", "grade_mnist", "omit", "change"}
-
-
-# Which exercise modules import which (as in solutions/).
-USES = {"layers": {"functions"}, "two_layer_net": {"functions", "gradient", "layers"}}
 
 
 class CorpusError(ValueError):
@@ -108,7 +104,7 @@ class Entry:
         touched = {Path(name).stem for name in (*(c.file for c in self.changes), *self.files, *self.omit)}
         touched &= set(MODULES)
         predicted = {e.split(".")[0] for e in (*self.loses, *self.may_lose) if e != "mnist"}
-        return touched | predicted | {user for user, used in USES.items() if touched & used}
+        return touched | predicted | users_of(touched)
 
 
 def _string_list(data, key, where):

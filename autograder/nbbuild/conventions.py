@@ -23,6 +23,8 @@ so ``grade_id.split("-", 2)`` recovers the module.
 """
 import re
 
+from autograder.exercises import EXERCISES, IMPORTS
+
 # Imported at the top of every module read back from a notebook, and in the notebook's
 # given-setup cell: every import the reference solutions make (a test keeps them in sync).
 MODULE_IMPORTS = (
@@ -32,43 +34,18 @@ MODULE_IMPORTS = (
 )
 
 # Exercise modules whose names a module's code uses from earlier notebooks (the
-# reference solutions' relative imports; a test keeps them in sync).
-MODULE_DEPS = {
-    "functions": (),
-    "gradient": (),
-    "layers": ("functions",),
-    "two_layer_net": ("gradient", "layers"),
-    "optimizer": (),
-}
+# reference solutions' relative imports; a test keeps them in sync), in module order.
+MODULE_DEPS = IMPORTS
 
-# The three assignments, in course order, with the exercises each one grades.
-ASSIGNMENTS = {
-    "ps1_losses_gradients": (
-        "functions.sigmoid",
-        "functions.softmax",
-        "functions.sum_squared_error",
-        "functions.cross_entropy_error",
-        "gradient.numerical_diff",
-        "gradient.numerical_gradient",
-        "gradient.gradient_descent",
-    ),
-    "ps2_backprop_layers": (
-        "layers.MulLayer",
-        "layers.AddLayer",
-        "layers.Relu",
-        "layers.Sigmoid",
-        "layers.Affine",
-        "layers.SoftmaxWithLoss",
-    ),
-    "ps3_two_layer_net": (
-        "two_layer_net.TwoLayerNet",
-        "optimizer.SGD",
-        "optimizer.Momentum",
-        "optimizer.AdaGrad",
-        "optimizer.Adam",
-        "mnist",
-    ),
+# The three assignments, in course order, with the exercises each one grades: those of
+# these modules ("mnist" is the accuracy gate).
+_ASSIGNMENT_MODULES = {
+    "ps1_losses_gradients": ("functions", "gradient"),
+    "ps2_backprop_layers": ("layers",),
+    "ps3_two_layer_net": ("two_layer_net", "optimizer", "mnist"),
 }
+ASSIGNMENTS = {assignment: tuple(e for e in EXERCISES if e.split(".")[0] in modules)
+               for assignment, modules in _ASSIGNMENT_MODULES.items()}
 
 SETUP_ID = "given-setup"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
