@@ -75,11 +75,13 @@ class TestMomentum:
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_other_coefficients(self, student, ref, worker, rng):
         """Momentum(lr=0.05, momentum=0.5) uses both of its arguments"""
-        run_steps(student, ref, worker, rng, "Momentum", steps=3, lr=0.05, momentum=0.5)
+        run_steps(student, ref, worker, rng, "Momentum", steps=3, lr=0.05, momentum=0.5,
+                  hints_for=lambda p, gs: self.forgetful(p, gs, 0.05, 0.5))
 
     def test_defaults(self, student, ref, worker, rng):
         """Momentum() uses lr=0.01 and momentum=0.9 by default"""
-        run_steps(student, ref, worker, rng, "Momentum", steps=2)
+        run_steps(student, ref, worker, rng, "Momentum", steps=2,
+                  hints_for=lambda p, gs: self.forgetful(p, gs, 0.01, 0.9))
 
 
 class TestAdaGrad:
