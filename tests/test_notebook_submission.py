@@ -165,6 +165,14 @@ def test_magics_in_answer_cells_are_harmless(course, points, tmp_path):
     assert not result["functions.softmax"].graded
 
 
+def test_plotting_in_an_answer_cell_is_harmless(course, points, tmp_path):
+    """plt comes from the notebook's setup cell; the extracted module must have it too."""
+    path = edit_cell(course[PS1], tmp_path / "plot.ipynb", "sol-functions-sigmoid",
+                     "def sigmoid(x):", "plt.plot([0, 1], [0, 1])\nplt.close()\ndef sigmoid(x):")
+    result = by_exercise(grade(path, GradeOptions(only=frozenset({"functions.sigmoid"}))))
+    assert result["functions.sigmoid"].score == pytest.approx(points["functions.sigmoid"])
+
+
 def test_only_outside_the_notebook_is_a_user_error(course):
     with pytest.raises(UserError, match="no exercise of this notebook"):
         grade(course[PS1], GradeOptions(only=frozenset({"layers.Affine"})))

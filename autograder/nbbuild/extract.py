@@ -16,6 +16,7 @@ exercises of the notebook's assignment, which the grading engine grades like a d
 (the other exercises are listed as not graded in this run).
 """
 import ast
+import re
 from pathlib import Path
 
 from autograder import UserError
@@ -107,9 +108,11 @@ def strip_ipython(source):
     return "\n".join(lines)
 
 
-def module_header(module, notebook_name):
+def module_header(module, notebook_name, code=""):
     lines = [f"# {module}.py, read by dlgrade from the notebook {notebook_name}: its {module} cells, in order."]
     lines += conv.MODULE_IMPORTS
+    if re.search(r"\bplt\b", code):  # the notebook's setup cell gives plt; importing it costs, so only if used
+        lines.append("import matplotlib.pyplot as plt")
     for dep in conv.MODULE_DEPS[module]:
         lines.append(f"from .{dep} import *  # noqa: F403 - names defined in earlier notebooks")
     return "\n".join(lines) + "\n\n\n"
@@ -148,6 +151,7 @@ def notebook_modules(path):
     files = {}
     for module in conv.MODULE_DEPS:  # EXERCISE_MODULES order
         if module in chunks:
-            text = module_header(module, path.name) + "\n\n".join(chunks[module])
+            code = "\n\n".join(chunks[module])
+            text = module_header(module, path.name, code) + code
             files[f"{module}.py"] = text.encode("utf-8")
     return NotebookFiles(files, exercises)
