@@ -193,6 +193,8 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
     try:
         with contextlib.redirect_stdout(log):
             code = pytest.main(args, plugins=[plugin])
+        if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: pytest caught it; pass it on to the caller
+            raise KeyboardInterrupt
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise RuntimeError(f"the check suite could not run (pytest exit {int(code)}):\n{log.getvalue()[-4000:]}")
         if tmp:
