@@ -440,18 +440,10 @@ class _Server:
         except KeyError:
             raise _GraderError(f"object #{handle.id} does not exist (released?)") from None
 
-    def resolve(self, value, depth=0):
+    def resolve(self, value):
         """Replace handles inside a decoded request value by the objects they name."""
-        t = type(value)
-        if t is self.wire.Handle:
-            return self.obj(value)
-        if t is list:
-            return [self.resolve(v, depth + 1) for v in value]
-        if t is tuple:
-            return tuple(self.resolve(v, depth + 1) for v in value)
-        if t is dict:
-            return {k: self.resolve(v, depth + 1) for k, v in value.items()}
-        return value
+        handle = self.wire.Handle
+        return self.wire.map_leaves(value, lambda v: self.obj(v) if type(v) is handle else v)
 
     def out(self, value, ref=False):
         """Turn a result into plain data; objects that are not plain data become handles."""

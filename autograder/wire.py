@@ -70,6 +70,21 @@ class Handle:
     repr: str
 
 
+def map_leaves(value, fn, depth=0):
+    """Rebuild lists, tuples and dicts (exact types) with fn applied to everything else.
+
+    Used on both sides of the pipe to swap objects for their handles and back. Past
+    MAX_DEPTH the value is returned unchanged: encode/decode report the depth problem.
+    """
+    t = type(value)
+    if depth > MAX_DEPTH or t not in (list, tuple, dict):
+        return value if depth > MAX_DEPTH else fn(value)
+    if t is dict:
+        return {k: map_leaves(v, fn, depth + 1) for k, v in value.items()}
+    items = [map_leaves(v, fn, depth + 1) for v in value]
+    return items if t is list else tuple(items)
+
+
 def _dtype_whitelist():
     names = ["?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8",
              "f2", "f4", "f8", "c8", "c16", "g", "G"]

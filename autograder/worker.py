@@ -872,36 +872,21 @@ class Worker:
         if remote._gen == self._gen and not self.closed:
             self._pending_release.append(remote._handle.id)
 
-    def _to_wire(self, value, depth=0):
+    def _to_wire(self, value):
         """Replace Remotes by their handles (recursively) before sending."""
-        t = type(value)
-        if t is Remote:
-            if value._worker is not self:
-                raise ValueError(f"{value!r} belongs to a different Worker")
-            if value._gen != self._gen:
-                raise StaleRemoteError(value._handle.repr)
-            return value._handle
-        if depth > wire.MAX_DEPTH:
-            return value  # wire.encode reports the depth problem
-        if t is list:
-            return [self._to_wire(v, depth + 1) for v in value]
-        if t is tuple:
-            return tuple(self._to_wire(v, depth + 1) for v in value)
-        if t is dict:
-            return {k: self._to_wire(v, depth + 1) for k, v in value.items()}
-        return value
+        return wire.map_leaves(value, self._handle_of)
+
+    def _handle_of(self, value):
+        if type(value) is not Remote:
+            return value
+        if value._worker is not self:
+            raise ValueError(f"{value!r} belongs to a different Worker")
+        if value._gen != self._gen:
+            raise StaleRemoteError(value._handle.repr)
+        return value._handle
 
     def _from_wire(self, value, gen):
-        t = type(value)
-        if t is wire.Handle:
-            return Remote(self, gen, value)
-        if t is list:
-            return [self._from_wire(v, gen) for v in value]
-        if t is tuple:
-            return tuple(self._from_wire(v, gen) for v in value)
-        if t is dict:
-            return {k: self._from_wire(v, gen) for k, v in value.items()}
-        return value
+        return wire.map_leaves(value, lambda v: Remote(self, gen, v) if type(v) is wire.Handle else v)
 
     def _request(self, msg, context, timeout=None):
         timeout = self.timeout if timeout is None else self._check_seconds(timeout, "timeout")
