@@ -6,7 +6,13 @@
   and exit 1 when a test cell fails; ``nbgrader validate`` itself exits 0 even then
   (nbgrader #1908). Needs nbgrader (``pip install 'dlscratch-kit[nbgrader]'``).
 
-Releasing, collecting and autograding is nbgrader's job (see the README).
+- ``autograde ASSIGNMENT [--student ID] [--force]``: nbgrader's autograde, then every
+  submission regraded with the isolated engine, whose scores replace the kernel's in the
+  gradebook (the work is done by :mod:`autograder.nbbuild.course`). Run it in the course
+  directory instead of ``nbgrader autograde``: the test cells run in the student's kernel,
+  where an answer cell can fake them.
+
+Releasing and collecting is nbgrader's job (see the README).
 """
 import re
 
@@ -39,6 +45,21 @@ def add_parser(sub):
                      "when any test cell fails, a locked cell was changed, or a notebook has no test cells."))
     validate.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="a course notebook (.ipynb)")
     validate.set_defaults(run=run_validate)
+
+    autograde = actions.add_parser(
+        "autograde", help="nbgrader autograde, then regrade every submission with the isolated engine",
+        description=("Run in the course directory instead of `nbgrader autograde`. Runs nbgrader's autograde "
+                     "(executed notebooks, feedback as usual), then grades each submitted notebook with the "
+                     "isolated engine and writes its scores into the gradebook: the test cells run in the "
+                     "student's kernel, where an answer cell can fake them. Where the engine and the kernel "
+                     "disagree the engine wins and the cell's feedback says it was regraded in isolation. "
+                     "Manual scores are kept. Without --force, submissions regraded before and unchanged since "
+                     "are skipped."))
+    autograde.add_argument("assignment", metavar="ASSIGNMENT", help="the assignment id, e.g. ps1_losses_gradients")
+    autograde.add_argument("--student", metavar="ID", help="only this student (default: every submission)")
+    autograde.add_argument("--force", action="store_true",
+                           help="regrade (and re-run nbgrader's autograde for) submissions already regraded")
+    autograde.set_defaults(run=run_autograde)
     return parser
 
 
@@ -123,4 +144,46 @@ def run_validate(args):
             status = 1
         else:
             print(f"{path}: ok, all {len(graded)} test cells pass")
+    return status
+
+
+def _points(value):
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def run_autograde(args):
+    from autograder.nbbuild.course import NbgraderCourse, autograde_student, require_data
+
+    course = NbgraderCourse()
+    notebooks = course.notebooks(args.assignment)
+    students = course.students(args.assignment, args.student)
+    require_data(args.assignment)
+    status = 0
+    for student in students:
+        outcome = autograde_student(course, args.assignment, student, notebooks, force=args.force)
+        if outcome.status == "skipped":
+            print(f"{student}: skipped, {outcome.detail}")
+            continue
+        if outcome.status == "failed":
+            print(f"{student}: FAILED, {outcome.detail}; the gradebook holds no engine scores for it")
+            status = 1
+            continue
+        line = (f"{student}: {_points(outcome.score)} / {_points(outcome.max_score)}"
+                f" (the kernel gave {_points(outcome.kernel_score)})")
+        overturned = outcome.overturned
+        if overturned:
+            line += f"; {len(overturned)} test cell(s) regraded in isolation"
+        print(line)
+        for nb in outcome.notebooks:
+            if nb.unreadable:
+                print(f"  {nb.notebook}: the engine could not read it, its test cells score 0: {nb.unreadable}")
+            for cell in nb.unmapped:
+                print(f"  {nb.notebook}: WARNING: no check of this kit grades test cell {cell.grade_id}; "
+                      "it keeps the kernel's score (was the course built with another version of the kit?)")
+            if nb.internal_errors:
+                print(f"  {nb.notebook}: the grader hit an internal error in "
+                      f"{len(nb.internal_errors)} check(s); run `dlgrade grade` on the notebook for the log")
+                status = 1
+        if outcome.detail:
+            print(f"  {outcome.detail}")
     return status
