@@ -1,4 +1,4 @@
-"""Helpers for tests/test_nbgrader_e2e.py: drive the real nbgrader on a built course.
+"""Helpers for the nbgrader tests (test_nbgrader_e2e.py, test_nbgrader_autograde.py): drive the real nbgrader on a built course.
 
 How the parts fit: ``dlgrade nbgrader build`` writes an nbgrader course directory
 (``source/<assignment>/<notebook>.ipynb`` and ``nbgrader_config.py``). The test
@@ -12,6 +12,7 @@ conventions (``sol-<module>-<Name>``, ``test-...``) are the builder's, in
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pytest
 
 NB_VERSION = 4
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
@@ -329,3 +331,95 @@ def dlgrade_check_scores(document):
         if test["max_score"] > 0:
             out[check_id] = (test["score"], test["max_score"])
     return out
+
+
+# ----------------------------------------------------------------------------- a course
+
+
+class Course:
+    """One built course directory and the nbgrader steps already run on it .
+
+    ``env()`` holds the environment nbgrader, its kernels and dlgrade need; every call into
+    them runs inside it (set for the call only, so other test modules never see it).
+    """
+
+    def __init__(self, root, environ):
+        self.root = Path(root)
+        self.environ = dict(environ)
+        self.config = course_config(self.root)
+        self.api = nbgrader_api(self.config)
+        self._released = set()
+
+    @contextlib.contextmanager
+    def env(self):
+        with pytest.MonkeyPatch.context() as mp:
+            for key, value in self.environ.items():
+                mp.setenv(key, value)
+            yield
+
+    def notebook_name(self, assignment):
+        found = sorted((self.root / "source" / assignment).glob("*.ipynb"))
+        assert len(found) == 1, f"expected one notebook in source/{assignment}, found {found}"
+        return found[0].stem
+
+    def source_path(self, assignment):
+        return self.root / "source" / assignment / f"{self.notebook_name(assignment)}.ipynb"
+
+    def release_path(self, assignment):
+        """Run generate_assignment once; return the released notebook's path."""
+        if assignment not in self._released:
+            with self.env(), timed(f"generate_assignment {assignment}"):
+                check_api_result(self.api.generate_assignment(assignment), "generate_assignment")
+            self._released.add(assignment)
+        return self.root / "release" / assignment / f"{self.notebook_name(assignment)}.ipynb"
+
+    def submit(self, nb, student, assignment):
+        """Put nb where nbgrader collects it: submitted/<student>/<assignment>/<notebook>.ipynb."""
+        path = self.root / "submitted" / student / assignment / f"{self.notebook_name(assignment)}.ipynb"
+        write_nb(nb, path)
+        return path
+
+    def autograded_path(self, assignment, student):
+        return self.root / "autograded" / student / assignment / f"{self.notebook_name(assignment)}.ipynb"
+
+    def autograde(self, assignment, student, api=None):
+        with self.env(), timed(f"autograde {assignment} {student}"):
+            check_api_result((api or self.api).autograde(assignment, student), "autograde")
+        return self.autograded_path(assignment, student)
+
+    def generate_feedback(self, assignment, student, api=None):
+        with self.env(), timed(f"generate_feedback {assignment} {student}"):
+            check_api_result((api or self.api).generate_feedback(assignment, student), "generate_feedback")
+
+    def grades(self, assignment, student):
+        return gradebook_grades(self.config, assignment, self.notebook_name(assignment), student)
+
+    def feedback_html(self, assignment, student):
+        path = self.root / "feedback" / student / assignment / f"{self.notebook_name(assignment)}.html"
+        assert path.is_file(), f"no feedback at {path}"
+        return html.unescape(path.read_text(encoding="utf-8"))
+
+
+def make_course(tmp_path_factory, course_id):
+    """Build the kit's course with ``dlgrade nbgrader build`` (in-process) in a fresh folder.
+
+    Returns: a :class:`Course` whose environment keeps the MNIST cache out of the repository
+    and kernels on one BLAS thread.
+    """
+    from autograder.cli import main
+
+    environ = venv_environment()
+    # The gate's MNIST cache (written by kernels and dlgrade workers) stays out of the repo.
+    environ["MNIST_CACHE_DIR"] = str(tmp_path_factory.mktemp("mnist-cache"))
+    # Kernels inherit these: multithreaded OpenBLAS on 2 busy cores makes the gate cell
+    # several times slower (dlgrade's workers limit their own threads).
+    environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    # Build matplotlib's font cache now, in this process: the notebooks import pyplot, and
+    # a kernel building the cache takes seconds (longer than a short cell timeout on a busy machine).
+    from matplotlib import font_manager  # noqa: F401
+
+    root = tmp_path_factory.mktemp("course")
+    with timed("dlgrade nbgrader build"):
+        assert main(["nbgrader", "build", str(root), "--course-id", course_id]) == 0
+    assert (root / "nbgrader_config.py").is_file()
+    return Course(root, environ)

@@ -22,14 +22,11 @@ MNIST_DATA_DIR and fail without it.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
-import html
 import os
 import re
 import shutil
 import sys
-from pathlib import Path
 
 import nbgrader  # noqa: F401  (the test extra installs nbgrader==0.9.6; without it this module fails)
 import pytest
@@ -96,95 +93,16 @@ def require_mnist():
 # ----------------------------------------------------------------------------- the course
 
 
-class Course:
-    """One built course directory and the nbgrader steps already run on it (per xdist worker).
-
-    ``env()`` holds the environment nbgrader, its kernels and dlgrade need; every call into
-    them runs inside it (set for the call only, so other test modules never see it).
-    """
-
-    def __init__(self, root, environ):
-        self.root = Path(root)
-        self.environ = dict(environ)
-        self.config = nbh.course_config(self.root)
-        self.api = nbh.nbgrader_api(self.config)
-        self._released = set()
-
-    @contextlib.contextmanager
-    def env(self):
-        with pytest.MonkeyPatch.context() as mp:
-            for key, value in self.environ.items():
-                mp.setenv(key, value)
-            yield
-
-    def notebook_name(self, assignment):
-        found = sorted((self.root / "source" / assignment).glob("*.ipynb"))
-        assert len(found) == 1, f"expected one notebook in source/{assignment}, found {found}"
-        return found[0].stem
-
-    def source_path(self, assignment):
-        return self.root / "source" / assignment / f"{self.notebook_name(assignment)}.ipynb"
-
-    def release_path(self, assignment):
-        """Run generate_assignment once; return the released notebook's path."""
-        if assignment not in self._released:
-            with self.env(), nbh.timed(f"generate_assignment {assignment}"):
-                nbh.check_api_result(self.api.generate_assignment(assignment), "generate_assignment")
-            self._released.add(assignment)
-        return self.root / "release" / assignment / f"{self.notebook_name(assignment)}.ipynb"
-
-    def submit(self, nb, student, assignment):
-        """Put nb where nbgrader collects it: submitted/<student>/<assignment>/<notebook>.ipynb."""
-        path = self.root / "submitted" / student / assignment / f"{self.notebook_name(assignment)}.ipynb"
-        nbh.write_nb(nb, path)
-        return path
-
-    def autograded_path(self, assignment, student):
-        return self.root / "autograded" / student / assignment / f"{self.notebook_name(assignment)}.ipynb"
-
-    def autograde(self, assignment, student, api=None):
-        with self.env(), nbh.timed(f"autograde {assignment} {student}"):
-            nbh.check_api_result((api or self.api).autograde(assignment, student), "autograde")
-        return self.autograded_path(assignment, student)
-
-    def generate_feedback(self, assignment, student, api=None):
-        with self.env(), nbh.timed(f"generate_feedback {assignment} {student}"):
-            nbh.check_api_result((api or self.api).generate_feedback(assignment, student), "generate_feedback")
-
-    def grades(self, assignment, student):
-        return nbh.gradebook_grades(self.config, assignment, self.notebook_name(assignment), student)
-
-    def feedback_html(self, assignment, student):
-        path = self.root / "feedback" / student / assignment / f"{self.notebook_name(assignment)}.html"
-        assert path.is_file(), f"no feedback at {path}"
-        return html.unescape(path.read_text(encoding="utf-8"))
-
-
 @pytest.fixture(scope="session")
 def course(tmp_path_factory):
-    """Build the course with the dlgrade command (in-process) in a fresh folder.
+    """The course, built with the dlgrade command (in-process) in a fresh folder.
 
     Session scope: one course per xdist worker, however the worker's tests interleave
     with other modules (a module-scoped fixture would be rebuilt at each switch).
     """
-    from autograder.cli import main
-
-    environ = nbh.venv_environment()
-    # The gate's MNIST cache (written by kernels and dlgrade workers) stays out of the repo.
-    environ["MNIST_CACHE_DIR"] = str(tmp_path_factory.mktemp("mnist-cache"))
-    # Kernels inherit these: multithreaded OpenBLAS on 2 busy cores makes the gate cell
-    # several times slower (dlgrade's workers limit their own threads).
-    environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    # Build matplotlib's font cache now, in this process: the notebooks import pyplot, and
-    # a kernel building the cache takes seconds (longer than LOOP_TIMEOUT on a busy machine).
-    from matplotlib import font_manager  # noqa: F401
-
-    root = tmp_path_factory.mktemp("course")
-    with nbh.timed("dlgrade nbgrader build"):
-        assert main(["nbgrader", "build", str(root), "--course-id", COURSE_ID]) == 0
-    assert (root / "nbgrader_config.py").is_file()
-    assert sorted(p.name for p in (root / "source").iterdir()) == ASSIGNMENTS
-    return Course(root, environ)
+    course = nbh.make_course(tmp_path_factory, COURSE_ID)
+    assert sorted(p.name for p in (course.root / "source").iterdir()) == ASSIGNMENTS
+    return course
 
 
 @pytest.fixture(scope="session")

@@ -152,15 +152,19 @@ def _points(value):
 
 
 def run_autograde(args):
-    from autograder.nbbuild.course import NbgraderCourse, autograde_student, require_data
+    from autograder.nbbuild.course import NbgraderCourse, autograde, require_data
 
     course = NbgraderCourse()
-    notebooks = course.notebooks(args.assignment)
+    course.notebooks(args.assignment)  # a user error for an unknown or unreleased assignment
     students = course.students(args.assignment, args.student)
     require_data(args.assignment)
+    report = autograde(course, args.assignment, students, force=args.force)
     status = 0
-    for student in students:
-        outcome = autograde_student(course, args.assignment, student, notebooks, force=args.force)
+    if report.restored:
+        print(f"WARNING: a kernel changed {report.restored} score(s) in the gradebook while it ran; "
+              "they were put back")
+    for outcome in report.outcomes:
+        student = outcome.student
         if outcome.status == "skipped":
             print(f"{student}: skipped, {outcome.detail}")
             continue

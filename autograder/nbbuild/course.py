@@ -6,8 +6,10 @@ For each student with a submission of the assignment (``submitted/<student>/<ass
    ``nbgrader_config.py``), so students still get executed notebooks and feedback;
 2. each autograded notebook is regraded with the engine and the engine's scores replace the
    kernel's in the gradebook (:mod:`autograder.nbbuild.regrade`);
-3. manual scores (a TA's overrides) are kept, and restored if the student's kernel changed
-   them while it ran: it runs as the instructor's user and can reach ``gradebook.db``.
+3. manual scores (a TA's overrides) are kept. Every kernel runs before the engine writes
+   anything, and the gradebook's scores are put back as they were before the kernels
+   (auto scores of the regraded submissions excepted): a kernel runs as the instructor's
+   user and can write ``gradebook.db``, e.g. give itself manual scores.
 
 Which students are graded: a regraded notebook carries a record (in its metadata) of the
 submission it was regraded from: the SHA-256 of every file in the student's submitted folder,
@@ -156,28 +158,43 @@ def _record_state(course, student, assignment, notebooks, digest):
     return "stale" if any(records) else "none"
 
 
-def _snapshot_manual(gb, assignment, student):
-    """{(notebook, grade_id): (manual_score, extra_credit)} of a submission ({} if none yet)."""
-    from nbgrader.api import MissingEntry
+def _snapshot_scores(gb):
+    """{grade row id: (auto_score, manual_score, extra_credit)} of the whole gradebook."""
+    from nbgrader.api import Grade
 
-    try:
-        submission = gb.find_submission(assignment, student)
-    except MissingEntry:
-        return {}
-    return {(nb.name, g.name): (g.manual_score, g.extra_credit) for nb in submission.notebooks for g in nb.grades}
+    return {g.id: (g.auto_score, g.manual_score, g.extra_credit) for g in gb.db.query(Grade)}
 
 
-def _restore_manual(gb, assignment, student, before):
-    """Put back the manual scores and extra credit of ``before``; return the grade ids changed."""
-    changed = []
-    for nb in gb.find_submission(assignment, student).notebooks:
-        for grade in nb.grades:
-            want = before.get((nb.name, grade.name), (None, None))
-            if (grade.manual_score, grade.extra_credit) != want:
-                grade.manual_score, grade.extra_credit = want
-                changed.append(grade.name)
+def _restore_scores(gb, before, autograded):
+    """Undo what the kernels wrote into the gradebook's scores; return how many rows were restored.
+
+    Inputs:
+    - before: :func:`_snapshot_scores` taken before any kernel ran.
+    - autograded: ids of the grade rows of the submissions nbgrader autograded in this run:
+      their auto scores are nbgrader's new ones (the engine replaces them next), their
+      manual scores and extra credit must be the ones from before (a TA's, or none).
+    Every other row gets all three values back.
+    """
+    from nbgrader.api import Grade
+
+    restored = 0
+    for grade in gb.db.query(Grade):
+        was = before.get(grade.id)
+        if grade.id in autograded:
+            want = (grade.auto_score, *(was[1:] if was else (None, None)))
+        elif was is None:
+            continue  # created since: not a score anyone gave
+        else:
+            want = was
+        if (grade.auto_score, grade.manual_score, grade.extra_credit) != want:
+            grade.auto_score, grade.manual_score, grade.extra_credit = want
+            restored += 1
     gb.db.commit()
-    return changed
+    return restored
+
+
+def _grade_ids(gb, assignment, student):
+    return {g.id for nb in gb.find_submission(assignment, student).notebooks for g in nb.grades}
 
 
 def _last_line(result):
@@ -190,39 +207,72 @@ def _total(gb, assignment, student):
     return float(submission.score), float(submission.max_score)
 
 
-def autograde_student(course, assignment, student, notebooks, *, force=False, options=None):
-    """nbgrader autograde, then the engine, for one student; return a StudentOutcome."""
-    digest = submission_digest(course.submitted_dir(student, assignment))
-    state = _record_state(course, student, assignment, notebooks, digest)
-    if state == "current" and not force:
-        return StudentOutcome(student, "skipped", detail="unchanged since it was regraded (--force regrades)")
+@dataclass
+class RunReport:
+    """The outcome of every student, and how many gradebook scores had to be put back."""
+
+    outcomes: list[StudentOutcome]
+    restored: int = 0
+
+    def to_dict(self):
+        return {"restored": self.restored, "students": [o.to_dict() for o in self.outcomes]}
+
+
+def autograde(course, assignment, students, *, force=False, options=None):
+    """nbgrader autograde, then the engine, for these students; return a RunReport.
+
+    Inputs:
+    - course: an NbgraderCourse; assignment: its id; students: ids with a submission.
+    - force: re-run nbgrader's autograde and the engine for everyone.
+    - options: grading.GradeOptions for the engine (default: its defaults).
+
+    Every kernel runs before the engine writes anything, and the gradebook's scores are
+    restored after the kernels (see :func:`_restore_scores`): a kernel runs as this user
+    and can write gradebook.db, e.g. give itself manual scores, which would count.
+    """
+    notebooks = course.notebooks(assignment)
+    outcomes, work = {}, {}
+    for student in students:
+        digest = submission_digest(course.submitted_dir(student, assignment))
+        state = _record_state(course, student, assignment, notebooks, digest)
+        if state == "current" and not force:
+            outcomes[student] = StudentOutcome(student, "skipped",
+                                               detail="unchanged since it was regraded (--force regrades)")
+        else:
+            work[student] = (digest, state)
+    # 1. The kernels (nbgrader's autograde).
     with course.gradebook() as gb:
-        before = _snapshot_manual(gb, assignment, student)
-    with _quiet_nbgrader():
-        result = course.api.autograde(assignment, student, force=force or state == "stale")
-    if not result.get("success"):
-        return StudentOutcome(student, "failed", detail=f"nbgrader autograde failed: {_last_line(result)}")
-    outcome = StudentOutcome(student, "regraded")
+        before = _snapshot_scores(gb)
+    for student, (_, state) in work.items():
+        with _quiet_nbgrader():
+            result = course.api.autograde(assignment, student, force=force or state == "stale")
+        if not result.get("success"):
+            outcomes[student] = StudentOutcome(student, "failed",
+                                               detail=f"nbgrader autograde failed: {_last_line(result)}")
+    done = [s for s in work if s not in outcomes]
     with course.gradebook() as gb:
-        forged = _restore_manual(gb, assignment, student, before)
-        outcome.kernel_score, outcome.max_score = _total(gb, assignment, student)
-    if forged:
-        outcome.detail = f"manual scores changed while the kernel ran were put back: {', '.join(forged)}"
-    record = {"version": RECORD_VERSION, "submission_sha256": digest}
-    for name in notebooks:
-        path = course.autograded_dir(student, assignment) / f"{name}.ipynb"
-        if not path.is_file():  # not submitted: nbgrader ran nothing, nothing to overturn
-            continue
+        autograded = set().union(*(_grade_ids(gb, assignment, s) for s in done))
+        restored = _restore_scores(gb, before, autograded)
+    # 2. The engine.
+    for student in done:
+        outcome = outcomes[student] = StudentOutcome(student, "regraded")
         with course.gradebook() as gb:
-            cells = rg.graded_code_cells(gb, name, assignment)
-        regrade = rg.engine_verdicts(path, cells, options)
+            outcome.kernel_score, outcome.max_score = _total(gb, assignment, student)
+        record = {"version": RECORD_VERSION, "submission_sha256": work[student][0]}
+        for name in notebooks:
+            path = course.autograded_dir(student, assignment) / f"{name}.ipynb"
+            if not path.is_file():  # not submitted: nbgrader ran nothing, nothing to overturn
+                continue
+            with course.gradebook() as gb:
+                cells = rg.graded_code_cells(gb, name, assignment)
+            regrade = rg.engine_verdicts(path, cells, options)
+            with course.gradebook() as gb:
+                rg.apply_to_gradebook(gb, regrade, assignment, student)
+            rg.annotate_notebook(path, regrade, {**record, "cells": regrade.to_dict()["cells"]})
+            outcome.notebooks.append(regrade)
         with course.gradebook() as gb:
-            rg.apply_to_gradebook(gb, regrade, assignment, student)
-        rg.annotate_notebook(path, regrade, {**record, "cells": regrade.to_dict()["cells"]})
-        outcome.notebooks.append(regrade)
-    with course.gradebook() as gb:
-        outcome.score, outcome.max_score = _total(gb, assignment, student)
-    return outcome
+            outcome.score, outcome.max_score = _total(gb, assignment, student)
+    return RunReport([outcomes[s] for s in students], restored)
 
 
 def require_data(assignment, data_dir=None):
