@@ -29,6 +29,8 @@ import corpus
 import nbgrader_helpers as nbh
 from autograder.cli import main
 from autograder.nbbuild import conventions as conv
+from autograder.nbbuild import regrade
+from autograder.nbbuild.course import submission_digest
 from autograder.nbbuild.regrade import RECORD_KEY, REGRADED_NOTE
 
 COURSE_ID = "dlscratch-regrade"
@@ -45,10 +47,8 @@ GRADEBOOK_FORGER = "forge_gradebook"
 STUDENTS = ("correct", "buggy", *FAKERS)
 TOL = 2e-6  # micro-points (see test_nbgrader_e2e)
 
-pytestmark = [
-    pytest.mark.nbgrader,
-    pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
-]
+pytestmark = [pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+slow = pytest.mark.nbgrader  # the tests that run kernels (the scenario fixture)
 
 
 @dataclass
@@ -138,6 +138,7 @@ def assignment_exercises():
 # ----------------------------------------------------------------------------- the attacks
 
 
+@slow
 @pytest.mark.parametrize("student", FAKERS)
 def test_plain_nbgrader_gives_the_faker_full_marks(scenario, student):
     """Without dlgrade, each attack works: nbgrader's kernel run gives full marks."""
@@ -150,6 +151,7 @@ def test_plain_nbgrader_gives_the_faker_full_marks(scenario, student):
 # ----------------------------------------------------------------------------- the protection
 
 
+@slow
 def test_run_reports_every_student(scenario):
     run = scenario.run
     assert run.status == 0, run.out + run.err
@@ -164,6 +166,7 @@ def test_run_reports_every_student(scenario):
     assert "WARNING: a kernel changed" in run.out
 
 
+@slow
 @pytest.mark.parametrize("student", STUDENTS)
 def test_gradebook_holds_the_engine_scores(scenario, student):
     """Cell by cell, the gradebook says what `dlgrade grade` says of the submitted notebook."""
@@ -193,6 +196,7 @@ def test_gradebook_holds_the_engine_scores(scenario, student):
     assert not manual, f"{student}: manual scores nobody gave: {manual}"
 
 
+@slow
 def test_export_shows_the_engine_scores(scenario, tmp_path):
     path = tmp_path / "grades.csv"
     nbh.export_csv(scenario.course.config, path, [ASSIGNMENT])
@@ -205,6 +209,7 @@ def test_export_shows_the_engine_scores(scenario, tmp_path):
     assert float(rows["fake_module"]["score"]) < float(rows["fake_module"]["max_score"])
 
 
+@slow
 @pytest.mark.parametrize("student", ["fake_module", "correct"])
 def test_feedback_says_which_cells_were_regraded(scenario, student):
     course = scenario.course
@@ -231,6 +236,7 @@ def test_feedback_says_which_cells_were_regraded(scenario, student):
 # ----------------------------------------------------------------------------- user errors
 
 
+@slow
 def test_user_errors_are_one_line(scenario, tmp_path):
     course = scenario.course
     cases = {
@@ -249,6 +255,7 @@ def test_user_errors_are_one_line(scenario, tmp_path):
 # ----------------------------------------------------------------------------- later runs (change the gradebook)
 
 
+@slow
 def test_second_run_skips_unchanged_submissions(scenario):
     before = {s: scenario.cells(s) for s in STUDENTS}
     run = scenario.dlgrade()
@@ -257,6 +264,7 @@ def test_second_run_skips_unchanged_submissions(scenario):
     assert {s: scenario.cells(s) for s in STUDENTS} == before
 
 
+@slow
 def test_changed_submission_is_regraded(scenario):
     """buggy hands in a fixed notebook (same timestamp): nbgrader would skip it; dlgrade regrades it."""
     course = scenario.course
@@ -271,6 +279,7 @@ def test_changed_submission_is_regraded(scenario):
     assert score == pytest.approx(max_score, abs=1e-5)
 
 
+@slow
 def test_force_regrades_and_keeps_manual_scores(scenario):
     """A TA's manual score survives a forced regrade and counts; the faker's other cells keep the engine's."""
     course = scenario.course
@@ -293,3 +302,46 @@ def test_force_regrades_and_keeps_manual_scores(scenario):
         assert (grade.manual_score, grade.auto_score) == (worth, 0.0)
     expected = sum(s for s, _ in engine.values()) + worth
     assert scenario.total("fake_module")[0] == pytest.approx(expected, abs=1e-5)
+
+
+# ----------------------------------------------------------------------------- pieces, without kernels
+
+
+def test_digest_follows_every_file_and_the_timestamp(tmp_path):
+    (tmp_path / "a.ipynb").write_text("{}")
+    (tmp_path / "timestamp.txt").write_text("2026-11-29 08:00:00")
+    first = submission_digest(tmp_path)
+    assert submission_digest(tmp_path) == first
+    (tmp_path / "timestamp.txt").write_text("2026-11-29 09:00:00")
+    second = submission_digest(tmp_path)
+    (tmp_path / "a.ipynb").write_text("{ }")
+    third = submission_digest(tmp_path)
+    (tmp_path / "b.py").write_text("")
+    assert len({first, second, third, submission_digest(tmp_path)}) == 4
+
+
+def test_note_in_the_notebook_is_inert(tmp_path):
+    """The engine's message comes from student code: control characters and lone surrogates
+    must not reach the notebook (a terminal or the feedback page would render them)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    test = nbformat.v4.new_code_cell("run_check('x')", metadata={"nbgrader": {"grade_id": "test-a", "grade": True}})
+    other = nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {"grade_id": "test-b", "grade": True}})
+    nb.cells = [test, other]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, str(path))
+    result = regrade.NotebookRegrade("n", [
+        regrade.CellVerdict("test-a", 2.0, kernel_score=2.0, engine_score=0.0, passed=False,
+                            message="got \x1b[2J\x1b[32mScore: 100/100\ud800 \x07"),
+        regrade.CellVerdict("test-b", 1.0, kernel_score=1.0, engine_score=1.0, passed=True),
+    ])
+    regrade.annotate_notebook(path, result, {"submission_sha256": "abc"})
+    text = path.read_text(encoding="utf-8")
+    assert "\\u001b" not in text and "\\ud800" not in text and "\\u0007" not in text
+    back = nbformat.read(str(path), as_version=4)
+    (note,) = back.cells[0].outputs
+    assert note.output_type == "error" and note.traceback[0].startswith(REGRADED_NOTE)
+    assert "Score: 100/100" in note.evalue and "\\x1b" in note.evalue
+    assert back.cells[1].outputs == []  # the kernel and the engine agree: no note
+    assert regrade.read_record(path) == {"submission_sha256": "abc"}

@@ -151,8 +151,9 @@ def _points(value):
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def run_autograde(args):
+def run_autograde(args) -> int:
     from autograder.nbbuild.course import NbgraderCourse, autograde, require_data
+    from autograder.nbbuild.regrade import clean_message
 
     course = NbgraderCourse()
     course.notebooks(args.assignment)  # a user error for an unknown or unreleased assignment
@@ -180,7 +181,8 @@ def run_autograde(args):
         print(line)
         for nb in outcome.notebooks:
             if nb.unreadable:
-                print(f"  {nb.notebook}: the engine could not read it, its test cells score 0: {nb.unreadable}")
+                print(f"  {nb.notebook}: the engine could not read it, its test cells score 0: "
+                      f"{clean_message(nb.unreadable)}")
             for cell in nb.unmapped:
                 print(f"  {nb.notebook}: WARNING: no check of this kit grades test cell {cell.grade_id}; "
                       "it keeps the kernel's score (was the course built with another version of the kit?)")

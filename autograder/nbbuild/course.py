@@ -74,7 +74,7 @@ def _quiet_nbgrader():
 class NbgraderCourse:
     """The nbgrader course in the current directory, configured as ``nbgrader`` would be."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         if not Path(CONFIG_FILE).is_file():
             raise UserError(f"no {CONFIG_FILE} in {os.getcwd()}: run this in the course directory "
                             "(the folder `dlgrade nbgrader build` wrote)")
@@ -99,13 +99,13 @@ class NbgraderCourse:
         with _quiet_nbgrader(), Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             yield gb
 
-    def submitted_dir(self, student, assignment):
+    def submitted_dir(self, student: str, assignment: str) -> Path:
         return Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment))
 
-    def autograded_dir(self, student, assignment):
+    def autograded_dir(self, student: str, assignment: str) -> Path:
         return Path(self.coursedir.format_path(self.coursedir.autograded_directory, student, assignment))
 
-    def notebooks(self, assignment):
+    def notebooks(self, assignment: str) -> list[str]:
         """Names of the assignment's notebooks (from the gradebook; generate_assignment puts them there).
 
         Raises UserError for an assignment of another course or one not yet released.
@@ -124,9 +124,11 @@ class NbgraderCourse:
                             f"run `nbgrader generate_assignment {assignment}` first")
         return names
 
-    def students(self, assignment, student=None):
+    def students(self, assignment: str, student: str | None = None) -> list[str]:
         """The students with a submission of the assignment (sorted), or just ``student``."""
         if student is not None:
+            if not student or student in (".", "..") or "/" in student or os.sep in student:
+                raise UserError(f"invalid student id {student!r}")
             if not self.submitted_dir(student, assignment).is_dir():
                 raise UserError(f"unknown student {student!r}: no submission of {assignment} in "
                                 f"{self.submitted_dir(student, assignment)}")
@@ -138,7 +140,7 @@ class NbgraderCourse:
         return found
 
 
-def submission_digest(folder):
+def submission_digest(folder: str | os.PathLike) -> str:
     """SHA-256 over every file of a submitted folder (paths and contents, timestamp.txt included)."""
     folder = Path(folder)
     digest = hashlib.sha256()
@@ -152,7 +154,8 @@ def submission_digest(folder):
 def _record_state(course, student, assignment, notebooks, digest):
     """"current" (every autograded notebook was regraded from this submission), "stale"
     (one was regraded from another submission) or "none"."""
-    records = [rg.read_record(course.autograded_dir(student, assignment) / f"{nb}.ipynb") for nb in notebooks]
+    submitted = [nb for nb in notebooks if (course.submitted_dir(student, assignment) / f"{nb}.ipynb").is_file()]
+    records = [rg.read_record(course.autograded_dir(student, assignment) / f"{nb}.ipynb") for nb in submitted]
     if records and all(r and r.get("submission_sha256") == digest for r in records):
         return "current"
     return "stale" if any(records) else "none"
@@ -218,7 +221,8 @@ class RunReport:
         return {"restored": self.restored, "students": [o.to_dict() for o in self.outcomes]}
 
 
-def autograde(course, assignment, students, *, force=False, options=None):
+def autograde(course: NbgraderCourse, assignment: str, students: list[str], *, force: bool = False,
+              options=None) -> RunReport:
     """nbgrader autograde, then the engine, for these students; return a RunReport.
 
     Inputs:
@@ -275,7 +279,7 @@ def autograde(course, assignment, students, *, force=False, options=None):
     return RunReport([outcomes[s] for s in students], restored)
 
 
-def require_data(assignment, data_dir=None):
+def require_data(assignment: str, data_dir: str | None = None) -> None:
     """Stop before any kernel runs when the assignment's MNIST gate has no data."""
     if "mnist" not in conv.ASSIGNMENTS.get(assignment, ()):
         return

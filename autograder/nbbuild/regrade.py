@@ -92,7 +92,7 @@ class NotebookRegrade:
                 "cells": [c.to_dict() for c in self.cells]}
 
 
-def _clean(text):
+def clean_message(text: str) -> str:
     """Student-originated text made safe for a notebook output: no control characters
     (newlines and tabs kept), no lone surrogates, length capped."""
     text = text.encode("utf-8", "replace").decode("utf-8")
@@ -100,7 +100,7 @@ def _clean(text):
     return text if len(text) <= MESSAGE_CAP else text[:MESSAGE_CAP] + "\n[... cut]"
 
 
-def engine_verdicts(path, test_cells, options=None):
+def engine_verdicts(path: str | Path, test_cells: dict[str, float], options=None) -> NotebookRegrade:
     """Grade a course notebook with the engine; the verdict of each test cell.
 
     Inputs:
@@ -109,7 +109,7 @@ def engine_verdicts(path, test_cells, options=None):
       gradebook (the source notebook's cells, not the student's copy).
     - options: grading.GradeOptions (default: the engine's defaults).
 
-    Returns: (NotebookRegrade with engine_score/passed/message set and kernel_score None).
+    Returns: a NotebookRegrade with engine_score, passed and message set (kernel_score None).
     A cell whose grade id is no check's :func:`conventions.test_id` keeps engine_score None.
     A notebook the engine rejects (UserError) scores 0 in every mapped cell, with the reason.
     """
@@ -121,7 +121,7 @@ def engine_verdicts(path, test_cells, options=None):
         result = grade(str(path), options)
         by_cell = {conv.test_id(c.check_id): c for c in result.checks if c.graded}
     except UserError as exc:
-        regrade.unreadable = _clean(str(exc))
+        regrade.unreadable = str(exc)
     known = None
     if regrade.unreadable:
         from autograder.grading import collect_checks
@@ -134,7 +134,7 @@ def engine_verdicts(path, test_cells, options=None):
             # nbgrader scores a test cell all or nothing, and one cell is one check.
             cell.passed = bool(check.passed)
             cell.engine_score = max_score if cell.passed else 0.0
-            cell.message = "" if cell.passed else _clean(check.output or "")
+            cell.message = "" if cell.passed else (check.output or "")
             cell.internal_error = bool(check.internal_error)
         elif known is not None and grade_id in known:
             cell.passed, cell.engine_score, cell.message = False, 0.0, regrade.unreadable
@@ -142,7 +142,7 @@ def engine_verdicts(path, test_cells, options=None):
     return regrade
 
 
-def graded_code_cells(gradebook, notebook, assignment):
+def graded_code_cells(gradebook, notebook: str, assignment: str) -> dict[str, float]:
     """{grade_id: max_score} of a notebook's autograded code cells, as the gradebook knows them.
 
     Inputs:
@@ -153,7 +153,7 @@ def graded_code_cells(gradebook, notebook, assignment):
     return {cell.name: float(cell.max_score) for cell in nb.grade_cells if cell.cell_type == "code"}
 
 
-def apply_to_gradebook(gradebook, regrade, assignment, student):
+def apply_to_gradebook(gradebook, regrade: NotebookRegrade, assignment: str, student: str) -> NotebookRegrade:
     """Write the engine's scores into the gradebook as the test cells' auto scores.
 
     Inputs:
@@ -185,14 +185,14 @@ def _note(cell):
             "The result your notebook's kernel gave does not count.")
     if cell.passed:
         return {"output_type": "stream", "name": "stdout", "text": head + "\n"}
-    lines = [head] + (cell.message.splitlines() if cell.message else [])
+    lines = [head] + clean_message(cell.message).splitlines()
     # An error output, so the feedback shows the cell as failed, as for any failing test
     # (the feedback's ClearHiddenTestsAndTracebacks keeps "ename: evalue" of hidden cells).
     return {"output_type": "error", "ename": "RegradedInIsolation", "evalue": "\n".join(lines),
             "traceback": lines}
 
 
-def annotate_notebook(path, regrade, record):
+def annotate_notebook(path: str | Path, regrade: NotebookRegrade, record: dict) -> None:
     """Add the "regraded in isolation" note to the overturned test cells; store the record.
 
     Inputs:
@@ -213,7 +213,7 @@ def annotate_notebook(path, regrade, record):
     write_text_atomic(path, nbformat.writes(nb) + "\n")
 
 
-def read_record(path):
+def read_record(path: str | Path) -> dict | None:
     """The regrade record stored in an autograded notebook, or None (never regraded, or
     nbgrader autograded it again since, or it cannot be read)."""
     try:
