@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import io
 import re
 import shutil
@@ -281,8 +282,16 @@ def test_changed_submission_is_regraded(scenario):
 
 @slow
 def test_force_regrades_and_keeps_manual_scores(scenario):
-    """A TA's manual score survives a forced regrade and counts; the faker's other cells keep the engine's."""
+    """A TA's manual score survives a forced regrade and counts; the faker's other cells keep the
+    engine's. The submission is late, under nbgrader's 'zero' policy: the penalty (the whole score)
+    is the score after the regrade, not the kernel's."""
     course = scenario.course
+    config = course.root / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8") + "\nc.LateSubmissionPlugin.penalty_method = 'zero'\n",
+                      encoding="utf-8")
+    (scenario.submitted("fake_module").parent / "timestamp.txt").write_text("2026-01-02 12:00:00.000000 UTC")
+    with gradebook(course) as gb:
+        gb.update_or_create_assignment(ASSIGNMENT, duedate=datetime.datetime(2026, 1, 1))
     engine = scenario.engine["fake_module"]
     failed = sorted(c for c, (s, m) in engine.items() if s < m - TOL)
     override = conv.test_id(failed[0])
@@ -301,7 +310,11 @@ def test_force_regrades_and_keeps_manual_scores(scenario):
         grade = gb.find_grade(override, scenario.notebook, ASSIGNMENT, "fake_module")
         assert (grade.manual_score, grade.auto_score) == (worth, 0.0)
     expected = sum(s for s, _ in engine.values()) + worth
+    assert expected < scenario.kernel["fake_module"][0] - 1
     assert scenario.total("fake_module")[0] == pytest.approx(expected, abs=1e-5)
+    with gradebook(course) as gb:
+        notebook = gb.find_submission_notebook(scenario.notebook, ASSIGNMENT, "fake_module")
+        assert notebook.late_submission_penalty == pytest.approx(expected, abs=1e-5)
 
 
 # ----------------------------------------------------------------------------- pieces, without kernels

@@ -210,6 +210,19 @@ def _total(gb, assignment, student):
     return float(submission.score), float(submission.max_score)
 
 
+def _reassess_late_penalty(course, path, notebook, assignment, student):
+    """Run nbgrader's own AssignLatePenalties again: during autograde it computed the penalty
+    of a late submission from the kernel's score (with ``penalty_method = 'zero'``, the
+    penalty is the score itself)."""
+    import nbformat
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    resources = {"nbgrader": {"notebook": notebook, "assignment": assignment, "student": student,
+                              "db_url": course.coursedir.db_url}}
+    with _quiet_nbgrader():
+        AssignLatePenalties(parent=course.api).preprocess(nbformat.read(str(path), as_version=4), resources)
+
+
 @dataclass
 class RunReport:
     """The outcome of every student, and how many gradebook scores had to be put back."""
@@ -272,6 +285,7 @@ def autograde(course: NbgraderCourse, assignment: str, students: list[str], *, f
             regrade = rg.engine_verdicts(path, cells, options)
             with course.gradebook() as gb:
                 rg.apply_to_gradebook(gb, regrade, assignment, student)
+            _reassess_late_penalty(course, path, name, assignment, student)
             rg.annotate_notebook(path, regrade, {**record, "cells": regrade.to_dict()["cells"]})
             outcome.notebooks.append(regrade)
         with course.gradebook() as gb:
