@@ -170,22 +170,39 @@ def _cmdlines():
 def _belongs_to(pid, cmdline, folder):
     """Whether a live process belongs to a grading run inside folder (a path ending in os.sep).
 
-    A worker runs in a layout directory under the grader's temporary folder, with
-    HOME set to it, and every process it starts inherits both; a process that
-    changed both is still found when its command line names a path in folder
-    (e.g. the results file it waits for).
+    Without a sandbox a worker runs in a layout directory under the grader's temporary
+    folder, with HOME set to it, and every process it starts inherits both; a process
+    that changed both is still found when its command line names a path in folder
+    (e.g. the results file it waits for). In a sandbox the worker sees other paths, so a
+    process also belongs when one of its ancestors does (the sandbox's bwrap process names
+    the layout it mounts).
     """
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
-            if f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
-                return False
+            fields = f.read().rsplit(b")", 1)[1].split()
+        if fields[0] in (b"Z", b"X"):
+            return False
         cwd = os.path.join(os.readlink(f"/proc/{pid}/cwd"), "")
         with open(f"/proc/{pid}/environ", "rb") as f:
             env = f.read().split(b"\0")
     except (OSError, IndexError):
         return False
     homes = [os.path.join(v.split(b"=", 1)[1].decode(errors="replace"), "") for v in env if v.startswith(b"HOME=")]
-    return cwd.startswith(folder) or any(h.startswith(folder) for h in homes) or folder in cmdline
+    if cwd.startswith(folder) or any(h.startswith(folder) for h in homes) or folder in cmdline:
+        return True
+    ppid = int(fields[1])
+    for _ in range(64):  # the ancestors' command lines
+        if ppid <= 1:
+            return False
+        try:
+            with open(f"/proc/{ppid}/cmdline", "rb") as f:
+                if folder in f.read().replace(b"\0", b" ").decode(errors="replace"):
+                    return True
+            with open(f"/proc/{ppid}/stat", "rb") as f:
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+    return False
 
 
 def _processes_of(folder, needles=None):

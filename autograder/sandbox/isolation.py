@@ -56,9 +56,9 @@ class Isolation:
 
     def describe(self) -> str:
         """One line for reports: the level and what it means."""
-        text = {"bwrap": "bubblewrap sandbox (own namespaces, uid and filesystem view)",
-                "uid": "dedicated uid, no namespaces",
-                "off": "none: workers run as the grader's user (trusted code only)"}[self.level]
+        text = {"bwrap": "a bubblewrap sandbox with its own namespaces, uid and filesystem view",
+                "uid": "a dedicated uid, no namespaces",
+                "off": "none; workers run as the grader's user, for trusted code only"}[self.level]
         return f"{self.level} ({text})" + (f"; {self.note}" if self.note else "")
 
     @property

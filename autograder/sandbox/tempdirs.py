@@ -40,10 +40,14 @@ def run_dir() -> Path:
             raise RuntimeError(f"{base} belongs to another user or is not a folder; remove it")
         os.chmod(base, 0o711)  # workers with their own uid may traverse, never list
         remove_dead_runs(base)
-        path = base / f"run-{os.getpid()}-{secrets.token_hex(6)}"
-        path.mkdir(mode=0o700)
-        fd = os.open(path / _LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        name = f"{os.getpid()}-{secrets.token_hex(6)}"
+        # Locked before it gets its "run-" name: no other grader ever sees it unlocked.
+        new = base / f".new-{name}"
+        new.mkdir(mode=0o700)
+        fd = os.open(new / _LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path = base / f"run-{name}"
+        os.rename(new, path)
         _state.update(pid=os.getpid(), dir=path, fd=fd)
         atexit.register(_remove, path, fd)
         return path
