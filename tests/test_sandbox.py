@@ -379,3 +379,123 @@ def test_a_live_graders_folder_is_never_removed(tmp_path):
     finally:
         grader.kill()
         grader.wait()
+
+
+# --------------------------------------------------------------------------- hostile corpus entries
+
+
+def grade_entry(entry_id, tmp_path, sandbox, only=("layers.Affine",)):
+    import corpus
+    from autograder.grading import GradeOptions, grade
+
+    entry = corpus.load_entry(corpus.SUBMISSIONS / entry_id)
+    submission = corpus.assemble(entry, tmp_path / f"submission-{sandbox}")
+    return grade(submission, GradeOptions(timeout=2.0, only=frozenset(only), sandbox=sandbox))
+
+
+def affine_full_marks(result):
+    ex = result.exercise("layers.Affine")
+    return ex.score == pytest.approx(ex.max_score)
+
+
+def test_stealing_the_reference_works_only_without_the_sandbox(tmp_path):
+    """hostile/steal_reference: the buggy Affine loses points, unless the worker can reach the reference."""
+    assert not affine_full_marks(grade_entry("hostile/steal_reference", tmp_path, "auto"))
+    assert affine_full_marks(grade_entry("hostile/steal_reference", tmp_path, "off"))
+
+
+def run_cli(submission, tmpdir, *args):
+    env = dict(os.environ, TMPDIR=str(tmpdir))
+    return subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(submission), "--timeout", "2",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def affine_line_full(report):
+    line = next(line for line in report.splitlines() if line.strip().startswith("layers.Affine "))
+    got, _, maximum = line.split()[1:4]
+    return float(got) == float(maximum)
+
+
+def test_tampering_with_other_layouts_works_only_without_the_sandbox(tmp_path):
+    """hostile/tamper_other_layouts at level off: its own grading's layers worker imports the stolen copy.
+
+    (In a private TMPDIR: at level off it would also reach the gradings of other tests.)
+    """
+    import corpus
+
+    entry = corpus.load_entry(corpus.SUBMISSIONS / "hostile/tamper_other_layouts")
+    submission = corpus.assemble(entry, tmp_path / "submission")
+    private = tmp_path / "tmp"
+    private.mkdir()
+    only = ["--only", "functions.softmax", "--only", "layers.Affine"]
+    off = run_cli(submission, private, "--sandbox", "off", *only)
+    out, err = off.communicate(timeout=300)
+    assert off.returncode == 0, err
+    assert affine_line_full(out), out
+    sealed = run_cli(submission, private, *only)
+    out, err = sealed.communicate(timeout=300)
+    assert sealed.returncode == 0, err
+    assert not affine_line_full(out), out
+
+
+def test_concurrent_gradings_cannot_touch_each_other(shared_tmp):
+    """A correct submission graded while hostile/tamper_other_layouts runs beside it keeps full marks."""
+    import corpus
+
+    entry = corpus.load_entry(corpus.SUBMISSIONS / "hostile/tamper_other_layouts")
+    attacker_dir = corpus.assemble(entry, shared_tmp / "attacker")
+    victim_dir = shared_tmp / "victim"
+    victim_dir.mkdir()
+    for module in corpus.MODULE_FILES:  # the victim's layers.py has the same bug the attacker "fixes"
+        text = (corpus.SOLUTIONS / module).read_text()
+        (victim_dir / module).write_text(text.replace("np.sum(dout, axis=0)", "np.sum(dout, axis=1)"))
+    only = ["--only", "functions.softmax", "--only", "layers.Affine"]
+    victims = [run_cli(victim_dir, shared_tmp, *only) for _ in range(2)]
+    attacker = run_cli(attacker_dir, shared_tmp, *only)
+    outs = [p.communicate(timeout=300) for p in (*victims, attacker)]
+    assert all(p.returncode == 0 for p in (*victims, attacker)), [e for _, e in outs]
+    for out, _ in outs:
+        assert not affine_line_full(out), out  # nobody's buggy Affine was replaced
+    assert list((shared_tmp / f"dlgrade-{os.geteuid()}").iterdir()) == [], "a grading left files behind"
+
+
+MARKER = "dlgrade-hostile-persist.marker"
+PERSIST_PLACES = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), KIT / "autograder",
+                  KIT / "autograder" / "__pycache__", KIT / "mnist_data", KIT / "mnist_data" / "__pycache__",
+                  KIT / "mnist_data" / "cache"]
+
+
+@pytest.mark.parametrize("sandbox", ["auto", "uid", "off"])
+def test_a_submission_persists_nothing(tmp_path, sandbox):
+    """hostile/persist_everywhere leaves files in the kit, the MNIST cache and /tmp: only at level off."""
+    markers = [place / MARKER for place in PERSIST_PLACES]
+    try:
+        result = grade_entry("hostile/persist_everywhere", tmp_path, sandbox, only=("optimizer.SGD",))
+        assert result.score == pytest.approx(result.max_score)
+        left = [m for m in markers if m.exists()]
+        if sandbox == "off":
+            assert KIT / "autograder" / MARKER in left and Path("/tmp") / MARKER in left
+        else:
+            assert left == []
+    finally:
+        for m in markers:
+            if m.exists():
+                m.unlink()
+
+
+def test_uid_level_removes_what_dead_workers_left_in_tmp():
+    """Files of a dedicated uid no process has (a SIGKILLed grader's workers) go when the next grader starts."""
+    low, count = isolation.dedicated_ids()
+    dead_uid = low + count - 1
+    path = Path("/tmp") / f"dlgrade-test-left-{os.getpid()}"
+    path.write_text("left by a worker of a killed grader")
+    os.chown(path, dead_uid, dead_uid)
+    mine = Path("/tmp") / f"dlgrade-test-mine-{os.getpid()}"
+    mine.write_text("someone else's")
+    try:
+        assert isolation.resolve("uid").level == "uid"
+        assert not path.exists() and mine.exists()
+    finally:
+        for p in (path, mine):
+            if p.exists():
+                p.unlink()

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import UserError
-from autograder.sandbox import boot
+from autograder.sandbox import boot, strays, tempdirs
 
 LEVELS = ("bwrap", "uid", "off")
 REQUESTS = ("auto", *LEVELS)
@@ -98,10 +98,32 @@ def resolve(request: str = "auto", secret_dir: Path | None = None) -> Isolation:
     if not root:
         raise SandboxUnavailable("cannot isolate the workers by uid: the grader is not root; "
                                  "pass --sandbox off to grade without isolation (trusted code only)")
+    private = next((p for p in tempdirs.base_dir().parents if not p.stat().st_mode & 0o001), None)
+    if private is not None:
+        raise SandboxUnavailable(f"cannot isolate the workers by uid: their temporary folder is inside {private}, "
+                                 "which other users cannot pass through; set TMPDIR to a folder like /tmp, "
+                                 "or pass --sandbox off to grade without isolation (trusted code only)")
+    _remove_leftovers_of_dead_workers()
     note = ""
     if secret_dir is not None and readable_by_others(secret_dir):
         note = f"{secret_dir} is readable by other users, so workers can read it"
     return Isolation("uid", None, note)
+
+
+class _DeadWorkerUids:
+    """The dedicated uids no running process has (their workers are gone)."""
+
+    def __init__(self):
+        self.low, self.count = dedicated_ids()
+        self.live = strays.live_uids()
+
+    def __contains__(self, uid):
+        return self.low <= uid < self.low + self.count and uid not in self.live
+
+
+def _remove_leftovers_of_dead_workers():
+    """Level uid: files that workers of a killed grader left in /tmp and the like."""
+    tempdirs.remove_files_of(_DeadWorkerUids())
 
 
 def find_bwrap() -> tuple:
