@@ -499,3 +499,19 @@ def test_uid_level_removes_what_dead_workers_left_in_tmp():
         for p in (path, mine):
             if p.exists():
                 p.unlink()
+
+
+@pytest.mark.parametrize("name", ["bwrap", "uid"])
+def test_replaced_and_closed_workers_leave_no_zombies(name):
+    """bwrap's own child (the sandbox's pid 1) is adopted by the grader when bwrap dies: it is collected too."""
+    from autograder.sandbox.strays import all_stats
+
+    root = make_layout()
+    before = {pid for pid, stat in all_stats() if stat[1] == os.getpid() and stat[0] == "Z"}
+    with Worker(root, import_paths=[root / "pkg"], isolation=level(name)) as w:
+        w.import_module("hostile")
+        w.restart()
+        w.import_module("hostile")
+    time.sleep(0.2)
+    after = {pid for pid, stat in all_stats() if stat[1] == os.getpid() and stat[0] == "Z"}
+    assert after <= before, f"zombie children left: {after - before}"

@@ -73,6 +73,17 @@ def pid_namespace_prefix():
     return prefix if trial.returncode == 0 else []
 
 
+def _kill_and_reap(pid):
+    """SIGKILL an adopted child (if it still is one) and collect it."""
+    try:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return  # it was dead already: collected now
+        os.kill(pid, signal.SIGKILL)  # still our child (not reaped), so the pid is still its own
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError):
+        pass
+
+
 class WorkerProcess:
     """One worker process (one generation of a Worker)."""
 
@@ -177,6 +188,9 @@ class WorkerProcess:
         if self.killed:
             return self.returncode
         self.killed = True
+        # bwrap's own child (the sandbox's pid 1) has a session of its own: once bwrap is
+        # gone it is reparented to us, so it is collected by pid below.
+        children = [pid for pid, stat in all_stats() if stat[1] == self.pid]
         try:
             os.killpg(self.pid, signal.SIGKILL)  # before reaping: the pgid cannot be reused yet
         except OSError:
@@ -193,6 +207,8 @@ class WorkerProcess:
         # with the zombies of its session that died from the killpg before the scan.
         strays.discard(self.pid)
         reap(strays)
+        for pid in children:
+            _kill_and_reap(pid)
         reap(pid for pid, stat in all_stats()
               if stat[0] == "Z" and stat[1] == os.getpid() and self.pid in (stat[2], stat[3]))
         for fd in (self.req_w, self.rep_r, self.pidfd):
