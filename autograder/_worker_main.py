@@ -10,13 +10,14 @@ and talks to it over two dedicated pipes (never stdin/stdout). Every frame is::
 
 (``autograder.sandbox.frame``, shared with the grader's end.)
 
-Start-up, in order: resource limits (address space, output-file size, no core dumps,
-bounded process count), capabilities dropped when running as root so the limits cannot be
-raised again, a watchdog that exits if the grader disappears, numpy imported, the grader's
-``autograder.probes`` imported (before any student code can tamper with it), ``sys.path``
-set to the submission layout, the worker's own modules forgotten and an import blocker
-installed for ``solutions``, ``exercises`` and ``autograder``. Then a hello frame (seq 0)
-and the request loop.
+Start-up, in order: resource limits (address space, output-file size, CPU time, no core
+dumps, bounded process count), a watchdog that exits if the grader disappears, numpy
+imported, the grader's ``autograder.probes`` imported (before any student code can tamper
+with it), then the switch to the worker's own uid when it has one (levels ``bwrap`` and
+``uid``: every capability goes with it) or else the capabilities dropped when running as
+root, so the limits cannot be raised again; ``sys.path`` set to the submission layout, the
+worker's own modules forgotten and an import blocker installed for ``solutions``,
+``exercises`` and ``autograder``. Then a hello frame (seq 0) and the request loop.
 
 Requests are dicts ``{"op": name, ...}`` (optionally ``"release": [ids]``); replies are
 ``{"ok": True, "value": v}`` or ``{"ok": False, "error": {...}}``. Objects that are not
