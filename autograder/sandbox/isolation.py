@@ -180,6 +180,8 @@ def bwrap_argv(binary: str, *, layout: str | None, data_files=()) -> list:
     - layout: the worker's layout folder, shown read-only at LAYOUT_DIR (None: none).
     - data_files: files shown read-only at their own paths (the MNIST gate's arrays).
     """
+    # --die-with-parent is PR_SET_PDEATHSIG: it fires when the *thread* that started bwrap
+    # ends, so a Worker must be started from a thread that outlives it (the main thread).
     argv = [binary, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "dlgrade-worker"]
     if os.geteuid() == 0:
