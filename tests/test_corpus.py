@@ -296,17 +296,23 @@ def test_stray_processes_are_killed(tmp_path):
     assert not left, f"processes left running after grading: {left}"
 
 
+@pytest.mark.parametrize("sandbox", ["off", "auto"])
 @pytest.mark.parametrize("entry_id", ["hostile/fake_results", "hostile/fake_results_detached"])
-def test_forged_results_do_not_count(entry_id, tmp_path):
-    """A submission that forges results.json (also later, from a process it left running) gets its real score."""
+def test_forged_results_do_not_count(entry_id, sandbox, tmp_path):
+    """A submission that forges results.json (also later, from a process it left running) gets its real score.
+
+    With ``--sandbox off`` the forger finds the results file and runs (killed with its worker);
+    in the sandbox it cannot even see the grader's command line.
+    """
     entry = BY_ID[entry_id]
     real = grade_entry(entry, tmp_path / "api")
     assert real.score < real.max_score
     out_json = tmp_path / "out" / "results.json"
     # A surviving forger overwrites the results file within 0.05 s of its appearance.
-    done, seen, left = run_dlgrade(entry, tmp_path, "--json", str(out_json), watch=[FORGED], settle=1.0)
+    done, seen, left = run_dlgrade(entry, tmp_path, "--json", str(out_json), "--sandbox", sandbox,
+                                   watch=[FORGED], settle=1.0)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert seen, "the forging process was never seen running"
+    assert seen or sandbox != "off", "the forging process was never seen running"
     doc = json.loads(out_json.read_text())
     assert FORGED not in doc["output"], "the results file was overwritten by the submission"
     assert doc["score"] == pytest.approx(real.score)
