@@ -91,6 +91,11 @@ def run_dlgrade(course, *argv, cwd=None):
     return Run(status, out.getvalue(), err.getvalue())
 
 
+def student_lines(run):
+    """The lines of a run's output that report one student each."""
+    return [line for line in run.out.splitlines() if not line.startswith((" ", "WARNING", "Isolation"))]
+
+
 def gradebook(course):
     return nbh.open_gradebook(course.config)
 
@@ -157,8 +162,9 @@ def test_run_reports_every_student(scenario):
     run = scenario.run
     assert run.status == 0, run.out + run.err
     assert run.err == ""
-    lines = {line.split(":", 1)[0]: line for line in run.out.splitlines() if not line.startswith((" ", "WARNING"))}
+    lines = {line.split(":", 1)[0]: line for line in student_lines(run)}
     assert sorted(lines) == sorted(STUDENTS)
+    assert run.out.splitlines()[-1].startswith("Isolation of the engine: ")
     assert "regraded in isolation" not in lines["correct"]
     for student in FAKERS:
         if student != GRADEBOOK_FORGER:  # its kernel's auto scores were honest; its manual ones were not
@@ -261,7 +267,8 @@ def test_second_run_skips_unchanged_submissions(scenario):
     before = {s: scenario.cells(s) for s in STUDENTS}
     run = scenario.dlgrade()
     assert run.status == 0, run.out + run.err
-    assert all(line.split(": ", 1)[1].startswith("skipped") for line in run.out.splitlines()), run.out
+    assert len(student_lines(run)) == len(STUDENTS), run.out
+    assert all(line.split(": ", 1)[1].startswith("skipped") for line in student_lines(run)), run.out
     assert {s: scenario.cells(s) for s in STUDENTS} == before
 
 
@@ -274,7 +281,7 @@ def test_changed_submission_is_regraded(scenario):
     course.submit(fixed, "buggy", ASSIGNMENT)
     run = scenario.dlgrade()
     assert run.status == 0, run.out + run.err
-    lines = dict(line.split(": ", 1) for line in run.out.splitlines() if not line.startswith(" "))
+    lines = dict(line.split(": ", 1) for line in student_lines(run))
     assert not lines["buggy"].startswith("skipped") and lines["correct"].startswith("skipped"), run.out
     score, max_score = scenario.total("buggy")
     assert score == pytest.approx(max_score, abs=1e-5)

@@ -17,6 +17,7 @@ Releasing and collecting is nbgrader's job (see the README).
 import re
 
 from autograder import UserError
+from autograder.sandbox.isolation import REQUESTS
 
 DEFAULT_COURSE_ID = "dlscratch"
 
@@ -59,6 +60,8 @@ def add_parser(sub):
     autograde.add_argument("--student", metavar="ID", help="only this student (default: every submission)")
     autograde.add_argument("--force", action="store_true",
                            help="regrade (and re-run nbgrader's autograde for) submissions already regraded")
+    autograde.add_argument("--sandbox", choices=REQUESTS, default="auto",
+                           help="isolation of the engine's workers, as for `dlgrade grade` (default auto)")
     autograde.set_defaults(run=run_autograde)
     return parser
 
@@ -152,14 +155,17 @@ def _points(value):
 
 
 def run_autograde(args) -> int:
-    from autograder.nbbuild.course import NbgraderCourse, autograde, require_data
+    from autograder.grading import GradeOptions
+    from autograder.nbbuild.course import NbgraderCourse, autograde, require_data, require_engine
     from autograder.nbbuild.regrade import clean_message
 
     course = NbgraderCourse()
     course.notebooks(args.assignment)  # a user error for an unknown or unreleased assignment
     students = course.students(args.assignment, args.student)
     require_data(args.assignment)
-    report = autograde(course, args.assignment, students, force=args.force)
+    isolation = require_engine(args.sandbox)
+    report = autograde(course, args.assignment, students, force=args.force,
+                       options=GradeOptions(sandbox=args.sandbox))
     status = 0
     if report.restored:
         print(f"WARNING: a kernel changed {report.restored} score(s) in the gradebook while it ran; "
@@ -192,4 +198,5 @@ def run_autograde(args) -> int:
                 status = 1
         if outcome.detail:
             print(f"  {outcome.detail}")
+    print(f"Isolation of the engine: {isolation.describe()}.")
     return status

@@ -293,6 +293,15 @@ def autograde(course: NbgraderCourse, assignment: str, students: list[str], *, f
     return RunReport([outcomes[s] for s in students], restored)
 
 
+def require_engine(sandbox: str = "auto"):
+    """The workers' isolation for ``--sandbox``, resolved before any kernel runs (one clear
+    line, exit 2, when it cannot be made); returns sandbox.isolation.Isolation."""
+    from autograder.grading import REFERENCE_DIR
+    from autograder.sandbox.isolation import resolve
+
+    return resolve(sandbox, REFERENCE_DIR)
+
+
 def require_data(assignment: str, data_dir: str | None = None) -> None:
     """Stop before any kernel runs when the assignment's MNIST gate has no data."""
     if "mnist" not in conv.ASSIGNMENTS.get(assignment, ()):

@@ -111,15 +111,19 @@ def engine_verdicts(path: str | Path, test_cells: dict[str, float], options=None
 
     Returns: a NotebookRegrade with engine_score, passed and message set (kernel_score None).
     A cell whose grade id is no check's :func:`conventions.test_id` keeps engine_score None.
-    A notebook the engine rejects (UserError) scores 0 in every mapped cell, with the reason.
+    A notebook the engine rejects (UserError) scores 0 in every mapped cell, with the reason;
+    sandbox.isolation.SandboxUnavailable is raised (no student is to blame for it).
     """
     from autograder.grading import grade
+    from autograder.sandbox.isolation import SandboxUnavailable
 
     regrade = NotebookRegrade(Path(path).stem)
     by_cell = {}
     try:
         result = grade(str(path), options)
         by_cell = {conv.test_id(c.check_id): c for c in result.checks if c.graded}
+    except SandboxUnavailable:
+        raise  # the grader's problem, not the notebook's: nobody is graded
     except UserError as exc:
         regrade.unreadable = str(exc)
     known = None
