@@ -176,7 +176,7 @@ def run_autograde(args) -> int:
             print(f"{student}: skipped, {outcome.detail}")
             continue
         if outcome.status == "failed":
-            print(f"{student}: FAILED, {outcome.detail}; the gradebook holds no engine scores for it")
+            print(f"{student}: FAILED, {clean_message(outcome.detail)}; the gradebook holds no engine scores for it")
             status = 1
             continue
         line = (f"{student}: {_points(outcome.score)} / {_points(outcome.max_score)}"
