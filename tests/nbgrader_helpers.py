@@ -409,8 +409,11 @@ def make_course(tmp_path_factory, course_id):
     from autograder.cli import main
 
     environ = venv_environment()
-    # The gate's MNIST cache (written by kernels and dlgrade workers) stays out of the repo.
-    environ["MNIST_CACHE_DIR"] = str(tmp_path_factory.mktemp("mnist-cache"))
+    # The gate's MNIST cache (written by kernels and dlgrade workers) stays out of the repo;
+    # one per session, shared by every course: in-process grading must not see it change.
+    cache = tmp_path_factory.getbasetemp() / "mnist-cache"
+    cache.mkdir(exist_ok=True)
+    environ["MNIST_CACHE_DIR"] = str(cache)
     # Kernels inherit these: multithreaded OpenBLAS on 2 busy cores makes the gate cell
     # several times slower (dlgrade's workers limit their own threads).
     environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
