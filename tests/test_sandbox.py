@@ -521,3 +521,23 @@ def test_replaced_and_closed_workers_leave_no_zombies(name):
     time.sleep(0.2)
     after = {pid for pid, stat in all_stats() if stat[1] == os.getpid() and stat[0] == "Z"}
     assert after <= before, f"zombie children left: {after - before}"
+
+
+@pytest.mark.parametrize("name", ["bwrap", "uid"])
+def test_data_files_are_readable_and_nothing_beside_them(shared_tmp, name):
+    """The gate's worker reads the data files it was given (even below /tmp), not their neighbours, never writes."""
+    data = shared_tmp / "cache" / "x_train.npy"
+    data.parent.mkdir()
+    os.chmod(data.parent, 0o755)
+    data.write_text("the arrays")
+    os.chmod(data, 0o644)
+    secret = data.parent / "other.npy"
+    secret.write_text("not given")
+    os.chmod(secret, 0o600)
+    root = make_layout()
+    with Worker(root, import_paths=[root / "pkg"], isolation=level(name), data_files=[data]) as w:
+        mod = w.import_module("hostile")
+        assert mod.read(str(data)) == "the arrays"
+        assert mod.read(str(secret)) is None
+        assert not mod.try_write(str(data))
+    assert data.read_text() == "the arrays"
