@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import io
 import os
 import tempfile
@@ -25,15 +26,33 @@ from pathlib import Path
 
 import pytest
 
+import mnist_data
 import solutions
 from autograder import UserError
-from autograder.exercises import ALL_STUDENT, EXERCISES, module_of
+from autograder.exercises import ALL_STUDENT, EXERCISES, MODULES, module_of
 from autograder.plugin import GradingPlugin
+from autograder.pool import WorkerPool
 from autograder.results import CheckResult, ExerciseResult, GradeResult
 from autograder.rubric import Rubric
+from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 REFERENCE_DIR = Path(solutions.__file__).parent
+# Everything the grader runs is imported now, before any student code: the reference
+# modules (the checks compute expected values with them) and, in _run_checks, the checks.
+# Nothing is imported later from a place a worker could have written to meanwhile.
+REFERENCE = {m: importlib.import_module(f"solutions.{m}") for m in MODULES}
+
+
+class CheckSuiteError(RuntimeError):
+    """The check suite itself could not run (a bug in the grader's checks, not the student's).
+
+    Attributes: ``log``, pytest's output (the collection errors).
+    """
+
+    def __init__(self, message, log):
+        super().__init__(message)
+        self.log = log
 
 
 @dataclass
@@ -46,6 +65,7 @@ class GradeOptions:
     only: frozenset | None = None
     junit_path: str | None = None
     data_dir: str | None = None
+    checks_dir: str | None = None  # another check suite (a folder like autograder/checks)
 
     def validate(self):
         if self.timeout <= 0:
@@ -56,6 +76,8 @@ class GradeOptions:
             unknown = set(self.only) - set(EXERCISES)
             if unknown:
                 raise ValueError(f"unknown exercise id(s): {', '.join(sorted(unknown))}")
+        if self.checks_dir is not None and not Path(self.checks_dir).is_dir():
+            raise ValueError(f"checks folder not found: {self.checks_dir}")
 
 
 @dataclass
@@ -87,11 +109,9 @@ def grade(path, options=None):
     Returns:
     - a GradeResult listing every exercise in EXERCISES.
 
-    Raises autograder.UserError for a path that is not a submission.
+    Raises autograder.UserError for a path that is not a submission, and CheckSuiteError
+    when the check suite itself cannot be collected.
     """
-    from autograder.pool import WorkerPool
-    from autograder.submission import load_submission
-
     options = options or GradeOptions()
     options.validate()
     started = time.perf_counter()
@@ -116,7 +136,7 @@ def grade(path, options=None):
             phases["start-up"] = time.perf_counter() - started
             context = GradingContext(submission, pool, options)
             plugin = GradingPlugin(context)
-            log = _run_checks(plugin, options.junit_path)
+            log = _run_checks(plugin, options.junit_path, checks_dir=options.checks_dir)
         # A notebook lacks the modules of the other assignments by design: not worth a mention.
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]
     result = _assemble(plugin, options, str(path), missing, excluded)
@@ -147,23 +167,26 @@ def collect_checks(rubric=None):
 
 def _require_mnist(data_dir):
     """Fail the whole run, not every student's gate, when the grader has no MNIST data."""
-    import mnist_data
-
     try:
         mnist_data.cache_paths(data_dir)
     except mnist_data.MNISTError as exc:
         raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
 
 
-def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process_student=False):
+def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process_student=False,
+                checks_dir=None):
     """Run (or only collect) the check suite under pytest in this process; return pytest's log.
 
     nodeids selects checks (default: all). in_process_student is for notebooks, where student
     code runs in this very process: its warnings are then ignored instead of being errors,
-    and only Python-level output is captured.
+    and only Python-level output is captured. checks_dir: another check suite (default
+    CHECKS_DIR). Raises CheckSuiteError, with pytest's log, when the suite cannot be collected.
     """
-    targets = [str(CHECKS_DIR / n) for n in nodeids] if nodeids else [str(CHECKS_DIR)]
-    args = [*targets, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
+    checks = Path(checks_dir) if checks_dir else CHECKS_DIR
+    ini = checks / "pytest.ini" if (checks / "pytest.ini").is_file() else CHECKS_DIR / "pytest.ini"
+    targets = [str(checks / n) for n in nodeids] if nodeids else [str(checks)]
+    # --strict-markers: a misspelt marker (weight, visibility, exercise) is an error, not a no-op.
+    args = [*targets, "-c", str(ini), "--rootdir", str(checks), "--strict-markers",
             "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib", "-q",
             "--tb=line"]
     if in_process_student:
@@ -193,10 +216,13 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
     try:
         with contextlib.redirect_stdout(log):
             code = pytest.main(args, plugins=[plugin])
-        if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: pytest caught it; pass it on to the caller
+        # pytest reports Ctrl-C and collection errors with the same exit code: the plugin
+        # saw which one it was.
+        if plugin.keyboard_interrupted:  # Ctrl-C: pytest caught it; pass it on to the caller
             raise KeyboardInterrupt
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            raise RuntimeError(f"the check suite could not run (pytest exit {int(code)}):\n{log.getvalue()[-4000:]}")
+            raise CheckSuiteError(f"the grader's check suite could not run (pytest exit {int(code)}); "
+                                  "this is an error in the grader, not in the submission", log.getvalue()[-8000:])
         if tmp:
             os.replace(tmp, junit_path)
             tmp = None

@@ -19,6 +19,7 @@ from autograder.compare import hidden_check
 from autograder.exercises import EXERCISES
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
+from autograder.sanitize import clean_text
 
 CONTEXT = pytest.StashKey()
 SPEC = pytest.StashKey()
@@ -90,6 +91,12 @@ class GradingPlugin:
         self.results = {}
         self.timeouts = {}
         self.started = {}
+        self.keyboard_interrupted = False
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        # pytest also stops for collection errors by raising Session.Interrupted, a
+        # KeyboardInterrupt subclass: that one is the grader's error, not the user's Ctrl-C.
+        self.keyboard_interrupted = not isinstance(excinfo.value, pytest.Session.Interrupted)
 
     def pytest_configure(self, config):
         config.stash[CONTEXT] = self.context
@@ -147,6 +154,9 @@ class GradingPlugin:
         spec = item.stash[SPEC]
         if call.excinfo is not None and (report.failed or report.skipped):
             message, internal = failure_text(call.excinfo)
+            # Student text (messages, output, reprs) reaches the report, results.json and JUnit
+            # XML from here on: never with control characters or invalid Unicode.
+            message = clean_text(message)
             if type(call.excinfo.value).__name__ == "WorkerTimeout":
                 self.timeouts[spec.exercise] = self.timeouts.get(spec.exercise, 0) + 1
             report.longrepr = message

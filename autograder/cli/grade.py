@@ -24,11 +24,17 @@ def add_parser(sub):
                    help="exit 1 when the score is below SCORE")
     p.add_argument("--student-view", action="store_true",
                    help="hide failure details of hidden checks in the report")
+    p.add_argument("--checks", metavar="DIR",
+                   help="run this check suite (a folder like autograder/checks) instead of the built-in one")
     p.set_defaults(run=run)
 
 
+# The grader's own failure (its check suite does not run): neither the student's nor the user's.
+EXIT_GRADER_ERROR = 3
+
+
 def run(args):
-    from autograder.grading import GradeOptions, grade
+    from autograder.grading import CheckSuiteError, GradeOptions, grade
     from autograder.report import render
     from autograder.results import write_json
     from autograder.rubric import Rubric
@@ -41,11 +47,15 @@ def run(args):
     try:
         options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
                                only=frozenset(args.only) if args.only else None, junit_path=args.junit,
-                               data_dir=args.data_dir)
+                               data_dir=args.data_dir, checks_dir=args.checks)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    result = grade(args.submission, options)
+    try:
+        result = grade(args.submission, options)
+    except CheckSuiteError as exc:
+        print(f"dlgrade grade: error: {exc}. pytest's log:\n{exc.log}", file=sys.stderr)
+        return EXIT_GRADER_ERROR
     sys.stdout.write(render(result, show_hidden=not args.student_view))
     if args.json:
         write_json(result, args.json)
