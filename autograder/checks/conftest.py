@@ -10,14 +10,22 @@
   same inputs.
 - ``extra_data``: a dict stored with the check's result (Gradescope extra_data).
 """
-import importlib
 import zlib
 
 import numpy as np
 import pytest
 
+import solutions.functions
+import solutions.gradient
+import solutions.layers
+import solutions.optimizer
+import solutions.two_layer_net
 from autograder.exercises import module_of
 from autograder.plugin import CONTEXT, EXTRA, SPEC
+
+# Imported here, at collection, before any student code runs (never lazily during a check).
+REFERENCE = {m.__name__.rpartition(".")[2]: m for m in (
+    solutions.functions, solutions.gradient, solutions.layers, solutions.two_layer_net, solutions.optimizer)}
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +51,7 @@ def student(context, exercise):
 
 @pytest.fixture
 def ref(exercise):
-    return importlib.import_module(f"solutions.{exercise.split('.', 1)[0]}")
+    return REFERENCE[exercise.split(".", 1)[0]]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 
 import mnist_data
 from autograder.compare import expect_true
+from solutions import two_layer_net as ref
 from autograder.exercises import ALL_STUDENT
 
 pytestmark = pytest.mark.exercise("mnist", points=8)
@@ -38,8 +39,6 @@ def accuracy(ref_module, params, x, t, hidden_size):
 
 def test_trained_accuracy(context, worker, extra_data, mnist):
     """TwoLayerNet(784, 50, 10) trained on MNIST reaches the required test accuracy"""
-    from solutions import two_layer_net as ref
-
     gate = context.rubric.mnist
     module = context.pool.student_module(ALL_STUDENT, "two_layer_net")
     run = worker.probe("train_two_layer_net", timeout=gate.timeout, module=module, paths=mnist["paths"],

@@ -1,0 +1,188 @@
+"""The grader trusts nothing that came back from a worker (issue 7, part 2).
+
+- the reference and the checks are imported before any student code runs;
+- replies are capped and decoded within bounded memory and time; the grader's peak RSS
+  stays under 1 GiB whatever a submission sends;
+- a time budget per exercise and per submission bounds a grading whose every call stays
+  just under the per-call timeout;
+- student text (messages, output, reprs) is sanitised before any output: no forged
+  report, no crash on invalid Unicode, strict JSON;
+- the checks' inputs derive from a course secret, so a table of answers earns nothing;
+- the notebook reader survives any notebook;
+- a broken check suite is the grader's own error, with pytest's log.
+
+Hostile submissions used here live in tests/submissions/hostile/ (their verdicts are also
+checked by test_corpus.py).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import corpus
+from autograder.exercises import EXERCISES
+from autograder.grading import CHECKS_DIR, GradeOptions, grade
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+DLGRADE = [sys.executable, "-m", "autograder"]
+BY_ID = {e.id: e for e in corpus.load_all()}
+
+
+def dlgrade(*args, env=None, timeout=300):
+    return subprocess.run([*DLGRADE, *map(str, args)], capture_output=True, timeout=timeout,
+                          env=env, cwd=ROOT)
+
+
+def assembled(entry_id, tmp_path):
+    return corpus.assemble(BY_ID[entry_id], tmp_path / "submission")
+
+
+def strict_json(text):
+    """Parse JSON, refusing the NaN / Infinity tokens that Python's json accepts by default."""
+    def refuse(token):
+        raise ValueError(f"non-standard JSON token {token}")
+    return json.loads(text, parse_constant=refuse)
+
+
+# --------------------------------------------------------------------------- eager imports
+
+_IMPORT_PROBE = r"""
+import json, sys
+from pathlib import Path
+import autograder.pool as pool
+from autograder import grading
+
+kit = [str(Path(p).resolve()) for p in sys.argv[1:4]]
+first_request = {}
+send = pool.Worker._request
+
+def observed(self, *args, **kwargs):  # records, then does exactly what it did before
+    if not first_request:
+        first_request.update(dict.fromkeys(sys.modules))
+    return send(self, *args, **kwargs)
+
+pool.Worker._request = observed
+
+def kit_modules():
+    found = set()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if any(str(Path(path).resolve()).startswith(k) for k in kit if path):
+            found.add(name)
+    return found
+
+result = grading.grade(sys.argv[4], grading.GradeOptions(only=frozenset(sys.argv[5:])))
+late = sorted(m for m in kit_modules() if m not in first_request)
+import autograder.stubgen  # control: a kit module imported now must be seen as late
+control = sorted(m for m in kit_modules() if m not in first_request)
+print(json.dumps({"late": late, "control": control, "score": result.score, "max": result.max_score,
+                  "requests": bool(first_request)}))
+"""
+
+
+def test_reference_and_checks_are_imported_before_student_code(tmp_path):
+    """No module of the kit (autograder, solutions, mnist_data) is first imported after the first request."""
+    import mnist_data
+
+    kit = [ROOT / "autograder", SOLUTIONS, Path(mnist_data.__file__).parent]
+    only = [e for e in EXERCISES if e != "mnist"]
+    proc = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, *map(str, kit), str(SOLUTIONS), *only],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["requests"] and report["score"] == report["max"] > 0
+    assert report["late"] == [], f"kit modules imported after student code ran: {report['late']}"
+    assert "autograder.stubgen" in report["control"], "the probe does not see late imports"
+
+
+# --------------------------------------------------------------------------- a broken check suite
+
+
+@pytest.mark.parametrize("breakage", ["syntax error", "misspelt marker"])
+def test_broken_check_suite_is_the_graders_error(tmp_path, breakage):
+    """A collection error in the checks is reported as the grader's error with pytest's log, not 'interrupted'."""
+    checks = tmp_path / "checks"
+    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__"))
+    if breakage == "syntax error":
+        (checks / "test_extra.py").write_text("def test_oops(:\n    pass\n")
+        needle = "test_extra.py"
+    else:
+        path = checks / "test_functions.py"
+        text = path.read_text()
+        assert "@pytest.mark.weight(2)" in text
+        path.write_text(text.replace("@pytest.mark.weight(2)", "@pytest.mark.wieght(2)", 1))
+        needle = "wieght"
+    proc = dlgrade("grade", SOLUTIONS, "--only", "functions.sigmoid", "--checks", checks)
+    err = proc.stderr.decode()
+    assert proc.returncode == 3, (proc.returncode, err[-3000:])
+    assert "interrupted" not in err.lower().replace("interrupted: ", "")
+    assert "check suite could not run" in err and needle in err, err[-3000:]
+    # The same suite, unbroken, grades normally: the option itself is sound.
+    ok = dlgrade("grade", SOLUTIONS, "--only", "functions.sigmoid", "--checks", CHECKS_DIR)
+    assert ok.returncode == 0, ok.stderr.decode()[-3000:]
+
+
+# --------------------------------------------------------------------------- sanitised output
+
+
+def test_ansi_escapes_cannot_forge_the_report(tmp_path):
+    """Escape sequences in a message or in printed output reach the report only as visible text."""
+    submission = assembled("hostile/ansi_fake_report", tmp_path)
+    out_json = tmp_path / "results.json"
+    junit = tmp_path / "junit.xml"
+    proc = dlgrade("grade", submission, "--only", "functions.softmax", "--only", "functions.sigmoid",
+                   "--json", out_json, "--junit", junit)
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    report = proc.stdout.decode("utf-8")
+    # The submission did send the escapes (they show, escaped), and none reached the terminal.
+    assert "\\x1b[2J" in report and "\\x9b" in report and "\\u202e" in report
+    for char in ("\x1b", "\x9b", "\r", "\u202e"):
+        assert char not in report
+    totals = [line for line in report.splitlines() if re.match(r"^ {2}Total\b", line)]
+    assert len(totals) == 1 and re.search(r"\b3 / 9\b", totals[0]), totals
+    forged = [line for line in report.splitlines() if "100 / 100" in line]
+    assert forged and all(line.startswith("    ") for line in forged), "forged text must stay inside the details"
+    doc = strict_json(out_json.read_text(encoding="utf-8"))
+    assert "\x1b" not in json.dumps(doc, ensure_ascii=False)
+    xml = junit.read_text(encoding="utf-8")
+    assert "\x1b" not in xml and "&#27;" not in xml and "\\x1b[2J" in xml
+
+
+def test_lone_surrogates_do_not_crash_dlgrade(tmp_path):
+    """An exception message with lone surrogates is graded and written, with U+FFFD in their place."""
+    submission = assembled("hostile/lone_surrogate", tmp_path)
+    out_json = tmp_path / "results.json"
+    junit = tmp_path / "junit.xml"
+    proc = dlgrade("grade", submission, "--only", "functions.sigmoid", "--json", out_json, "--junit", junit)
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    report = proc.stdout.decode("utf-8")  # strict: valid UTF-8
+    assert "bad value \ufffd here" in report
+    doc = strict_json(out_json.read_bytes().decode("utf-8"))
+    sigmoid = [t for t in doc["tests"] if t["tags"][0] == "functions.sigmoid"]
+    assert sigmoid and all(t["score"] == 0 for t in sigmoid)
+    assert all("\ufffd" in t["output"] for t in sigmoid)
+    junit.read_bytes().decode("utf-8")
+
+
+def test_results_json_is_strict_json_with_nan_from_student_values(tmp_path):
+    """NaN and infinity a student's loss returns reach the gate's learning curve as null, never as NaN tokens."""
+    if not os.environ.get("MNIST_DATA_DIR"):
+        pytest.fail("MNIST_DATA_DIR must point at the four MNIST .gz files for this test")
+    submission = assembled("hostile/nan_in_results", tmp_path)
+    out_json = tmp_path / "results.json"
+    proc = dlgrade("grade", submission, "--only", "mnist", "--json", out_json)
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    text = out_json.read_text(encoding="utf-8")
+    assert "NaN" not in text and "Infinity" not in text
+    doc = strict_json(text)
+    gate = next(t for t in doc["tests"] if t["tags"][0] == "mnist")
+    losses = gate["extra_data"]["loss"]
+    assert len(losses) > 0 and all(v is None for v in losses), losses[:5]
