@@ -44,10 +44,14 @@ def initial_params(student, *args, **kwargs):
     params = student.TwoLayerNet(*args, **kwargs).params
     call = f"TwoLayerNet({', '.join([*map(str, args), *(f'{k}={v}' for k, v in kwargs.items())])})"
     expect_true(isinstance(params, dict), f"{call}.params must be a dict of arrays, got {type(params).__name__}")
+    sizes = args[:3]  # input_size, hidden_size, output_size
+    shapes = {"W1": tuple(sizes[:2]), "b1": tuple(sizes[1:2]), "W2": tuple(sizes[1:3]), "b2": tuple(sizes[2:3])}
+    arrays = {}
     for key in ("W1", "b1", "W2", "b2"):
         expect_true(key in params, f"{call}.params has no key '{key}' (keys: {sorted(map(str, params))})")
-        as_numeric_array(params[key], f"{call}.params['{key}']")
-    return {key: np.asarray(params[key]) for key in ("W1", "b1", "W2", "b2")}
+        # The shape is checked before any statistic is computed on the student's array.
+        arrays[key] = as_numeric_array(params[key], f"{call}.params['{key}']", shape=shapes[key])
+    return arrays
 
 
 def expect_param_dict(got, expected, what, **tolerance):
