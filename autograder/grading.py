@@ -28,7 +28,7 @@ import pytest
 
 import mnist_data
 import solutions
-from autograder import UserError
+from autograder import UserError, wire
 from autograder.exercises import ALL_STUDENT, EXERCISES, MODULES, module_of
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
@@ -66,10 +66,13 @@ class GradeOptions:
     junit_path: str | None = None
     data_dir: str | None = None
     checks_dir: str | None = None  # another check suite (a folder like autograder/checks)
+    max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
 
     def validate(self):
         if self.timeout <= 0:
             raise ValueError(f"timeout must be positive, got {self.timeout}")
+        if not 2**20 <= self.max_reply <= 2**30:
+            raise ValueError(f"max_reply must be between 1 MiB and 1 GiB, got {self.max_reply}")
         if self.memory_limit < 256 * 2**20:
             raise ValueError(f"memory_limit must be at least 256 MiB, got {self.memory_limit}")
         if self.only is not None:
@@ -131,7 +134,7 @@ def grade(path, options=None):
             _require_mnist(options.data_dir)
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
-                        memory_limit=options.memory_limit) as pool:
+                        memory_limit=options.memory_limit, max_reply=options.max_reply) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
             context = GradingContext(submission, pool, options)

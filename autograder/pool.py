@@ -46,13 +46,15 @@ class WorkerPool:
     - reference_dir: the directory of the reference modules (solutions/).
     - timeout: seconds per call into student code (also for each import).
     - memory_limit: bytes of address space per worker.
+    - max_reply: largest reply accepted from a worker, bytes (None: the wire default).
     """
 
-    def __init__(self, submission, reference_dir, *, timeout, memory_limit):
+    def __init__(self, submission, reference_dir, *, timeout, memory_limit, max_reply=None):
         self.submission = submission
         self.reference_dir = reference_dir
         self.timeout = timeout
         self.memory_limit = memory_limit
+        self.max_reply = max_reply
         self._workers = {}
         self._modules = {}
         self._failures = {}
@@ -79,8 +81,9 @@ class WorkerPool:
             student = MODULES if config == ALL_STUDENT else (config,)
             layout = self.submission.layout(config, student,
                                             None if config == ALL_STUDENT else self.reference_dir)
+            limits = {} if self.max_reply is None else {"max_message": self.max_reply}
             self._workers[config] = Worker(layout.root, import_paths=layout.import_paths,
-                                           timeout=self.timeout, memory_limit=self.memory_limit)
+                                           timeout=self.timeout, memory_limit=self.memory_limit, **limits)
         return self._workers[config]
 
     def student_module(self, config, module):

@@ -186,3 +186,80 @@ def test_results_json_is_strict_json_with_nan_from_student_values(tmp_path):
     gate = next(t for t in doc["tests"] if t["tags"][0] == "mnist")
     losses = gate["extra_data"]["loss"]
     assert len(losses) > 0 and all(v is None for v in losses), losses[:5]
+
+
+# --------------------------------------------------------------------------- bounded replies
+
+_PEAK_RSS = r"""
+import resource, sys
+from autograder.cli import main
+code = main(sys.argv[1:])
+print("PEAK_RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def grader_peak_rss(*args):
+    """Run `dlgrade` in a subprocess; return (completed process, the grader's own peak RSS in bytes).
+
+    Measured inside the grader process (RUSAGE_SELF), so worker processes do not count.
+    """
+    proc = subprocess.run([sys.executable, "-c", _PEAK_RSS, *map(str, args)], capture_output=True,
+                          text=True, timeout=600, cwd=ROOT)
+    found = re.findall(r"PEAK_RSS_KIB (\d+)", proc.stderr)
+    assert found, proc.stderr[-3000:]
+    return proc, int(found[-1]) * 1024
+
+
+def test_crafted_replies_keep_the_grader_under_1_gib(tmp_path):
+    """Huge, deep and amplifying replies are refused before they cost memory; the grader stays under 1 GiB."""
+    submission = assembled("hostile/crafted_replies", tmp_path)
+    functions = [e for e in EXERCISES if e.startswith("functions.")]
+    only = [a for e in functions for a in ("--only", e)]
+    out_json = tmp_path / "results.json"
+    proc, peak = grader_peak_rss("grade", submission, "--timeout", "5", "--memory", "1", *only, "--json", out_json)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert peak < 2**30, f"the grader peaked at {peak / 2**20:.0f} MiB"
+    doc = strict_json(out_json.read_text())
+    for exercise in functions:
+        tests = [t for t in doc["tests"] if t["tags"][0] == exercise]
+        assert sum(t["score"] for t in tests) < sum(t["max_score"] for t in tests), exercise
+    # What the refused values would have cost: numpy stacks the 100,000 int8 arrays and the one
+    # complex256 array of cross_entropy_error's reply into one complex256 array.
+    import numpy as np
+    stacked = np.result_type(np.int8, np.clongdouble).itemsize * 100_000 * 600
+    assert stacked > 2**30
+
+
+def test_wire_refuses_headers_that_would_cost_memory():
+    """Header bombs are refused from their size alone; nesting and element counts are bounded."""
+    import struct
+    import tracemalloc
+
+    from autograder import wire
+
+    def message(header, data=b""):
+        return b"DLW1" + struct.pack("<I", len(header)) + header + data
+
+    n = 1_000_000
+    bomb = message(b'{"v":[' + b"[]," * (n - 1) + b'[]],"a":[]}')
+    tracemalloc.start()
+    try:
+        with pytest.raises(wire.WireError, match="too many values"):
+            wire.decode(bomb)
+        _, refused_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        json.loads(bomb[8:])  # what parsing it would have cost
+        _, parsed_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert parsed_peak > 10 * len(bomb) and refused_peak < 2 * len(bomb)
+    with pytest.raises(wire.WireError, match="header too large"):
+        wire.decode(message(b" " * (wire.MAX_HEADER + 1)))
+    with pytest.raises(wire.WireError):
+        wire.decode(message(b'{"v":' + b"[" * 100_000 + b"]" * 100_000 + b',"a":[]}'))
+    with pytest.raises(wire.WireError, match="more than"):
+        wire.encode([0] * (wire.MAX_ELEMENTS + 1))
+    assert wire.DEFAULT_MAX_SIZE <= 64 * 2**20
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.decode(b"DLW1" + bytes(wire.DEFAULT_MAX_SIZE))

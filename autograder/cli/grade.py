@@ -24,6 +24,10 @@ def add_parser(sub):
                    help="exit 1 when the score is below SCORE")
     p.add_argument("--student-view", action="store_true",
                    help="hide failure details of hidden checks in the report")
+    from autograder.wire import DEFAULT_MAX_SIZE
+
+    p.add_argument("--max-reply", type=float, default=DEFAULT_MAX_SIZE / 2**20, metavar="MIB",
+                   help=f"largest reply accepted from a worker process, MiB (default {DEFAULT_MAX_SIZE // 2**20})")
     p.add_argument("--checks", metavar="DIR",
                    help="run this check suite (a folder like autograder/checks) instead of the built-in one")
     p.set_defaults(run=run)
@@ -47,7 +51,8 @@ def run(args):
     try:
         options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
                                only=frozenset(args.only) if args.only else None, junit_path=args.junit,
-                               data_dir=args.data_dir, checks_dir=args.checks)
+                               data_dir=args.data_dir, checks_dir=args.checks,
+                               max_reply=int(args.max_reply * 2**20))
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None
