@@ -19,6 +19,7 @@ from autograder.compare import hidden_check
 from autograder.exercises import EXERCISES
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
+from autograder.sandbox.errors import WorkerTimeout
 from autograder.sanitize import clean_text
 
 CONTEXT = pytest.StashKey()
@@ -157,7 +158,7 @@ class GradingPlugin:
             # Student text (messages, output, reprs) reaches the report, results.json and JUnit
             # XML from here on: never with control characters or invalid Unicode.
             message = clean_text(message)
-            if type(call.excinfo.value).__name__ == "WorkerTimeout":
+            if isinstance(call.excinfo.value, WorkerTimeout):
                 self.timeouts[spec.exercise] = self.timeouts.get(spec.exercise, 0) + 1
             report.longrepr = message
             report.outcome = "failed"
