@@ -56,6 +56,7 @@ class WorkerPool:
         self.timeout = timeout
         self.memory_limit = memory_limit
         self.max_reply = max_reply
+        self.deadline = None
         self._workers = {}
         self._modules = {}
         self._failures = {}
@@ -85,7 +86,14 @@ class WorkerPool:
             limits = {} if self.max_reply is None else {"max_message": self.max_reply}
             self._workers[config] = Worker(layout.root, import_paths=layout.import_paths,
                                            timeout=self.timeout, memory_limit=self.memory_limit, **limits)
+            self._workers[config].deadline = self.deadline
         return self._workers[config]
+
+    def set_deadline(self, deadline):
+        """No call into student code runs past this time.monotonic() value (None: no limit)."""
+        self.deadline = deadline
+        for worker in self._workers.values():
+            worker.deadline = deadline
 
     def student_module(self, config, module):
         """The student's module imported in the configuration's worker (a Remote).

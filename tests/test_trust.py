@@ -263,3 +263,41 @@ def test_wire_refuses_headers_that_would_cost_memory():
     assert wire.DEFAULT_MAX_SIZE <= 64 * 2**20
     with pytest.raises(wire.WireError, match="too large"):
         wire.decode(b"DLW1" + bytes(wire.DEFAULT_MAX_SIZE))
+
+
+# --------------------------------------------------------------------------- time budgets
+
+
+def test_time_budget_bounds_calls_that_each_stay_under_the_timeout(tmp_path):
+    """Calls that each sleep just under the timeout stretch grading without budgets; with them it stops."""
+    from autograder.rubric import Rubric
+
+    submission = assembled("hostile/sleep_under_timeout", tmp_path)
+    only = frozenset(e for e in EXERCISES if e.startswith("functions."))
+    generous = Rubric.from_dict({"budget": {"exercise": 600, "submission": 600}})
+    unbounded = grade(submission, GradeOptions(timeout=3, only=only, rubric=generous))
+    stretched = sum(c.duration for c in unbounded.checks)
+    assert unbounded.score == unbounded.max_score, "each call stays under its timeout: nothing fails"
+    assert stretched > 6, f"the sleeps should stretch grading well past the budgets below ({stretched:.1f} s)"
+
+    tight = Rubric.from_dict({"budget": {"exercise": 2.0, "submission": 4.0}})
+    bounded = grade(submission, GradeOptions(timeout=3, only=only, rubric=tight))
+    sigmoid, softmax = bounded.exercise("functions.sigmoid"), bounded.exercise("functions.softmax")
+    sse = bounded.exercise("functions.sum_squared_error")
+    assert sigmoid.score < sigmoid.max_score and softmax.score < softmax.max_score
+    assert any("the 2 s allowed for functions.sigmoid ran out" in c.output for c in sigmoid.failed)
+    # Once the submission's budget is spent, every later exercise fails at once, with the reason.
+    assert sse.failed and all("the 4 s allowed for the whole submission ran out" in c.output for c in sse.failed)
+    assert all(not c.internal_error for c in bounded.checks)
+    assert sum(c.duration for c in bounded.checks) < stretched  # generous bound: no timing threshold
+
+
+def test_budget_settings_come_from_the_rubric():
+    from autograder import UserError
+    from autograder.rubric import Rubric, TimeBudget
+
+    assert Rubric().budget == TimeBudget()
+    assert Rubric.from_dict({"budget": {"exercise": 3}}).budget.exercise == 3.0
+    for bad in ({"exercise": 0}, {"submission": "soon"}, {"per_call": 1}):
+        with pytest.raises(UserError, match=r"\[budget\]"):
+            Rubric.from_dict({"budget": bad})

@@ -25,7 +25,7 @@ _EXPORTS = {
     "kill_strays": "strays", "TOKEN_ENV": "strays",
     "pid_namespace_prefix": "process",
     "StudentCodeError": "errors", "StudentException": "errors", "OutputLimitExceeded": "errors",
-    "WorkerTimeout": "errors", "WorkerCrashed": "errors", "WorkerProtocolError": "errors",
+    "WorkerTimeout": "errors", "TimeBudgetExceeded": "errors", "WorkerCrashed": "errors", "WorkerProtocolError": "errors",
     "StaleRemoteError": "errors", "WorkerStartupError": "errors", "WorkerUsageError": "errors",
 }
 __all__ = sorted(_EXPORTS)
