@@ -28,7 +28,7 @@ import pytest
 
 import mnist_data
 import solutions
-from autograder import UserError, wire
+from autograder import UserError, seeds, wire
 from autograder.exercises import ALL_STUDENT, EXERCISES, MODULES, module_of
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
@@ -67,6 +67,7 @@ class GradeOptions:
     data_dir: str | None = None
     checks_dir: str | None = None  # another check suite (a folder like autograder/checks)
     max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
+    seed: str | None = None  # replay the inputs of this seed id (see autograder.seeds)
 
     def validate(self):
         if self.timeout <= 0:
@@ -90,6 +91,11 @@ class GradingContext:
     submission: object
     pool: object
     options: GradeOptions
+    seed: seeds.InputSeed | None = None  # where the checks' inputs come from (resolved if None)
+
+    def __post_init__(self):
+        if self.seed is None:
+            self.seed = seeds.resolve(self.options.seed, self.options.rubric.grading.secret)
 
     @property
     def rubric(self):
@@ -117,6 +123,7 @@ def grade(path, options=None):
     """
     options = options or GradeOptions()
     options.validate()
+    seed = seeds.resolve(options.seed, options.rubric.grading.secret)
     started = time.perf_counter()
     phases = {}
     with load_submission(path) as submission:
@@ -137,12 +144,14 @@ def grade(path, options=None):
                         memory_limit=options.memory_limit, max_reply=options.max_reply) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
-            context = GradingContext(submission, pool, options)
+            context = GradingContext(submission, pool, options, seed)
             plugin = GradingPlugin(context)
             log = _run_checks(plugin, options.junit_path, checks_dir=options.checks_dir)
         # A notebook lacks the modules of the other assignments by design: not worth a mention.
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]
     result = _assemble(plugin, options, str(path), missing, excluded)
+    result.seed = seed.id
+    result.output += f"\nInputs drawn with seed {seed.id} (--seed {seed.id} replays them)."
     for check in result.checks:
         phase = module_of(check.exercise)
         phase = "mnist gate" if phase == ALL_STUDENT else phase

@@ -6,13 +6,12 @@
 - ``worker``: that worker itself, for ``put``/``fetch`` of arrays the student
   code may modify, and for ``probe`` helpers (grader code run in the worker).
 - ``ref``: the reference module from ``solutions``, imported in the grader's process.
-- ``rng``: a numpy Generator seeded from the check's id, so every run sees the
-  same inputs.
+- ``rng``: a numpy Generator drawn from the run's input seed (a course secret, or a
+  random seed per run; see ``autograder.seeds``) and the check's id. Every input a check
+  makes comes from it, so no table of answers to the public kit's inputs earns anything;
+  the book's fixed examples stay only beside inputs drawn from it.
 - ``extra_data``: a dict stored with the check's result (Gradescope extra_data).
 """
-import zlib
-
-import numpy as np
 import pytest
 
 import solutions.functions
@@ -55,9 +54,8 @@ def ref(exercise):
 
 
 @pytest.fixture
-def rng(request):
-    # crc32, not hash(): the seed must not change between runs (PYTHONHASHSEED).
-    return np.random.default_rng(zlib.crc32(request.node.stash[SPEC].check_id.encode()))
+def rng(request, context):
+    return context.seed.rng(request.node.stash[SPEC].check_id)
 
 
 @pytest.fixture

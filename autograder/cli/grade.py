@@ -28,6 +28,9 @@ def add_parser(sub):
 
     p.add_argument("--max-reply", type=float, default=DEFAULT_MAX_SIZE / 2**20, metavar="MIB",
                    help=f"largest reply accepted from a worker process, MiB (default {DEFAULT_MAX_SIZE // 2**20})")
+    p.add_argument("--seed", metavar="ID",
+                   help="draw the checks' inputs from this seed id (as recorded in an earlier results.json) "
+                        "to replay that grading; default: the course secret, else a random seed")
     p.add_argument("--checks", metavar="DIR",
                    help="run this check suite (a folder like autograder/checks) instead of the built-in one")
     p.set_defaults(run=run)
@@ -52,7 +55,7 @@ def run(args):
         options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
                                only=frozenset(args.only) if args.only else None, junit_path=args.junit,
                                data_dir=args.data_dir, checks_dir=args.checks,
-                               max_reply=int(args.max_reply * 2**20))
+                               max_reply=int(args.max_reply * 2**20), seed=args.seed)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None
