@@ -301,3 +301,93 @@ def test_budget_settings_come_from_the_rubric():
     for bad in ({"exercise": 0}, {"submission": "soon"}, {"per_call": 1}):
         with pytest.raises(UserError, match=r"\[budget\]"):
             Rubric.from_dict({"budget": bad})
+
+
+# --------------------------------------------------------------------------- inputs nobody can memorise
+
+
+def memoriser_with_table(tmp_path, secret, monkeypatch):
+    """The memoriser entry, its table filled the way an attacker would fill it.
+
+    The attacker runs the kit's public checks on the reference, in process (as a notebook
+    kernel runs them), with every function wrapped to record its arguments and answer, and
+    pastes the table into the submission. ``secret`` is the course secret the attacker
+    assumes (None: record nothing, the empty table).
+    """
+    import runpy
+
+    import numpy as np
+
+    from autograder.grading import REFERENCE, collect_checks
+    from autograder.notebook import run_check
+
+    submission = assembled("hostile/memoriser", tmp_path)
+    module = submission / "functions.py"
+    key = runpy.run_path(str(module))["_key"]
+    table = {}
+
+    def recording(name):
+        function = getattr(REFERENCE["functions"], name)
+
+        def wrapped(*args):
+            answer = function(*args)
+            table[key(name, *args)] = np.asarray(answer).tolist()
+            return answer
+        return wrapped
+
+    if secret is not None:
+        names = ("sigmoid", "softmax", "sum_squared_error", "cross_entropy_error")
+        namespace = {name: recording(name) for name in names}
+        with monkeypatch.context() as patch:
+            patch.setenv("DLGRADE_SECRET", secret)
+            for spec in collect_checks():
+                if spec.exercise.startswith("functions."):
+                    run_check(spec.check_id, namespace)
+        assert len(table) > 20
+    text = module.read_text()
+    module.write_text(text.replace("TABLE = {}", f"TABLE = {table!r}", 1))
+    return submission
+
+
+def test_a_table_of_answers_earns_nothing_with_a_course_secret(tmp_path, monkeypatch):
+    """The memoriser scores full marks on the secret its table was built with, and no more than garbage on another."""
+    from autograder.rubric import Rubric
+
+    only = frozenset(e for e in EXERCISES if e.startswith("functions."))
+
+    def score(submission, secret):
+        rubric = Rubric.from_dict({"grading": {"secret": secret}})
+        result = grade(submission, GradeOptions(only=only, rubric=rubric))
+        return result.score, result.max_score, result
+
+    table = memoriser_with_table(tmp_path / "table", "the public kit", monkeypatch)
+    empty = memoriser_with_table(tmp_path / "empty", None, monkeypatch)
+    known, maximum, _ = score(table, "the public kit")
+    assert known == maximum, "with the secret it was built for, the table answers every check"
+    garbage, _, _ = score(empty, "the course's real secret")
+    memorised, _, result = score(table, "the course's real secret")
+    assert memorised <= garbage < maximum, f"the table earned {memorised - garbage:g} points"
+    assert result.seed.startswith("secret-") and "real secret" not in json.dumps(result.to_dict())
+
+
+def test_seed_is_recorded_and_replays_the_inputs(tmp_path, monkeypatch):
+    """results.json names the seed; --seed replays the same inputs (the same failure messages)."""
+    from autograder import UserError, seeds
+
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    source = (SOLUTIONS / "functions.py").read_text()
+    (sub / "functions.py").write_text(source.replace("return 0.5 * np.sum((y - t) ** 2)",
+                                                     "return np.sum((y - t) ** 2)"))
+    only = frozenset({"functions.sum_squared_error"})
+    monkeypatch.delenv("DLGRADE_SECRET", raising=False)
+    first = grade(sub, GradeOptions(only=only))
+    second = grade(sub, GradeOptions(only=only))
+    replay = grade(sub, GradeOptions(only=only, seed=first.seed))
+    assert first.seed.startswith("run-") and first.seed != second.seed, "without a secret, a new seed per run"
+    messages = [[c.output for c in r.checks if c.graded] for r in (first, second, replay)]
+    assert messages[0] == messages[2] and messages[0] != messages[1]
+    assert first.to_dict()["extra_data"]["seed"] == first.seed
+    with pytest.raises(UserError, match="another secret"):
+        seeds.resolve(seeds.fingerprint("one secret"), "another")
+    assert seeds.resolve(seeds.fingerprint("s3"), "s3").key == seeds.resolve(None, "s3").key
