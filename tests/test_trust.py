@@ -391,3 +391,58 @@ def test_seed_is_recorded_and_replays_the_inputs(tmp_path, monkeypatch):
     with pytest.raises(UserError, match="another secret"):
         seeds.resolve(seeds.fingerprint("one secret"), "another")
     assert seeds.resolve(seeds.fingerprint("s3"), "s3").key == seeds.resolve(None, "s3").key
+
+
+# --------------------------------------------------------------------------- notebooks that break parsers
+
+_BROKEN_CELLS = {
+    "huge expression": "x = [" + "1, " * 20_000 + "]\n",
+    "deep nesting (RecursionError in the parser)": "x = " + "1 + " * 20_000 + "1\n",
+    "unary chain (MemoryError in the parser)": "x = " + "-" * 40_000 + "1\n",
+    "binary junk": "def softmax(x):\n    return x\n" + "".join(map(chr, range(0, 256))) + "\x00\ud800\udfff",
+    "plain syntax error": "def softmax(x)\n    return x\n",
+}
+
+
+@pytest.fixture(scope="module")
+def ps1_notebook(tmp_path_factory):
+    from autograder.nbbuild import build
+
+    root = tmp_path_factory.mktemp("course")
+    build.build_course(root)
+    return root / "source" / "ps1_losses_gradients" / "ps1_losses_gradients.ipynb"
+
+
+@pytest.mark.parametrize("kind", list(_BROKEN_CELLS))
+def test_a_cell_that_breaks_the_parser_costs_only_its_exercise(ps1_notebook, tmp_path, kind):
+    """softmax's answer cell is unreadable: softmax scores 0 with a message saying why; sigmoid keeps full marks."""
+    import nbformat
+
+    nb = nbformat.read(ps1_notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "sol-functions-softmax")
+    cell.source = _BROKEN_CELLS[kind]
+    path = tmp_path / "ps1.ipynb"
+    # Written as JSON text with escapes: lone surrogates cannot be encoded as UTF-8 directly.
+    path.write_text(json.dumps(nb, ensure_ascii=True))
+    result = grade(path, GradeOptions(only=frozenset({"functions.softmax", "functions.sigmoid"})))
+    softmax, sigmoid = result.exercise("functions.softmax"), result.exercise("functions.sigmoid")
+    assert sigmoid.score == sigmoid.max_score > 0
+    if kind != "huge expression":  # a valid cell (no softmax in it): graded, and failing, as usual
+        assert all("could not read the notebook cell sol-functions-softmax" in c.output for c in softmax.checks)
+    assert softmax.score == 0 and not any(c.internal_error for c in result.checks)
+
+
+@pytest.mark.parametrize("content", [
+    b"\x00\xff\xfe junk " * 1000,
+    b'{"nbformat": 4, "cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}",
+    b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [], "x": [' + b"[]," * 3_000_000 + b"[]]}",
+])
+def test_a_notebook_that_breaks_the_reader_is_one_clear_error(tmp_path, content):
+    """Binary junk, deep JSON and a JSON bomb: exit 2 with one line, no traceback, bounded memory."""
+    path = tmp_path / "junk.ipynb"
+    path.write_bytes(content)
+    proc, peak = grader_peak_rss("grade", path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("PEAK_RSS_KIB")]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr and str(path) in lines[0]
+    assert peak < 2**30
