@@ -131,7 +131,8 @@ class GradingPlugin:
         self.started = {}
         self.keyboard_interrupted = False
         rubric = context.rubric
-        self.clock = TimeKeeper(rubric.budget, rubric.mnist.timeout)
+        self.timekeeper = TimeKeeper(rubric.budget, rubric.mnist.timeout)
+        self.deadline_what = "the time budget"  # what the deadline of the running check is
         self.budget_spent = {}  # exercise: what ran out
 
     def pytest_keyboard_interrupt(self, excinfo):
@@ -182,11 +183,11 @@ class GradingPlugin:
             raise CheckNotRun(f"not run: {MAX_TIMEOUTS_PER_EXERCISE} earlier checks of {spec.exercise} "
                               "timed out, so its remaining checks were skipped to keep grading fast. "
                               "Fix the infinite loop or slow code first.")
-        deadline, what = self.clock.deadline(spec.exercise)
+        deadline, what = self.timekeeper.deadline(spec.exercise)
         set_deadline = getattr(self.context.pool, "set_deadline", None)  # a notebook kernel has none
         if set_deadline is None:
             return
-        if spec.exercise in self.budget_spent or deadline <= self.clock.clock():
+        if spec.exercise in self.budget_spent or deadline <= self.timekeeper.clock():
             self.budget_spent.setdefault(spec.exercise, what)
             raise CheckNotRun("not run: " + budget_message(self.budget_spent[spec.exercise]))
         set_deadline(deadline)
@@ -206,7 +207,7 @@ class GradingPlugin:
         if call.excinfo is not None and (report.failed or report.skipped):
             message, internal = failure_text(call.excinfo)
             if isinstance(call.excinfo.value, TimeBudgetExceeded):
-                what = getattr(self, "deadline_what", "the time budget")
+                what = self.deadline_what
                 self.budget_spent.setdefault(spec.exercise, what)
                 message = "stopped: " + budget_message(what) + "\n" + message
             # Student text (messages, output, reprs) reaches the report, results.json and JUnit

@@ -446,3 +446,13 @@ def test_a_notebook_that_breaks_the_reader_is_one_clear_error(tmp_path, content)
     lines = [line for line in proc.stderr.splitlines() if not line.startswith("PEAK_RSS_KIB")]
     assert len(lines) == 1 and "Traceback" not in proc.stderr and str(path) in lines[0]
     assert peak < 2**30
+
+
+@pytest.mark.parametrize("seed", ["run-0000000000000001", "run-00000000000000ff", "a course secret's key"])
+def test_reference_scores_full_marks_whatever_the_inputs(seed):
+    """Secret-derived inputs never fail correct code: the reference keeps full marks under other seeds."""
+    only = frozenset(e for e in EXERCISES if e != "mnist")
+    result = grade(SOLUTIONS, GradeOptions(only=only, seed=seed))
+    failed = [(c.check_id, c.output) for c in result.checks if c.graded and not c.passed]
+    assert result.score == result.max_score and not failed, failed
+    assert result.seed == seed
