@@ -19,6 +19,8 @@ import dataclasses
 import importlib
 import io
 import os
+import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -224,6 +226,9 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
         args += ["--junitxml", tmp, "-o", "junit_suite_name=dlgrade", "-o", "junit_family=xunit2"]
     saved = {k: os.environ.pop(k, None) for k in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # third-party plugins must not change grading
+    # The checks are compiled from their source, never loaded from bytecode in a __pycache__
+    # folder beside them (which a worker might have written): bytecode goes to a private folder.
+    saved_prefix, sys.pycache_prefix = sys.pycache_prefix, tempfile.mkdtemp(prefix="dlgrade-pycache-")
     log = io.StringIO()
     try:
         with contextlib.redirect_stdout(log):
@@ -239,6 +244,8 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
             os.replace(tmp, junit_path)
             tmp = None
     finally:
+        shutil.rmtree(sys.pycache_prefix, ignore_errors=True)
+        sys.pycache_prefix = saved_prefix
         os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         for k, v in saved.items():
             if v is not None:

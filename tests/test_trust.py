@@ -456,3 +456,39 @@ def test_reference_scores_full_marks_whatever_the_inputs(seed):
     failed = [(c.check_id, c.output) for c in result.checks if c.graded and not c.passed]
     assert result.score == result.max_score and not failed, failed
     assert result.seed == seed
+
+
+def test_bytecode_planted_beside_the_checks_is_never_loaded(tmp_path):
+    """A worker that wrote a forged, valid .pyc of a check into __pycache__ does not change the checks run."""
+    import importlib.util
+    import marshal
+
+    import _pytest.assertion.rewrite as rewrite
+
+    checks = tmp_path / "checks"
+    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__"))
+    source_path = checks / "test_functions.py"
+    source = source_path.read_bytes()
+    forged = source.decode() + (
+        "\n\nclass TestSigmoid:  # the forgery: every sigmoid check passes\n"
+        "    pytestmark = pytest.mark.exercise('functions.sigmoid', points=3)\n\n"
+        "    def test_values(self):\n        pass\n\n"
+        "    def test_book_example(self):\n        pass\n\n"
+        "    def test_extreme_inputs(self):\n        pass\n")
+    code = compile(forged, str(source_path), "exec")
+    cache = checks / "__pycache__"
+    cache.mkdir()
+    pyc = cache / f"test_functions.{rewrite.PYTEST_TAG}.pyc"
+    with open(pyc, "wb") as fh:  # pytest's own format: a checked-hash pyc of the real source
+        rewrite._write_pyc_fp(fh, importlib.util.source_hash(source), code)
+    plain = importlib.util.cache_from_source(str(source_path))
+    Path(plain).write_bytes(importlib.util.MAGIC_NUMBER + b"\x03\x00\x00\x00"
+                            + importlib.util.source_hash(source) + marshal.dumps(code))
+    # Without a private bytecode folder, pytest would accept the forgery as the check's code.
+    assert rewrite._read_pyc(source_path, pyc) is not None
+    proc = dlgrade("grade", ROOT / "exercises", "--only", "functions.sigmoid", "--checks", checks,
+                   "--json", tmp_path / "results.json")
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    doc = strict_json((tmp_path / "results.json").read_text())
+    sigmoid = [t for t in doc["tests"] if t["tags"][0] == "functions.sigmoid"]
+    assert len(sigmoid) == 3 and all(t["score"] == 0 and "not implemented" in t["output"] for t in sigmoid)
