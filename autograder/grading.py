@@ -36,6 +36,8 @@ from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
 from autograder.results import CheckResult, ExerciseResult, GradeResult
 from autograder.rubric import Rubric
+from autograder.sandbox.isolation import REQUESTS
+from autograder.sandbox.isolation import resolve as resolve_isolation
 from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
@@ -70,8 +72,11 @@ class GradeOptions:
     checks_dir: str | None = None  # another check suite (a folder like autograder/checks)
     max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
     seed: str | None = None  # replay the inputs of this seed id (see autograder.seeds)
+    sandbox: str = "auto"  # isolation level requested: auto, bwrap, uid or off (see sandbox.isolation)
 
     def validate(self):
+        if self.sandbox not in REQUESTS:
+            raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
         if self.timeout <= 0:
             raise ValueError(f"timeout must be positive, got {self.timeout}")
         if not 2**20 <= self.max_reply <= 2**30:
@@ -126,6 +131,7 @@ def grade(path, options=None):
     options = options or GradeOptions()
     options.validate()
     seed = seeds.resolve(options.seed, options.rubric.grading.secret)
+    isolation = resolve_isolation(options.sandbox, REFERENCE_DIR)  # refuses before any work
     started = time.perf_counter()
     phases = {}
     with load_submission(path) as submission:
@@ -139,11 +145,11 @@ def grade(path, options=None):
             options = dataclasses.replace(options, only=only)
             excluded = "not in this notebook" if only == covered else "excluded by --only or not in this notebook"
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
-        if "mnist" in selected:
-            _require_mnist(options.data_dir)
+        gate_files = _require_mnist(options.data_dir) if "mnist" in selected else []
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
-                        memory_limit=options.memory_limit, max_reply=options.max_reply) as pool:
+                        memory_limit=options.memory_limit, isolation=isolation,
+                        gate_files=gate_files, max_reply=options.max_reply) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
             context = GradingContext(submission, pool, options, seed)
@@ -153,6 +159,8 @@ def grade(path, options=None):
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]
     result = _assemble(plugin, options, str(path), missing, excluded)
     result.seed = seed.id
+    result.isolation = isolation.level
+    result.output += f"\nIsolation: {isolation.describe()}."
     result.output += f"\nInputs drawn with seed {seed.id} (--seed {seed.id} replays them)."
     for check in result.checks:
         phase = module_of(check.exercise)
@@ -180,9 +188,12 @@ def collect_checks(rubric=None):
 
 
 def _require_mnist(data_dir):
-    """Fail the whole run, not every student's gate, when the grader has no MNIST data."""
+    """Fail the whole run, not every student's gate, when the grader has no MNIST data.
+
+    Returns the cache files the gate's worker reads (read-only).
+    """
     try:
-        mnist_data.cache_paths(data_dir)
+        return list(mnist_data.cache_paths(data_dir).values())
     except mnist_data.MNISTError as exc:
         raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
 

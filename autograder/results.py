@@ -100,6 +100,7 @@ class GradeResult:
     execution_time: float = 0.0
     output: str = ""
     phases: dict = field(default_factory=dict)
+    isolation: str = ""  # the workers' isolation level: "bwrap", "uid" or "off"
     seed: str = ""  # the id of the checks' inputs (autograder.seeds); --seed replays them
 
     @property
@@ -131,6 +132,7 @@ class GradeResult:
             "max_score": round(self.max_score, 6),
             "execution_time": round(self.execution_time, 3),
             "output": clean_text(self.output),
+            "isolation": self.isolation,
             "tests": [c.to_dict() for c in self.checks],
             "extra_data": {"seed": self.seed},
         }
