@@ -287,7 +287,7 @@ def test_nothing_a_worker_writes_survives(level_name):
         with Worker(root, import_paths=[root / "pkg"], isolation=level(level_name)) as w:
             mod = w.import_module("hostile")
             wrote = [mod.try_write(t) for t in targets]
-            kit_written = mod.try_write(str(kit_target), "bytecode")
+            mod.try_write(str(kit_target), "bytecode")
             cwd_written = mod.try_write(os.path.join(w.import_module("os").getcwd(), token))
             in_layout = mod.try_write(mod.own_file(), "x = 1\n")
         survivors = [t for t in targets if os.path.exists(t)]
