@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from autograder.compare import hidden_check
-from autograder.exercises import EXERCISES
+from autograder.exercises import EXERCISES, POINTS
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
 
@@ -40,7 +40,7 @@ def check_spec(item):
     """Build the CheckSpec of a collected check from its markers."""
     marker = item.get_closest_marker("exercise")
     if marker is None or not marker.args:
-        raise pytest.UsageError(f"check {item.nodeid} has no @pytest.mark.exercise(id, points=...) marker")
+        raise pytest.UsageError(f"check {item.nodeid} has no @pytest.mark.exercise(id) marker")
     exercise = marker.args[0]
     if exercise not in EXERCISES:
         raise pytest.UsageError(f"check {item.nodeid} names unknown exercise {exercise!r}")
@@ -94,7 +94,7 @@ class GradingPlugin:
     def pytest_configure(self, config):
         config.stash[CONTEXT] = self.context
         for line in (
-            "exercise(id, points): the exercise a check belongs to and the exercise's default points",
+            "exercise(id): the exercise a check belongs to (its points are in autograder/exercises.py)",
             "weight(w): the check's share of its exercise's points (default 1)",
             "visibility(v): Gradescope visibility of the check (default visible)",
         ):
@@ -106,10 +106,12 @@ class GradingPlugin:
         specs = []
         for item in items:
             spec = check_spec(item)
-            marker = item.get_closest_marker("exercise")
-            points = float(marker.kwargs.get("points", 0))
-            if default_points.setdefault(spec.exercise, points) != points:
-                raise pytest.UsageError(f"exercise {spec.exercise} declares different points in different places")
+            # The catalog holds the points; a marker that still names some must agree with it.
+            declared = item.get_closest_marker("exercise").kwargs.get("points")
+            if declared is not None and float(declared) != POINTS[spec.exercise]:
+                raise pytest.UsageError(f"check {item.nodeid} declares {declared} points for {spec.exercise}; "
+                                        f"the catalog (autograder/exercises.py) says {POINTS[spec.exercise]:g}")
+            default_points[spec.exercise] = POINTS[spec.exercise]
             item.stash[SPEC] = spec
             item.stash[EXTRA] = {}
             specs.append(spec)

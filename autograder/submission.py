@@ -12,6 +12,8 @@ A layout directory looks like this::
     <root>/plain/layers.py              shim: `import layers` is `submission.layers`
     <root>/common/__init__.py
     <root>/common/layers.py             shim: the book's `from common.layers import *`
+    <root>/submission/util.py           a given module (exercises.GIVEN_MODULES) or a student
+                                        helper module, with shims in plain/ and common/ too
 
 ``import_paths`` is ``(<root>, <root>/plain)``. The shims replace themselves in
 ``sys.modules`` by the real module, so ``submission.layers``, ``layers`` and
@@ -44,10 +46,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder import UserError
+from autograder.exercises import GIVEN_DIR, GIVEN_MODULES
+from autograder.exercises import MODULES as EXERCISE_MODULES
 
 __all__ = ["EXERCISE_MODULES", "MAX_TOTAL_BYTES", "Submission", "LayoutDir", "load_submission"]
 
-EXERCISE_MODULES = ("functions", "gradient", "layers", "two_layer_net", "optimizer")
 MAX_TOTAL_BYTES = 20 * 2**20   # uncompressed .py bytes read from one submission
 MAX_ENTRIES = 10_000           # files looked at (zip members or directory entries)
 MAX_DEPTH = 4                  # folder levels searched for the modules
@@ -253,7 +256,8 @@ class Submission:
     - path: where it was loaded from.
     - sources: {module: bytes} of the exercise modules the student submitted.
     - extras: {module: bytes} of other .py files next to them (student helpers); they are
-      copied into every layout that uses a student module.
+      copied into every layout that uses a student module, importable as ``.name``,
+      ``name`` and ``common.name``, and replace a given module of the same name.
     - present / missing: exercise module names submitted / not submitted (in
       EXERCISE_MODULES order). The grader should fail checks of a missing module without
       starting a worker for it.
@@ -330,8 +334,21 @@ class Submission:
                 continue
             (plain / f"{m}.py").write_text(_SHIM.format(name=m))
             (common / f"{m}.py").write_text(_SHIM.format(name=m))
-        if "student" in origins.values():
-            for name, data in self.extras.items():
-                (pkg / f"{name}.py").write_bytes(data)
-                (plain / f"{name}.py").write_text(_SHIM.format(name=name))
+        extras = self.extras if "student" in origins.values() else {}
+        _write_helpers(pkg, plain, common, extras)
         return LayoutDir(config_name, root, (root, plain), origins, tuple(absent))
+
+
+def _write_helpers(pkg, plain, common, extras):
+    """Lay out the student's helper modules and the book's given ones (GIVEN_MODULES).
+
+    Each is importable in the three styles of the exercise modules (``.util``, ``util``,
+    ``common.util``). A student module of the same name as a given one wins: a learner who
+    pasted the book's util.py, or wrote their own, is graded with theirs.
+    """
+    modules = {name: GIVEN_DIR.joinpath(f"{name}.py").read_bytes() for name in GIVEN_MODULES}
+    modules.update(extras)
+    for name, data in modules.items():
+        (pkg / f"{name}.py").write_bytes(data)
+        (plain / f"{name}.py").write_text(_SHIM.format(name=name))
+        (common / f"{name}.py").write_text(_SHIM.format(name=name))

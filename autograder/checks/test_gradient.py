@@ -15,7 +15,7 @@ def forward_difference(f, x, h=1e-4):
 
 
 class TestNumericalDiff:
-    pytestmark = pytest.mark.exercise("gradient.numerical_diff", points=3)
+    pytestmark = pytest.mark.exercise("gradient.numerical_diff")
 
     @pytest.mark.parametrize("x", [5.0, 10.0])
     def test_book_function(self, student, ref, worker, x):
@@ -38,7 +38,7 @@ class TestNumericalDiff:
 
 
 class TestNumericalGradient:
-    pytestmark = pytest.mark.exercise("gradient.numerical_gradient", points=7)
+    pytestmark = pytest.mark.exercise("gradient.numerical_gradient")
 
     @pytest.mark.parametrize("point", [(3.0, 4.0), (0.0, 2.0), (3.0, 0.0)])
     def test_book_function(self, student, worker, point):
@@ -73,7 +73,7 @@ class TestNumericalGradient:
 
 
 class TestGradientDescent:
-    pytestmark = pytest.mark.exercise("gradient.gradient_descent", points=4)
+    pytestmark = pytest.mark.exercise("gradient.gradient_descent")
     # Each check runs the student's gradient_descent with the grader's numerical_gradient
     # in place of the student's, so a bug there costs only the numerical_gradient points.
 

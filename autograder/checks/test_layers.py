@@ -52,7 +52,7 @@ def expect_gradient_check(analytic, numeric, what, tol=1e-6):
 
 
 class TestMulLayer:
-    pytestmark = pytest.mark.exercise("layers.MulLayer", points=3)
+    pytestmark = pytest.mark.exercise("layers.MulLayer")
 
     def test_apple_example(self, student):
         """the book's apple example: 2 apples at 100, tax 1.1"""
@@ -79,7 +79,7 @@ class TestMulLayer:
 
 
 class TestAddLayer:
-    pytestmark = pytest.mark.exercise("layers.AddLayer", points=3)
+    pytestmark = pytest.mark.exercise("layers.AddLayer")
 
     def test_apple_orange_example(self, student):
         """the book's apple and orange example: the add node"""
@@ -101,7 +101,7 @@ class TestAddLayer:
 
 
 class TestRelu:
-    pytestmark = pytest.mark.exercise("layers.Relu", points=5)
+    pytestmark = pytest.mark.exercise("layers.Relu")
 
     def test_forward(self, student, ref, rng):
         """Relu.forward on a batch"""
@@ -140,7 +140,7 @@ class TestRelu:
 
 
 class TestSigmoid:
-    pytestmark = pytest.mark.exercise("layers.Sigmoid", points=5)
+    pytestmark = pytest.mark.exercise("layers.Sigmoid")
 
     def test_forward(self, student, ref, rng):
         """Sigmoid.forward on a batch"""
@@ -176,7 +176,7 @@ class TestSigmoid:
 
 
 class TestAffine:
-    pytestmark = pytest.mark.exercise("layers.Affine", points=10)
+    pytestmark = pytest.mark.exercise("layers.Affine")
     # Non-square on purpose (N=4, D=5, M=3), so a transposed product cannot pass by accident.
 
     def inputs(self, rng, x_shape=(4, 5), m=3):
@@ -252,7 +252,7 @@ class TestAffine:
 
 
 class TestSoftmaxWithLoss:
-    pytestmark = pytest.mark.exercise("layers.SoftmaxWithLoss", points=8)
+    pytestmark = pytest.mark.exercise("layers.SoftmaxWithLoss")
 
     def scores(self, rng, n=4, c=5):
         return rng.normal(scale=2.0, size=(n, c)), rng.integers(0, c, size=n)

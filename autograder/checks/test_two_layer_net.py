@@ -60,7 +60,7 @@ def expect_param_dict(got, expected, what, **tolerance):
 
 
 class TestTwoLayerNet:
-    pytestmark = pytest.mark.exercise("two_layer_net.TwoLayerNet", points=12)
+    pytestmark = pytest.mark.exercise("two_layer_net.TwoLayerNet")
 
     def test_init_shapes(self, student):
         """TwoLayerNet(784, 50, 10) has params W1 (784, 50), b1 (50,), W2 (50, 10), b2 (10,), biases zero"""
