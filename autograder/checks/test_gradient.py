@@ -6,7 +6,7 @@ code; a check gets a handle to the worker's copy with ``worker.probe("function",
 import numpy as np
 import pytest
 
-from autograder import numgrad, probes
+from autograder import callstyle, numgrad, probes
 from autograder.compare import expect_close
 
 
@@ -78,9 +78,10 @@ class TestGradientDescent:
     # in place of the student's, so a bug there costs only the numerical_gradient points.
 
     def run(self, student, worker, init_x, **kwargs):
-        return worker.probe("call_with_global", function=student.gradient_descent, module=student,
-                            attribute="numerical_gradient", replacement="numerical_gradient",
-                            args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs)
+        result = worker.probe("call_with_global", function=student.gradient_descent, module=student,
+                              attribute="numerical_gradient", replacement="numerical_gradient",
+                              args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs)
+        return callstyle.descent_point(result, np.shape(init_x))  # x, or the book's (x, x_history)
 
     def expected(self, init_x, lr=0.01, step_num=100):
         x = np.array(init_x, dtype=float)
