@@ -33,6 +33,7 @@ course notebook's answer cells into module files, and its result also carries
 """
 from __future__ import annotations
 
+import keyword
 import os
 import re
 import shutil
@@ -46,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder import UserError
-from autograder.exercises import GIVEN_DIR, GIVEN_MODULES
+from autograder.exercises import CATALOG, GIVEN_DIR, GIVEN_MODULES
 from autograder.exercises import MODULES as EXERCISE_MODULES
 
 __all__ = ["EXERCISE_MODULES", "MAX_TOTAL_BYTES", "Submission", "LayoutDir", "load_submission"]
@@ -327,7 +328,8 @@ class Submission:
                 (pkg / f"{m}.py").write_bytes(self.sources[m])
                 origins[m] = "student"
             elif m not in student and ref is not None and ref.is_file():
-                shutil.copyfile(ref, pkg / f"{m}.py")
+                reference = ref.read_bytes()
+                (pkg / f"{m}.py").write_bytes(reference + _alias_footer(m, reference, self.sources))
                 origins[m] = "reference"
             else:
                 absent.append(m)
@@ -337,6 +339,37 @@ class Submission:
         extras = self.extras if "student" in origins.values() else {}
         _write_helpers(pkg, plain, common, extras)
         return LayoutDir(config_name, root, (root, plain), origins, tuple(absent))
+
+
+def _alias_footer(module, reference, sources):
+    """Lines appended to a reference module so it also answers to the names learners use.
+
+    A learner's two_layer_net.py that builds ``ReLU()`` (their own name for Relu) is graded
+    beside the reference layers.py; with ``ReLU = Relu`` added there it runs on the reference
+    Relu, so a bug in the learner's own layers is not charged to their TwoLayerNet as well.
+    The names: every catalog alias of the module's exercises, and, for classes, every word of
+    the student's sources that differs from the class name only in case and starts with a
+    capital (``ReLU``; never ``sigmoid``, the function beside the Sigmoid class). A name the
+    reference module already uses is left alone.
+    """
+    used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", reference.decode("utf-8", errors="replace")))
+    words = set()
+    for data in sources.values():
+        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", data.decode("utf-8", errors="replace")))
+    lines = []
+    for entry in CATALOG:
+        if entry.module != module:
+            continue
+        names = list(entry.aliases)
+        if entry.kind == "class":
+            names += sorted(w for w in words if w.lower() == entry.name.lower() and w[0].isupper())
+        for alias in dict.fromkeys(names):
+            if alias.isidentifier() and not keyword.iskeyword(alias) and alias not in used:
+                lines.append(f"{alias} = {entry.name}")
+    if not lines:
+        return b""
+    return ("\n\n# Added by the grader: names learners use for these exercises (autograder/exercises.py).\n"
+            + "\n".join(lines) + "\n").encode()
 
 
 def _write_helpers(pkg, plain, common, extras):
