@@ -358,7 +358,7 @@ def _alias_footer(module, reference, sources):
         words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", data.decode("utf-8", errors="replace")))
     lines = []
     for entry in CATALOG:
-        if entry.module != module:
+        if entry.module != module or entry.name not in used:
             continue
         names = list(entry.aliases)
         if entry.kind == "class":
