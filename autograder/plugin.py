@@ -22,6 +22,7 @@ from autograder.exercises import EXERCISES, POINTS
 from autograder.pool import NAME_ERRORS
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
+from autograder.sandbox.errors import WorkerTimeout
 
 CONTEXT = pytest.StashKey()
 SPEC = pytest.StashKey()
@@ -243,7 +244,7 @@ class GradingPlugin:
         spec = item.stash[SPEC]
         if call.excinfo is not None and (report.failed or report.skipped):
             message, internal = failure_text(call.excinfo)
-            if type(call.excinfo.value).__name__ == "WorkerTimeout":
+            if isinstance(call.excinfo.value, WorkerTimeout):
                 self.timeouts[spec.exercise] = self.timeouts.get(spec.exercise, 0) + 1
             report.longrepr = message
             report.outcome = "failed"

@@ -7,7 +7,7 @@ for the MNIST gate (``exercises.ALL_STUDENT``), only the student's modules.
 copies of the modules M builds on: the plugin reruns a failed check of M there
 (started only then), for code that relies on something the reference lacks.
 Workers start together, are reused while healthy, and are replaced by
-``worker.Worker`` after a timeout or crash. An import that fails is
+``sandbox.worker.Worker`` after a timeout or crash. An import that fails is
 remembered, so the checks of a module that hangs at import cost one timeout,
 not one per check.
 """
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from autograder.exercises import (ALIAS_NOTE_FORMAT, ALL_STUDENT, CATALOG, MODULES, alias_candidates, by_id,
                                   deps_of, module_of)
-from autograder.worker import StudentCodeError, Worker
+from autograder.sandbox.errors import StudentCodeError
+from autograder.sandbox.worker import Worker
 
 # Suffix of the configuration that grades module M with the student's own dependencies.
 OWN_DEPS = ".own"
