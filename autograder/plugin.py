@@ -90,6 +90,7 @@ _INTERNAL = [
     (re.compile(r"\bsubmission\.(\w+)"), r"\1"),
     # The grader's temporary copy of the submission: the file name is what the student knows.
     (re.compile(r"/\S*?dlgrade-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
+    (re.compile(r"/\S*?/(?:submission|plain|common)/(\w+\.py)\b"), r"\1"),  # the path inside a sandbox
 ]
 
 
