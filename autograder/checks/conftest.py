@@ -19,8 +19,7 @@ import solutions.gradient
 import solutions.layers
 import solutions.optimizer
 import solutions.two_layer_net
-from autograder.exercises import module_of
-from autograder.plugin import CONTEXT, EXTRA, SPEC
+from autograder.plugin import CONFIG, CONTEXT, EXTRA, SPEC
 
 # Imported here, at collection, before any student code runs (never lazily during a check).
 REFERENCE = {m.__name__.rpartition(".")[2]: m for m in (
@@ -37,15 +36,20 @@ def exercise(request):
     return request.node.stash[SPEC].exercise
 
 
-@pytest.fixture
-def worker(context, exercise):
-    return context.pool.worker(module_of(exercise))
+def _config(request, context, exercise):
+    # The plugin may rerun a check with the student's own dependencies (pool.OWN_DEPS); a
+    # module that cannot be imported beside the reference ones starts there (pool.config_for).
+    return request.node.stash.get(CONFIG, None) or context.pool.config_for(exercise)
 
 
 @pytest.fixture
-def student(context, exercise):
-    module = exercise.split(".", 1)[0]
-    return context.pool.student_module(module_of(exercise), module)
+def worker(request, context, exercise):
+    return context.pool.worker(_config(request, context, exercise))
+
+
+@pytest.fixture
+def student(request, context, exercise):
+    return context.pool.exercise_module(_config(request, context, exercise), exercise)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from autograder.compare import as_numeric_array, expect_true
 from solutions import two_layer_net as ref
 from autograder.exercises import ALL_STUDENT
 
-pytestmark = pytest.mark.exercise("mnist", points=8)
+pytestmark = pytest.mark.exercise("mnist")
 
 
 @pytest.fixture(scope="session")
