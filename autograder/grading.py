@@ -117,9 +117,10 @@ def grade(path, options=None):
             context = GradingContext(submission, pool, options)
             plugin = GradingPlugin(context)
             log = _run_checks(plugin, options.junit_path)
+            notes = [pool.notes[e] for e in EXERCISES if e in pool.notes]
         # A notebook lacks the modules of the other assignments by design: not worth a mention.
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]
-    result = _assemble(plugin, options, str(path), missing, excluded)
+    result = _assemble(plugin, options, str(path), missing, excluded, notes)
     for check in result.checks:
         phase = module_of(check.exercise)
         phase = "mnist gate" if phase == ALL_STUDENT else phase
@@ -210,7 +211,7 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
     return log.getvalue()
 
 
-def _assemble(plugin, options, name, missing, excluded="excluded by --only"):
+def _assemble(plugin, options, name, missing, excluded="excluded by --only", notes=()):
     """Group check results by exercise; exercises not graded in this run score 0 of 0."""
     by_exercise = {e: [] for e in EXERCISES}
     recorded = {r.check_id: r for r in plugin.results.values()}
@@ -227,4 +228,6 @@ def _assemble(plugin, options, name, missing, excluded="excluded by --only"):
     if missing:
         lines.append("Missing module(s): " + ", ".join(f"{m}.py" for m in missing) +
                      " (their exercises score 0).")
+    # Exercises found under another accepted name (exercises.CATALOG aliases): one line each.
+    lines.extend(f"Note: {note}." for note in notes)
     return GradeResult(submission=name, exercises=exercises, output="\n".join(lines))

@@ -1,9 +1,10 @@
 """Points, visibility and gate settings: data beside the checks, overridable by a rubric file.
 
-Defaults live in the checks themselves, as pytest markers:
+Defaults: points per exercise live in the catalog (``autograder/exercises.py``); weights and
+visibility beside the checks, as pytest markers:
 
     class TestAffine:
-        pytestmark = pytest.mark.exercise("layers.Affine", points=10)
+        pytestmark = pytest.mark.exercise("layers.Affine")   # points: autograder/exercises.py
 
         @pytest.mark.weight(2)              # share of the exercise's points (default 1)
         @pytest.mark.visibility("hidden")   # Gradescope visibility (default "visible")

@@ -11,13 +11,11 @@
 - ``extra_data``: a dict stored with the check's result (Gradescope extra_data).
 """
 import importlib
-import zlib
 
-import numpy as np
 import pytest
 
 from autograder.exercises import module_of
-from autograder.plugin import CONTEXT, EXTRA, SPEC
+from autograder.plugin import CONFIG, CONTEXT, EXTRA, SPEC, check_rng
 
 
 @pytest.fixture(scope="session")
@@ -30,15 +28,19 @@ def exercise(request):
     return request.node.stash[SPEC].exercise
 
 
-@pytest.fixture
-def worker(context, exercise):
-    return context.pool.worker(module_of(exercise))
+def _config(request, exercise):
+    # The plugin may rerun a check with the student's own dependencies (pool.OWN_DEPS).
+    return request.node.stash.get(CONFIG, None) or module_of(exercise)
 
 
 @pytest.fixture
-def student(context, exercise):
-    module = exercise.split(".", 1)[0]
-    return context.pool.student_module(module_of(exercise), module)
+def worker(request, context, exercise):
+    return context.pool.worker(_config(request, exercise))
+
+
+@pytest.fixture
+def student(request, context, exercise):
+    return context.pool.exercise_module(_config(request, exercise), exercise)
 
 
 @pytest.fixture
@@ -48,8 +50,7 @@ def ref(exercise):
 
 @pytest.fixture
 def rng(request):
-    # crc32, not hash(): the seed must not change between runs (PYTHONHASHSEED).
-    return np.random.default_rng(zlib.crc32(request.node.stash[SPEC].check_id.encode()))
+    return check_rng(request.node.stash[SPEC])
 
 
 @pytest.fixture

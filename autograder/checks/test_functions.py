@@ -20,7 +20,7 @@ def probabilities(rng, n, c):
 
 
 class TestSigmoid:
-    pytestmark = pytest.mark.exercise("functions.sigmoid", points=3)
+    pytestmark = pytest.mark.exercise("functions.sigmoid")
 
     def test_values(self, student, ref, rng):
         """sigmoid on a batch of random values"""
@@ -40,7 +40,7 @@ class TestSigmoid:
 
 
 class TestSoftmax:
-    pytestmark = pytest.mark.exercise("functions.softmax", points=6)
+    pytestmark = pytest.mark.exercise("functions.softmax")
 
     def test_book_example(self, student, ref):
         """softmax(np.array([0.3, 2.9, 4.0])) from the book"""
@@ -78,7 +78,7 @@ class TestSoftmax:
 
 
 class TestSumSquaredError:
-    pytestmark = pytest.mark.exercise("functions.sum_squared_error", points=3)
+    pytestmark = pytest.mark.exercise("functions.sum_squared_error")
 
     def test_book_example(self, student, ref):
         """sum_squared_error for the book's example (0.0975 for t=2, 0.5975 for t=7)"""
@@ -97,7 +97,7 @@ class TestSumSquaredError:
 
 
 class TestCrossEntropyError:
-    pytestmark = pytest.mark.exercise("functions.cross_entropy_error", points=8)
+    pytestmark = pytest.mark.exercise("functions.cross_entropy_error")
 
     def test_book_example(self, student, ref):
         """cross_entropy_error for the book's example (0.5108 for t=2, 2.3026 for t=7)"""

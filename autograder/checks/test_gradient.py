@@ -6,7 +6,7 @@ code; a check gets a handle to the worker's copy with ``worker.probe("function",
 import numpy as np
 import pytest
 
-from autograder import numgrad, probes
+from autograder import callstyle, numgrad, probes
 from autograder.compare import expect_close
 
 
@@ -15,7 +15,7 @@ def forward_difference(f, x, h=1e-4):
 
 
 class TestNumericalDiff:
-    pytestmark = pytest.mark.exercise("gradient.numerical_diff", points=3)
+    pytestmark = pytest.mark.exercise("gradient.numerical_diff")
 
     @pytest.mark.parametrize("x", [5.0, 10.0])
     def test_book_function(self, student, ref, worker, x):
@@ -38,7 +38,7 @@ class TestNumericalDiff:
 
 
 class TestNumericalGradient:
-    pytestmark = pytest.mark.exercise("gradient.numerical_gradient", points=7)
+    pytestmark = pytest.mark.exercise("gradient.numerical_gradient")
 
     @pytest.mark.parametrize("point", [(3.0, 4.0), (0.0, 2.0), (3.0, 0.0)])
     def test_book_function(self, student, worker, point):
@@ -73,14 +73,15 @@ class TestNumericalGradient:
 
 
 class TestGradientDescent:
-    pytestmark = pytest.mark.exercise("gradient.gradient_descent", points=4)
+    pytestmark = pytest.mark.exercise("gradient.gradient_descent")
     # Each check runs the student's gradient_descent with the grader's numerical_gradient
     # in place of the student's, so a bug there costs only the numerical_gradient points.
 
     def run(self, student, worker, init_x, **kwargs):
-        return worker.probe("call_with_global", function=student.gradient_descent, module=student,
-                            attribute="numerical_gradient", replacement="numerical_gradient",
-                            args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs)
+        result = worker.probe("call_with_global", function=student.gradient_descent, module=student,
+                              attribute="numerical_gradient", replacement="numerical_gradient",
+                              args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs)
+        return callstyle.descent_point(result, np.shape(init_x))  # x, or the book's (x, x_history)
 
     def expected(self, init_x, lr=0.01, step_num=100):
         x = np.array(init_x, dtype=float)

@@ -52,7 +52,7 @@ def expect_gradient_check(analytic, numeric, what, tol=1e-6):
 
 
 class TestMulLayer:
-    pytestmark = pytest.mark.exercise("layers.MulLayer", points=3)
+    pytestmark = pytest.mark.exercise("layers.MulLayer")
 
     def test_apple_example(self, student):
         """the book's apple example: 2 apples at 100, tax 1.1"""
@@ -79,7 +79,7 @@ class TestMulLayer:
 
 
 class TestAddLayer:
-    pytestmark = pytest.mark.exercise("layers.AddLayer", points=3)
+    pytestmark = pytest.mark.exercise("layers.AddLayer")
 
     def test_apple_orange_example(self, student):
         """the book's apple and orange example: the add node"""
@@ -101,7 +101,7 @@ class TestAddLayer:
 
 
 class TestRelu:
-    pytestmark = pytest.mark.exercise("layers.Relu", points=5)
+    pytestmark = pytest.mark.exercise("layers.Relu")
 
     def test_forward(self, student, ref, rng):
         """Relu.forward on a batch"""
@@ -140,7 +140,7 @@ class TestRelu:
 
 
 class TestSigmoid:
-    pytestmark = pytest.mark.exercise("layers.Sigmoid", points=5)
+    pytestmark = pytest.mark.exercise("layers.Sigmoid")
 
     def test_forward(self, student, ref, rng):
         """Sigmoid.forward on a batch"""
@@ -176,7 +176,7 @@ class TestSigmoid:
 
 
 class TestAffine:
-    pytestmark = pytest.mark.exercise("layers.Affine", points=10)
+    pytestmark = pytest.mark.exercise("layers.Affine")
     # Non-square on purpose (N=4, D=5, M=3), so a transposed product cannot pass by accident.
 
     def inputs(self, rng, x_shape=(4, 5), m=3):
@@ -252,7 +252,7 @@ class TestAffine:
 
 
 class TestSoftmaxWithLoss:
-    pytestmark = pytest.mark.exercise("layers.SoftmaxWithLoss", points=8)
+    pytestmark = pytest.mark.exercise("layers.SoftmaxWithLoss")
 
     def scores(self, rng, n=4, c=5):
         return rng.normal(scale=2.0, size=(n, c)), rng.integers(0, c, size=n)
@@ -268,19 +268,20 @@ class TestSoftmaxWithLoss:
 
     @pytest.mark.weight(2)
     @pytest.mark.parametrize("targets", ["one-hot", "labels"])
-    def test_backward(self, student, ref, rng, targets):
-        """SoftmaxWithLoss.backward() returns (y - t) / N"""
+    def test_backward(self, student, ref, worker, rng, targets):
+        """SoftmaxWithLoss.backward(1) returns (y - t) / N"""
         x, labels = self.scores(rng)
         t = np.eye(5)[labels] if targets == "one-hot" else labels
         layer, reference = student.SoftmaxWithLoss(), ref.SoftmaxWithLoss()
         layer.forward(x, t)
         reference.forward(x, t)
         expected = reference.backward()
-        expect_close(layer.backward(), expected, f"SoftmaxWithLoss.backward() for x (4, 5) and {targets} t", hints={
+        expect_close(worker.probe("backward_unit", layer=layer), expected,
+                     f"SoftmaxWithLoss.backward(1) for x (4, 5) and {targets} t", hints={
             "Divide by the batch size: dx = (y - t) / N.": expected * 4,
         })
 
-    def test_numerical_gradient(self, student, rng):
+    def test_numerical_gradient(self, student, worker, rng):
         """SoftmaxWithLoss.backward agrees with the numerical gradient of its loss"""
         x, labels = self.scores(rng, n=3, c=4)
         x = x / 2  # moderate scores: the 1e-7 inside the loss's log shifts the numerical gradient by ~1e-7 / y
@@ -290,7 +291,8 @@ class TestSoftmaxWithLoss:
         numeric = numgrad.from_values([o.item() for o in losses], x.shape)
         layer = student.SoftmaxWithLoss()
         layer.forward(x, labels)
-        expect_gradient_check(layer.backward(), numeric, "SoftmaxWithLoss.backward", tol=1e-4)
+        expect_gradient_check(worker.probe("backward_unit", layer=layer), numeric, "SoftmaxWithLoss.backward",
+                              tol=1e-4)
 
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_large_scores_and_inputs_unchanged(self, student, ref, worker):

@@ -13,7 +13,7 @@ import mnist_data
 from autograder.compare import expect_true
 from autograder.exercises import ALL_STUDENT
 
-pytestmark = pytest.mark.exercise("mnist", points=8)
+pytestmark = pytest.mark.exercise("mnist")
 
 
 @pytest.fixture(scope="session")

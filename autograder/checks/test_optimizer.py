@@ -43,7 +43,7 @@ def run_steps(student, ref, worker, rng, name, steps=4, hints_for=None, toleranc
 
 
 class TestSGD:
-    pytestmark = pytest.mark.exercise("optimizer.SGD", points=3)
+    pytestmark = pytest.mark.exercise("optimizer.SGD")
 
     def test_updates(self, student, ref, worker, rng):
         """SGD(lr=0.1) over 3 steps, in place"""
@@ -57,7 +57,7 @@ class TestSGD:
 
 
 class TestMomentum:
-    pytestmark = pytest.mark.exercise("optimizer.Momentum", points=5)
+    pytestmark = pytest.mark.exercise("optimizer.Momentum")
 
     @staticmethod
     def forgetful(p, gs, lr, momentum):
@@ -85,7 +85,7 @@ class TestMomentum:
 
 
 class TestAdaGrad:
-    pytestmark = pytest.mark.exercise("optimizer.AdaGrad", points=2)
+    pytestmark = pytest.mark.exercise("optimizer.AdaGrad")
 
     def test_updates(self, student, ref, worker, rng):
         """AdaGrad(lr=0.1) over 4 steps (bonus)"""
@@ -93,7 +93,7 @@ class TestAdaGrad:
 
 
 class TestAdam:
-    pytestmark = pytest.mark.exercise("optimizer.Adam", points=2)
+    pytestmark = pytest.mark.exercise("optimizer.Adam")
     # The textbook form lr * m_hat / (sqrt(v_hat) + eps) puts eps elsewhere than the book's
     # lr_t * m / (sqrt(v) + eps): both are Adam, and they differ by up to ~1e-5 of a step.
     TOLERANCE = {"rtol": 1e-4, "atol": 1e-6}
