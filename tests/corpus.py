@@ -36,6 +36,9 @@ nothing comes from ``solutions/``), with ``expected.toml`` beside it:
 - ``why``: why the exercises not listed under ``[fail]`` keep full marks.
 - ``needs``: the fairness features (``FEATURES``) those full marks rely on.
 - ``mnist``: also grade the MNIST gate (default false: the gate is slow).
+- ``output_contains``: substrings (case-insensitive) the student must read:
+  in the report's notes (``graded your `ReLU` as `Relu```) or in the failure
+  messages of the ``[fail]`` exercises (the name of the real problem).
 - ``[fail]``: exercise id -> why that exercise must lose points (the bug).
 
 Every graded exercise not under ``[fail]`` must keep full marks.
@@ -58,10 +61,11 @@ ENTRY_FILE = "submission.toml"
 _KEYS = {"description", "loses", "may_lose", "output_contains", "grade_mnist", "omit", "change"}
 REALISTIC = SUBMISSIONS / "realistic"
 REALISTIC_FILE = "expected.toml"
-_REALISTIC_KEYS = {"description", "why", "needs", "mnist", "fail"}
+_REALISTIC_KEYS = {"description", "why", "needs", "mnist", "output_contains", "fail"}
 # What a fair grader accepts (issue 8) that a realistic entry's full marks may rely on.
 FEATURES = {
     "given_util": "the book's helper modules are given (from common.util import im2col, col2im)",
+    "given_dataset": "the book's MNIST loader is given (from dataset.mnist import load_mnist)",
     "aliases": "the book's edition names and case variants (mean_squared_error, ReLU)",
     "gd_tuple": "gradient_descent may return (x, x_history) as ch04/gradient_method.py does",
     "backward_no_default": "SoftmaxWithLoss.backward(self, dout) without a default is called with 1",
@@ -250,6 +254,7 @@ class RealisticEntry:
     why: str
     needs: tuple
     mnist: bool
+    output_contains: tuple
     fail: dict  # exercise id -> why it loses points
 
     @property
@@ -302,7 +307,8 @@ def load_realistic_entry(path):
     missing = [f for f in MODULE_FILES if not (path / f).is_file()]
     if missing:
         raise CorpusError(f"{where}: a whole submission needs all five modules, missing {missing}")
-    return RealisticEntry(path.name, path, texts["description"], texts["why"], needs, mnist,
+    output_contains = _string_list(data, "output_contains", where)
+    return RealisticEntry(path.name, path, texts["description"], texts["why"], needs, mnist, output_contains,
                           {k: " ".join(v.split()) for k, v in fail.items()})
 
 

@@ -43,6 +43,10 @@ def verdict_problems(entry, result):
             details = "\n".join(f"    {c.check_id}: {c.output}" for c in ex.failed)
             problems.append(f"{exercise}: lost points ({ex.score:g}/{ex.max_score:g}) but must keep full marks "
                             f"({entry.why}):\n{details}")
+    text = "\n".join([result.to_dict()["output"], *(c.output for e in entry.fail for c in result.exercise(e).failed)])
+    for needle in entry.output_contains:
+        if needle.lower() not in text.lower():
+            problems.append(f"the report does not mention {needle!r}; it says:\n{text}")
     return problems
 
 
