@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Exercise", "CATALOG", "MODULES", "IMPORTS", "GIVEN_MODULES", "GIVEN_DIR", "ASSIGNMENTS",
+__all__ = ["Exercise", "CATALOG", "ALIAS_NOTE_FORMAT", "MODULES", "IMPORTS", "GIVEN_MODULES", "GIVEN_DIR", "ASSIGNMENTS",
            "EXERCISES", "POINTS", "ALL_STUDENT", "by_id", "module_of", "users_of", "deps_of",
            "names_match", "alias_candidates"]
 
@@ -101,6 +101,9 @@ CATALOG = (
     Exercise("optimizer.Adam", 2, _PS3, "class"),
     Exercise("mnist", 8, _PS3, "gate"),
 )
+
+# The note a student reads when an exercise was found under an alias.
+ALIAS_NOTE_FORMAT = "graded your `{alias}` as `{name}` ({module}.py)"
 
 EXERCISES = tuple(e.id for e in CATALOG)
 POINTS = {e.id: float(e.points) for e in CATALOG}

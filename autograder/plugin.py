@@ -18,9 +18,11 @@ import numpy as np
 import pytest
 
 from autograder.compare import hidden_check
-from autograder.exercises import EXERCISES, POINTS, module_of
+from autograder.exercises import EXERCISES, POINTS
+from autograder.pool import NAME_ERRORS
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
+from autograder.sandbox.errors import WorkerTimeout
 
 CONTEXT = pytest.StashKey()
 SPEC = pytest.StashKey()
@@ -31,9 +33,6 @@ CONFIG = pytest.StashKey()  # set while a check reruns with the student's own de
 # hang or crash again) or that are not about the student's code at all.
 _NO_RERUN = ("WorkerTimeout", "WorkerCrashed", "WorkerProtocolError", "OutputLimitExceeded",
              "CheckNotRun", "MissingModule", "MissingName")
-# Exceptions that say a name was not found: when the reference dependencies raise one and the
-# student's own dependencies do not, the learner's module relied on a name only theirs define.
-_NAME_ERRORS = ("ImportError", "ModuleNotFoundError", "NameError", "AttributeError")
 
 # After this many timeouts in one exercise, its remaining checks are not run:
 # an infinite loop must not cost a TA minutes per submission.
@@ -89,6 +88,8 @@ def _probe_titles():
 _INTERNAL = [
     (re.compile(r"\bfunction forward_fresh\b"), "a new layer's forward"),
     (re.compile(r"\bsubmission\.(\w+)"), r"\1"),
+    # The grader's temporary copy of the submission: the file name is what the student knows.
+    (re.compile(r"/\S*?dlgrade-submission-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
 ]
 
 
@@ -211,8 +212,8 @@ class GradingPlugin:
             return None
         if type(exc).__name__ in _NO_RERUN or not (hasattr(exc, "describe") or isinstance(exc, AssertionError)):
             return None
-        config = module_of(item.stash[SPEC].exercise)
-        return pool.own_deps_config(config)
+        config = pool.config_for(item.stash[SPEC].exercise)
+        return pool.own_deps_config(config)  # None when already there (or nowhere to go)
 
     def _rerun(self, item, config):
         spec = item.stash[SPEC]
@@ -233,7 +234,7 @@ class GradingPlugin:
         """Both runs failed: report the reference run, unless it failed on a name the
         reference lacks (then the learner's own run says what is really wrong)."""
         cause = getattr(first, "cause", first)  # ModuleImportFailed wraps the import's error
-        if getattr(cause, "type_name", None) in _NAME_ERRORS:
+        if getattr(cause, "type_name", None) in NAME_ERRORS:
             return second
         return first
 
@@ -243,7 +244,7 @@ class GradingPlugin:
         spec = item.stash[SPEC]
         if call.excinfo is not None and (report.failed or report.skipped):
             message, internal = failure_text(call.excinfo)
-            if type(call.excinfo.value).__name__ == "WorkerTimeout":
+            if isinstance(call.excinfo.value, WorkerTimeout):
                 self.timeouts[spec.exercise] = self.timeouts.get(spec.exercise, 0) + 1
             report.longrepr = message
             report.outcome = "failed"

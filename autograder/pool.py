@@ -7,17 +7,22 @@ for the MNIST gate (``exercises.ALL_STUDENT``), only the student's modules.
 copies of the modules M builds on: the plugin reruns a failed check of M there
 (started only then), for code that relies on something the reference lacks.
 Workers start together, are reused while healthy, and are replaced by
-``worker.Worker`` after a timeout or crash. An import that fails is
+``sandbox.worker.Worker`` after a timeout or crash. An import that fails is
 remembered, so the checks of a module that hangs at import cost one timeout,
 not one per check.
 """
 from __future__ import annotations
 
-from autograder.exercises import ALL_STUDENT, CATALOG, MODULES, alias_candidates, by_id, deps_of
-from autograder.worker import StudentCodeError, Worker
+from autograder.exercises import (ALIAS_NOTE_FORMAT, ALL_STUDENT, CATALOG, MODULES, alias_candidates, by_id,
+                                  deps_of, module_of)
+from autograder.sandbox.errors import StudentCodeError
+from autograder.sandbox.worker import Worker
 
 # Suffix of the configuration that grades module M with the student's own dependencies.
 OWN_DEPS = ".own"
+# Exceptions that say a name was not found: when the reference dependencies raise one, the
+# learner's module relied on something only their own modules define.
+NAME_ERRORS = ("ImportError", "ModuleNotFoundError", "NameError", "AttributeError")
 
 
 class MissingModule(Exception):
@@ -119,6 +124,33 @@ class WorkerPool:
             return None
         return module + OWN_DEPS
 
+    def config_for(self, exercise):
+        """The configuration to grade an exercise in: its module's, beside the reference modules,
+        unless the student's module cannot even be imported there but can beside the student's
+        own modules (then that one, started only now).
+
+        When both imports fail, the reference configuration is kept, except where it failed on a
+        name the reference lacks (ImportError, NameError, AttributeError): the learner's own
+        modules then tell the real problem.
+        """
+        config = module_of(exercise)
+        own = self.own_deps_config(config)
+        if own is None:
+            return config
+        module = by_id(exercise).module
+        try:
+            self.student_module(config, module)
+            return config
+        except ModuleImportFailed as exc:
+            first = exc
+        except MissingModule:
+            return config
+        try:
+            self.student_module(own, module)
+            return own
+        except ModuleImportFailed:
+            return own if getattr(first.cause, "type_name", None) in NAME_ERRORS else config
+
     def worker(self, config):
         """The worker of a configuration, started on first use."""
         if config not in self._workers:
@@ -156,7 +188,7 @@ class WorkerPool:
             self._failures[key] = ModuleImportFailed(module, exc)
             raise self._failures[key] from None
         for name, alias in found["aliased"].items():
-            self.notes[f"{module}.{name}"] = f"graded your `{alias}` as `{name}` ({module}.py)"
+            self.notes[f"{module}.{name}"] = ALIAS_NOTE_FORMAT.format(alias=alias, name=name, module=module)
         self._missing[key] = found["missing"]
         self._modules[key] = remote
         return remote

@@ -3,7 +3,7 @@
 How the parts fit: :func:`load_submission` reads the student's exercise modules *as bytes*
 (never compiling or importing them in the grader) from a directory or a .zip;
 :meth:`Submission.layout` then writes one directory per worker configuration, and
-``autograder.worker.Worker(layout.root, import_paths=layout.import_paths)`` runs code there.
+``autograder.sandbox.worker.Worker(layout.root, import_paths=layout.import_paths)`` runs code there.
 
 A layout directory looks like this::
 
@@ -358,7 +358,7 @@ def _alias_footer(module, reference, sources):
         words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", data.decode("utf-8", errors="replace")))
     lines = []
     for entry in CATALOG:
-        if entry.module != module:
+        if entry.module != module or entry.name not in used:
             continue
         names = list(entry.aliases)
         if entry.kind == "class":

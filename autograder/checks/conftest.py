@@ -14,7 +14,6 @@ import importlib
 
 import pytest
 
-from autograder.exercises import module_of
 from autograder.plugin import CONFIG, CONTEXT, EXTRA, SPEC, check_rng
 
 
@@ -28,19 +27,20 @@ def exercise(request):
     return request.node.stash[SPEC].exercise
 
 
-def _config(request, exercise):
-    # The plugin may rerun a check with the student's own dependencies (pool.OWN_DEPS).
-    return request.node.stash.get(CONFIG, None) or module_of(exercise)
+def _config(request, context, exercise):
+    # The plugin may rerun a check with the student's own dependencies (pool.OWN_DEPS); a
+    # module that cannot be imported beside the reference ones starts there (pool.config_for).
+    return request.node.stash.get(CONFIG, None) or context.pool.config_for(exercise)
 
 
 @pytest.fixture
 def worker(request, context, exercise):
-    return context.pool.worker(_config(request, exercise))
+    return context.pool.worker(_config(request, context, exercise))
 
 
 @pytest.fixture
 def student(request, context, exercise):
-    return context.pool.exercise_module(_config(request, exercise), exercise)
+    return context.pool.exercise_module(_config(request, context, exercise), exercise)
 
 
 @pytest.fixture
