@@ -8,6 +8,10 @@ marks. The corpus reproduces what learners publish: the book's files pasted
 whole, older names, own class names, CRLF, CJK comments, helper modules, and
 the real bugs that come with them (a bug is charged once: blame isolation).
 
+A student who runs the visible checks before the deadline must learn of every
+bug: each ``[fail]`` exercise must fail at least one *visible* check (hidden and
+after-due-date checks may add detail), graded separately with only those exercises.
+
 Needs MNIST_DATA_DIR for the entries with ``mnist = true``; without it they fail.
 """
 from __future__ import annotations
@@ -83,3 +87,20 @@ def test_entry_gets_its_stated_result(entry, tmp_path):
     result = grade(submission, GradeOptions(timeout=TIMEOUT, only=entry.exercises_to_grade()))
     problems = verdict_problems(entry, result)
     assert not problems, f"{entry.id} ({entry.description}):\n" + "\n".join(problems)
+
+
+BUGGY = [e for e in ENTRIES if e.fail]
+
+
+@pytest.mark.parametrize("entry", BUGGY, ids=[e.id for e in BUGGY])
+def test_visible_checks_catch_every_bug(entry, tmp_path):
+    """Each [fail] exercise fails at least one visible check: the student can find the bug before the deadline."""
+    submission = corpus.copy_realistic(entry, tmp_path / "submission")
+    result = grade(submission, GradeOptions(timeout=TIMEOUT, only=frozenset(entry.fail)))
+    hidden_only = []
+    for exercise, why in entry.fail.items():
+        failed = result.exercise(exercise).failed
+        if failed and not any(c.visibility == "visible" for c in failed):
+            caught_by = ", ".join(f"{c.check_id} ({c.visibility})" for c in failed)
+            hidden_only.append(f"{exercise} ({why}) is caught only by {caught_by}")
+    assert not hidden_only, f"{entry.id}: no visible check fails for:\n" + "\n".join(hidden_only)
