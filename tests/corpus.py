@@ -146,6 +146,18 @@ def _string_list(data, key, where):
     return tuple(value)
 
 
+def _read_toml(file, where, known):
+    """The table in ``file``, checked to hold only ``known`` keys."""
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CorpusError(f"{where}: cannot read: {exc}") from None
+    unknown = set(data) - known
+    if unknown:
+        raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+    return data
+
+
 def load_entry(path):
     """Read and validate the entry in directory ``path``; return an :class:`Entry`."""
     path = Path(path)
@@ -153,13 +165,7 @@ def load_entry(path):
     where = f"{kind}/{name}/{ENTRY_FILE}"
     if kind not in KINDS:
         raise CorpusError(f"{where}: kind must be one of {KINDS}")
-    try:
-        data = tomllib.loads((path / ENTRY_FILE).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CorpusError(f"{where}: cannot read: {exc}") from None
-    unknown = set(data) - _KEYS
-    if unknown:
-        raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
+    data = _read_toml(path / ENTRY_FILE, where, _KEYS)
     description = data.get("description")
     if not isinstance(description, str) or not description.strip():
         raise CorpusError(f"{where}: 'description' must be a non-empty string")
@@ -274,13 +280,7 @@ def load_realistic_entry(path):
     """Read and validate a realistic entry in directory ``path``; return a :class:`RealisticEntry`."""
     path = Path(path)
     where = f"realistic/{path.name}/{REALISTIC_FILE}"
-    try:
-        data = tomllib.loads((path / REALISTIC_FILE).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CorpusError(f"{where}: cannot read: {exc}") from None
-    unknown = set(data) - _REALISTIC_KEYS
-    if unknown:
-        raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_REALISTIC_KEYS)}")
+    data = _read_toml(path / REALISTIC_FILE, where, _REALISTIC_KEYS)
     texts = {}
     for key in ("description", "why"):
         value = data.get(key)

@@ -86,6 +86,29 @@ def test_entries_are_the_learners_own_files():
             assert "YOUR CODE HERE" not in text and "NotImplementedError" not in text, f"{entry.id}/{f} is a stub"
 
 
+@pytest.mark.parametrize("text, message", [
+    ('description = "d"\nwhy = "w"\nloses = ["layers.Affine"]', "unknown key(s) ['loses']"),
+    ('description = "d"\nwhy = "w"\n[fail]\n"layers.Afine" = "typo"', "unknown exercise id 'layers.Afine'"),
+    ('description = "d"\nwhy = "w"\n[fail]\n"mnist" = "slow"', "only runs with mnist = true"),
+    ('description = "d"\nwhy = "w"\nneeds = ["magic"]', "unknown feature 'magic'"),
+    ('description = "d"\n', "'why' must be a non-empty string"),
+])
+def test_malformed_entries_are_refused(tmp_path, text, message):
+    """A typo in expected.toml is an error naming the entry, not a silently weaker expectation."""
+    entry = tmp_path / "some_learner"
+    entry.mkdir()
+    for f in corpus.MODULE_FILES:
+        (entry / f).write_text("import numpy as np\n")
+    (entry / corpus.REALISTIC_FILE).write_text(text)
+    with pytest.raises(corpus.CorpusError, match="some_learner") as info:
+        corpus.load_realistic_entry(entry)
+    assert message in str(info.value)
+    (entry / corpus.REALISTIC_FILE).write_text('description = "d"\nwhy = "w"\n')
+    (entry / "layers.py").unlink()
+    with pytest.raises(corpus.CorpusError, match="missing"):
+        corpus.load_realistic_entry(entry)
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
 def test_entry_gets_its_stated_result(entry, tmp_path):
     """The [fail] exercises lose points (a visible check among them), every other exercise keeps full marks."""
