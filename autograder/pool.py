@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from autograder.exercises import (ALIAS_NOTE_FORMAT, ALL_STUDENT, CATALOG, MODULES, alias_candidates, by_id,
                                   deps_of, module_of)
-from autograder.sandbox.errors import StudentCodeError
+from autograder.sandbox.errors import StudentCodeError, StudentException
 from autograder.sandbox.worker import Worker
 
 # Suffix of the configuration that grades module M with the student's own dependencies.
@@ -145,6 +145,8 @@ class WorkerPool:
             first = exc
         except MissingModule:
             return config
+        if not isinstance(first.cause, StudentException):
+            return config  # a hang or crash at import would only repeat beside other modules
         try:
             self.student_module(own, module)
             return own

@@ -14,6 +14,7 @@ A layout directory looks like this::
     <root>/common/layers.py             shim: the book's `from common.layers import *`
     <root>/submission/util.py           a given module (exercises.GIVEN_MODULES) or a student
                                         helper module, with shims in plain/ and common/ too
+    <root>/dataset/mnist.py             the book's `dataset.mnist`: importable, load_mnist refuses
 
 ``import_paths`` is ``(<root>, <root>/plain)``. The shims replace themselves in
 ``sys.modules`` by the real module, so ``submission.layers``, ``layers`` and
@@ -379,6 +380,11 @@ def _write_helpers(pkg, plain, common, extras):
     ``common.util``). A student module of the same name as a given one wins: a learner who
     pasted the book's util.py, or wrote their own, is graded with theirs.
     """
+    # The book's `from dataset.mnist import load_mnist` (its training scripts' first lines).
+    dataset = pkg.parent / "dataset"
+    dataset.mkdir(exist_ok=True)
+    (dataset / "__init__.py").write_bytes(b"")
+    (dataset / "mnist.py").write_bytes(GIVEN_DIR.joinpath("dataset_mnist.py").read_bytes())
     modules = {name: GIVEN_DIR.joinpath(f"{name}.py").read_bytes() for name in GIVEN_MODULES}
     modules.update(extras)
     for name, data in modules.items():

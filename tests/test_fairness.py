@@ -162,6 +162,18 @@ def test_student_helper_modules_import_in_all_three_styles(tmp_path, style):
     assert full(result, "layers.Relu"), all_output(result)
 
 
+def test_the_books_dataset_import_works_and_loading_says_why_not(tmp_path):
+    path = submission(tmp_path, [("two_layer_net.py", "import numpy as np\n",
+                                  "import numpy as np\nfrom dataset.mnist import load_mnist\n"),
+                                 ("optimizer.py", "import numpy as np\n",
+                                  "import numpy as np\nfrom dataset.mnist import load_mnist\n"
+                                  "(x_train, t_train), _ = load_mnist(normalize=True)\n")])
+    result = run(path, "two_layer_net.TwoLayerNet", "optimizer.SGD")
+    assert full(result, "two_layer_net.TwoLayerNet"), all_output(result)
+    text = failures(result, "optimizer.SGD")
+    assert "load_mnist is not available while your code is graded" in text and "__main__" in text, text
+
+
 def test_im2col_is_the_patch_layout_a_convolution_needs():
     """im2col against a direct convolution, col2im as its adjoint (<im2col x, c> = <x, col2im c>)."""
     rng = np.random.default_rng(0)
@@ -267,6 +279,41 @@ def test_a_function_is_not_a_class_alias(tmp_path):
     result = run(path, "layers.Relu")
     assert not full(result, "layers.Relu")
     assert "defines no `Relu`" in failures(result, "layers.Relu")
+
+
+def _module(source):
+    import types
+
+    module = types.ModuleType("student_functions")
+    exec(compile(source, "student_functions.py", "exec"), module.__dict__)
+    return module
+
+
+def test_resolve_names_prefers_the_own_name_and_skips_stubs():
+    stub = 'def sse(y, t):\n    raise NotImplementedError("TODO: implement sse (see the docstring)")\n'
+    module = _module(stub + "def mse(y, t):\n    return 1\n\nclass ReLU:\n    pass\n\ndef relu(x):\n    return x\n")
+    found = probes.resolve_names(module, [["sse", ("mse",), False], ["Relu", (), True], ["Affine", (), True]])
+    assert found["aliased"] == {"sse": "mse", "Relu": "ReLU"}
+    assert module.sse is module.mse and module.Relu is module.ReLU
+    assert found["missing"] == {"Affine": []}
+    own = _module("def sse(y, t):\n    return 0\n\ndef mse(y, t):\n    return 1\n")
+    assert probes.resolve_names(own, [["sse", ("mse",), False]]) == {"aliased": {}, "missing": {}}
+    assert own.sse(0, 0) == 0
+    stubs_only = _module(stub + 'def mse(y, t):\n    raise NotImplementedError("TODO: implement mse")\n')
+    assert probes.resolve_names(stubs_only, [["sse", ("mse",), False]]) == {"aliased": {}, "missing": {}}
+
+
+def test_reference_copies_answer_to_the_learners_class_names(tmp_path):
+    from autograder.submission import load_submission
+
+    path = submission(tmp_path, [("two_layer_net.py", 'self.layers["Relu1"] = Relu()', 'self.layers["Relu1"] = ReLU()')])
+    with load_submission(path) as sub:
+        layout = sub.layout("two_layer_net", ["two_layer_net"], SOLUTIONS)
+        layers = (layout.root / "submission" / "layers.py").read_text(encoding="utf-8")
+        functions = (layout.root / "submission" / "functions.py").read_text(encoding="utf-8")
+    assert "\nReLU = Relu\n" in layers and "\nReLu = Relu\n" in layers
+    assert "sigmoid = Sigmoid" not in layers  # the function beside the class is never replaced
+    assert "\nmean_squared_error = sum_squared_error\n" in functions
 
 
 def test_aliases_are_catalog_data():
