@@ -12,7 +12,7 @@ missing or broken.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Exercise", "CATALOG", "ALIAS_NOTE_FORMAT", "MODULES", "IMPORTS", "GIVEN_MODULES", "GIVEN_DIR", "ASSIGNMENTS",

@@ -89,7 +89,8 @@ _INTERNAL = [
     (re.compile(r"\bfunction forward_fresh\b"), "a new layer's forward"),
     (re.compile(r"\bsubmission\.(\w+)"), r"\1"),
     # The grader's temporary copy of the submission: the file name is what the student knows.
-    (re.compile(r"/\S*?dlgrade-submission-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
+    (re.compile(r"/\S*?dlgrade-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
+    (re.compile(r"/\S*?/(?:submission|plain|common)/(\w+\.py)\b"), r"\1"),  # the path inside a sandbox
 ]
 
 

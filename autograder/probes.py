@@ -114,26 +114,33 @@ def resolve_names(module, wanted):
     namespace = dict(vars(module))
     aliased, missing = {}, {}
     for name, aliases, any_case in wanted:
-        own = namespace.get(name)
-        if own is not None and not _is_stub(own):
+        try:
+            _resolve_one(module, namespace, name, aliases, any_case, aliased, missing)
+        except Exception:  # noqa: BLE001 - odd student objects: grade under the name as it is
             continue
-        candidates = [a for a in aliases if a in namespace]
-        if any_case:
-            candidates += sorted(k for k, v in namespace.items()
-                                 if k != name and k.lower() == name.lower() and isinstance(v, type)
-                                 and k not in candidates)
-        for alias in candidates:
-            obj = namespace[alias]
-            if callable(obj) and not _is_stub(obj) and (not any_case or isinstance(obj, type)):
-                setattr(module, name, obj)
-                aliased[name] = alias
-                break
-        else:
-            if own is None:
-                public = [k for k in namespace if not k.startswith("_")]
-                missing[name] = difflib.get_close_matches(name, public, n=3, cutoff=0.6) or \
-                    [k for k in public if k.lower() == name.lower()]
     return {"aliased": aliased, "missing": missing}
+
+
+def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing):
+    """resolve_names for one exercise name (records into aliased / missing)."""
+    own = namespace.get(name)
+    if own is not None and not _is_stub(own):
+        return
+    candidates = [a for a in aliases if a in namespace]
+    if any_case:
+        candidates += sorted(k for k, v in namespace.items()
+                             if k != name and k.lower() == name.lower() and isinstance(v, type)
+                             and k not in candidates)
+    for alias in candidates:
+        obj = namespace[alias]
+        if callable(obj) and not _is_stub(obj) and (not any_case or isinstance(obj, type)):
+            setattr(module, name, obj)
+            aliased[name] = alias
+            return
+    if own is None:
+        public = [k for k in namespace if not k.startswith("_")]
+        missing[name] = (difflib.get_close_matches(name, public, n=3, cutoff=0.6)
+                         or [k for k in public if k.lower() == name.lower()])
 
 
 def new_two_layer_net(cls, sizes, weight_init_std=None):

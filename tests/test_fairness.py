@@ -567,6 +567,17 @@ def test_a_name_the_learner_defined_is_not_reported_undefined(tmp_path):
     assert text and "he_scale" not in text, text
 
 
+def test_import_error_names_the_file_not_the_graders_path(tmp_path):
+    path = submission(tmp_path, [("two_layer_net.py", "from .layers import Affine, Relu, SoftmaxWithLoss",
+                                  "from .layers import Affine, Relu, SoftmaxWithLoss, nothing_here")],
+                      omit=("layers.py",))
+    shutil.copyfile(SOLUTIONS / "layers.py", path / "layers.py")
+    result = run(path, "two_layer_net.TwoLayerNet")
+    text = failures(result, "two_layer_net.TwoLayerNet")
+    assert "cannot import name 'nothing_here' from 'layers' (layers.py)" in text, text
+    assert "/submission/" not in text and "dlgrade-" not in text
+
+
 def test_no_grader_internal_names_in_student_messages(tmp_path):
     """Failures inside probes and helpers the grader runs in the worker read in the student's terms."""
     path = submission(tmp_path, [
