@@ -62,7 +62,6 @@ def initial_params(student, worker, *sizes, weight_init_std=None):
     shown = [*map(str, sizes), *([] if weight_init_std is None else [f"weight_init_std={weight_init_std}"])]
     call = f"TwoLayerNet({', '.join(shown)})"
     expect_true(isinstance(params, dict), f"{call}.params must be a dict of arrays, got {type(params).__name__}")
-    sizes = args[:3]  # input_size, hidden_size, output_size
     shapes = {"W1": tuple(sizes[:2]), "b1": tuple(sizes[1:2]), "W2": tuple(sizes[1:3]), "b2": tuple(sizes[2:3])}
     arrays = {}
     for key in ("W1", "b1", "W2", "b2"):
