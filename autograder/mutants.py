@@ -47,7 +47,7 @@ OPERATORS = {
     "axis": "reduce over another axis (axis=0 <-> 1, -1 -> 0) or over the whole array (axis dropped)",
     "keepdims": "keepdims=True dropped",
     "division": "a division dropped (e.g. by the batch size)",
-    "factor": "a constant factor dropped (0.5 * ..., 2 * h)",
+    "factor": "a factor dropped: a constant, a hyperparameter or a cached value (0.5 * ..., lr * ..., dout * y)",
     "transpose": "a transpose removed (x.T -> x) or added to a product (np.dot(a, b).T)",
     "sign": "a flipped sign (-= <-> +=, - <-> +, -x -> x)",
     "rebind": "an in-place update turned into a rebinding (W -= x -> W = W - x)",
@@ -57,7 +57,8 @@ OPERATORS = {
     "epsilon": "a dropped epsilon (+ 1e-7 removed)",
     "sum-mean": "np.sum <-> np.mean",
     "compare": "a changed comparison (> <-> >=, < <-> <=, == <-> !=)",
-    "delete": "a forgotten assignment to an attribute or an element (self.x = x, x[idx] = tmp_val)",
+    "delete": "a forgotten assignment or update of an attribute or an element (self.x = x, x[idx] = tmp_val, "
+              "self.iter += 1)",
 }
 
 # The MNIST gate has no solution region of its own: `--exercise mnist` mutates the
@@ -66,12 +67,16 @@ GATE = "mnist"
 GATE_TARGETS = ("layers.Relu", "layers.Affine", "layers.SoftmaxWithLoss", "two_layer_net.TwoLayerNet")
 
 # Mutants that reproduce a convention the kit accepts on purpose (README, "Fairness"):
-# (function's qualified name, operator) -> why. Reported apart, outside the kill rate.
+# (function's qualified name, operator, the mutated line) -> why. Reported apart, outside the kill rate.
 ACCEPTED = {
-    ("gradient_descent", "copy"): "the book's gradient_descent moves init_x in place; accepted (README, Fairness)",
-    ("Relu.backward", "copy"): "the book's Relu.backward zeroes dout in place; accepted (README, Fairness)",
-    ("Relu.forward", "compare"): "x < 0 and x <= 0 differ only at the kink x == 0, where no convention "
-                                 "decides a grade (README, Fairness)",
+    ("gradient_descent", "copy", "x = init_x"):
+        "the book's gradient_descent moves init_x in place; accepted (README, Fairness)",
+    ("Relu.backward", "copy", "dx = dout"):
+        "the book's Relu.backward zeroes dout in place; accepted (README, Fairness)",
+    ("Relu.forward", "compare", "self.mask = x < 0"):
+        "x < 0 and x <= 0 differ only at the kink x == 0, where no convention decides a grade (README, Fairness)",
+    ("SoftmaxWithLoss.backward", "factor", "return dx"):
+        "the book's SoftmaxWithLoss.backward ignores dout (always 1 for the last layer); accepted (README, Fairness)",
 }
 
 DEFAULT_TIMEOUT = 2.0  # seconds per call into a mutant: the reference's calls take milliseconds
@@ -250,11 +255,18 @@ def _op_division(node):
         yield node.left
 
 
+def _droppable_factor(node):
+    """A number, a name or an attribute (lr, self.momentum, self.y): what a student forgets to multiply by."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    return isinstance(node, (ast.Name, ast.Attribute))
+
+
 def _op_factor(node):
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-        if isinstance(node.left, ast.Constant) and isinstance(node.left.value, (int, float)):
+        if _droppable_factor(node.left):
             yield node.right
-        elif isinstance(node.right, ast.Constant) and isinstance(node.right.value, (int, float)):
+        if _droppable_factor(node.right):
             yield node.left
 
 
@@ -334,6 +346,8 @@ def _op_compare(node):
 def _op_delete(node):
     if isinstance(node, ast.Assign) and all(isinstance(t, (ast.Attribute, ast.Subscript)) for t in node.targets):
         yield ast.Pass()
+    elif isinstance(node, ast.AugAssign) and isinstance(node.target, (ast.Attribute, ast.Subscript)):
+        yield ast.Pass()
 
 
 _OPERATOR_FUNCTIONS = {
@@ -368,8 +382,8 @@ def _fresh_local(name, function):
 def _equivalent(operator, node, replacement, function):
     """Why this mutation cannot change behaviour, or "" (cheap static rules, see EQUIVALENT_RULES)."""
     if operator == "factor" and isinstance(node, ast.BinOp):
-        constant = node.left if isinstance(node.left, ast.Constant) else node.right
-        if constant.value == 1:
+        dropped = node.left if replacement is node.right else node.right
+        if isinstance(dropped, ast.Constant) and dropped.value == 1:
             return "multiplying by 1 is the identity"
     if operator == "rebind":
         root = _root(node.target)
@@ -381,7 +395,7 @@ def _equivalent(operator, node, replacement, function):
 
 
 EQUIVALENT_RULES = (
-    "factor: multiplying by the constant 1",
+    "factor: multiplying by the constant 1 dropped",
     "rebind: the target is the object's own state (self.h[key]) or a local holding a new array",
 )
 
@@ -584,7 +598,7 @@ def make_mutants(source: str, module: str, exercises=None, operators=None) -> li
                         exercise=exercise, number=number, operator=name, module=module, function=qualname,
                         line=line, before=before, after=after, source=mutated,
                         equivalent=_equivalent(name, node, replacement, function),
-                        accepted=ACCEPTED.get((qualname, name), "")))
+                        accepted=ACCEPTED.get((qualname, name, after), "")))
     return mutants
 
 
