@@ -169,3 +169,54 @@ def test_cli_bad_arguments(args, message):
     done = subprocess.run([*DLGRADE, "mutants", *args, "--list"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_kill_rate_and_report_leave_out_equivalent_and_accepted():
+    """The kill rate counts killed and surviving mutants only; the text report lists each kind apart."""
+    pick = {status: m for status, m in zip(("killed", "survived", "equivalent", "accepted"), ALL[:4])}
+    report = mutants.MutationReport([mutants.ExerciseReport("layers.Affine", [
+        mutants.MutantResult(pick["killed"], "killed", ["layers.Affine::test_backward"],
+                             ["layers.Affine::test_backward"]),
+        mutants.MutantResult(pick["killed"], "killed", ["layers.Affine::test_nd_input"], []),
+        mutants.MutantResult(pick["survived"], "survived"),
+        mutants.MutantResult(pick["equivalent"], "equivalent", note="multiplying by 1 is the identity"),
+        mutants.MutantResult(pick["accepted"], "accepted", note="the book's own way"),
+    ])])
+    assert report.kill_rate == pytest.approx(2 / 3)
+    doc = report.to_dict()["exercises"][0]
+    assert (doc["killed"], doc["survived"], doc["equivalent"], doc["accepted"]) == (2, 1, 1, 1)
+    text = mutants.render(report, verbose=True)
+    survivors = text.split("Surviving mutants")[1].split("\n\n")[0]
+    assert pick["survived"].diff_line in survivors and pick["killed"].diff_line not in survivors
+    assert "killed by layers.Affine::test_nd_input" in text.split("not visible")[1]
+    assert "multiplying by 1 is the identity" in text and "the book's own way" in text
+    assert " 66.7%" in text
+
+
+def test_run_in_process_and_the_known_survivor(tmp_path):
+    """run() with one job grades in this process; --fail-under exits 1 when an exercise falls below it.
+
+    SoftmaxWithLoss's `dx = self.y.copy()` -> `dx = self.y` survives the default checks (it changes
+    only the cached y that a second backward() would read; see README). If a check comes to kill it,
+    this test must pick another survivor.
+    """
+    report = mutants.run(mutants.MutationOptions(exercises=("layers.SoftmaxWithLoss",), operators=("copy",)))
+    (result,) = report.results
+    assert result.mutant.after == "dx = self.y" and result.status == "survived"
+    done = subprocess.run([*DLGRADE, "mutants", "--exercise", "layers.SoftmaxWithLoss", "--operator", "copy",
+                           "-j", "1", "--fail-under", "0.5"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "kill rate below 0.5: layers.SoftmaxWithLoss" in done.stderr
+    assert "dx = self.y.copy()  ->  dx = self.y" in done.stdout
+
+
+def test_gate_mutants_need_mnist(tmp_path):
+    """`--exercise mnist` lists the mutants of the layers and TwoLayerNet; without MNIST data it refuses at once."""
+    listed = subprocess.run([*DLGRADE, "mutants", "--exercise", "mnist", "--list"], capture_output=True, text=True,
+                            timeout=120)
+    assert listed.returncode == 0 and "two_layer_net.TwoLayerNet#1" in listed.stdout and "layers.Affine#" in listed.stdout
+    empty = tmp_path / "no-mnist"
+    empty.mkdir()
+    done = subprocess.run([*DLGRADE, "mutants", "--exercise", "mnist", "--data-dir", str(empty)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "MNIST" in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
