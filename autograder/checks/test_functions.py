@@ -69,7 +69,7 @@ class TestSoftmax:
                      "softmax(x) for the batch [[1010., 1000., 990.], [-5., 0., 3.]] "
                      "(subtract each row's own maximum)")
 
-    def test_large_logits_one_sample(self, student, ref):
+    def test_one_sample_large_logits(self, student, ref):
         """softmax(np.array([1010., 1000., 990.])) from the book does not overflow"""
         a = np.array([1010.0, 1000.0, 990.0])
         expect_close(student.softmax(a), ref.softmax(a),
