@@ -57,6 +57,7 @@ OPERATORS = {
     "epsilon": "a dropped epsilon (+ 1e-7 removed)",
     "sum-mean": "np.sum <-> np.mean",
     "compare": "a changed comparison (> <-> >=, < <-> <=, == <-> !=)",
+    "return": "an input returned instead of the result (return out -> return x)",
     "delete": "a forgotten assignment or update of an attribute or an element (self.x = x, x[idx] = tmp_val, "
               "self.iter += 1)",
 }
@@ -237,7 +238,7 @@ def _with_keyword(call, name, value):
     return _replace(call, keywords=keywords)
 
 
-def _op_axis(node):
+def _op_axis(node, function=None):
     if not isinstance(node, ast.Call):
         return
     for kw in node.keywords:
@@ -250,7 +251,7 @@ def _op_axis(node):
             yield "keepdims", _with_keyword(node, "keepdims", None)
 
 
-def _op_division(node):
+def _op_division(node, function=None):
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
         yield node.left
 
@@ -262,7 +263,7 @@ def _droppable_factor(node):
     return isinstance(node, (ast.Name, ast.Attribute))
 
 
-def _op_factor(node):
+def _op_factor(node, function=None):
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         if _droppable_factor(node.left):
             yield node.right
@@ -270,7 +271,7 @@ def _op_factor(node):
             yield node.left
 
 
-def _op_transpose(node):
+def _op_transpose(node, function=None):
     if isinstance(node, ast.Attribute) and node.attr == "T" and isinstance(node.ctx, ast.Load):
         yield node.value
     elif isinstance(node, ast.Call) and (_is_np(node.func, "dot") or _is_np(node.func, "matmul")):
@@ -280,7 +281,7 @@ def _op_transpose(node):
 _FLIP = {ast.Sub: ast.Add, ast.Add: ast.Sub}
 
 
-def _op_sign(node):
+def _op_sign(node, function=None):
     if isinstance(node, ast.AugAssign) and type(node.op) in _FLIP:
         yield _replace(node, op=_FLIP[type(node.op)]())
     elif isinstance(node, ast.BinOp) and type(node.op) in _FLIP:
@@ -291,14 +292,14 @@ def _op_sign(node):
         yield node.operand
 
 
-def _op_rebind(node):
+def _op_rebind(node, function=None):
     if isinstance(node, ast.AugAssign):
         # The target is read as well as written: its source text serves both (see _render).
         yield ast.Assign(targets=[node.target], value=ast.BinOp(left=node.target, op=node.op, right=node.value),
                          lineno=node.lineno)
 
 
-def _op_copy(node):
+def _op_copy(node, function=None):
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "copy" \
             and not node.args and not node.keywords:
         yield node.func.value
@@ -306,19 +307,19 @@ def _op_copy(node):
         yield node.args[0]
 
 
-def _op_reshape(node):
+def _op_reshape(node, function=None):
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "reshape":
         yield node.func.value
 
 
-def _op_range(node):
+def _op_range(node, function=None):
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" \
             and 1 <= len(node.args) <= 2:
         for op in (ast.Sub(), ast.Add()):
             yield _replace(node, args=[*node.args[:-1], ast.BinOp(left=node.args[-1], op=op, right=ast.Constant(1))])
 
 
-def _op_epsilon(node):
+def _op_epsilon(node, function=None):
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         if _small_constant(node.right):
             yield node.left
@@ -326,7 +327,7 @@ def _op_epsilon(node):
             yield node.right
 
 
-def _op_sum_mean(node):
+def _op_sum_mean(node, function=None):
     swap = {"sum": "mean", "mean": "sum"}
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in swap:
         if _is_np(node.func, node.func.attr) or not isinstance(node.func.value, ast.Name) \
@@ -338,22 +339,33 @@ _COMPARE = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, 
             ast.NotEq: ast.Eq}
 
 
-def _op_compare(node):
+def _op_compare(node, function=None):
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
         yield _replace(node, ops=[_COMPARE[type(node.ops[0])]()])
 
 
-def _op_delete(node):
+def _op_delete(node, function=None):
     if isinstance(node, ast.Assign) and all(isinstance(t, (ast.Attribute, ast.Subscript)) for t in node.targets):
         yield ast.Pass()
     elif isinstance(node, ast.AugAssign) and isinstance(node.target, (ast.Attribute, ast.Subscript)):
         yield ast.Pass()
 
 
+def _op_return(node, function=None):
+    if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and function is not None:
+        # The main input: the first parameter without a default that is not the function f.
+        args = [a.arg for a in function.args.args]
+        defaulted = args[len(args) - len(function.args.defaults):] if function.args.defaults else []
+        inputs = [a for a in args if a not in ("self", "f") and a not in defaulted]
+        if inputs and inputs[0] != node.value.id:
+            yield _replace(node, value=ast.Name(id=inputs[0], ctx=ast.Load()))
+
+
 _OPERATOR_FUNCTIONS = {
     "axis": _op_axis, "keepdims": _op_axis, "division": _op_division, "factor": _op_factor, "transpose": _op_transpose,
     "sign": _op_sign, "rebind": _op_rebind, "copy": _op_copy, "reshape": _op_reshape, "range": _op_range,
-    "epsilon": _op_epsilon, "sum-mean": _op_sum_mean, "compare": _op_compare, "delete": _op_delete,
+    "epsilon": _op_epsilon, "sum-mean": _op_sum_mean, "compare": _op_compare, "return": _op_return,
+    "delete": _op_delete,
 }
 
 
@@ -578,7 +590,7 @@ def make_mutants(source: str, module: str, exercises=None, operators=None) -> li
             qualname, function = max(((name, f) for name, f in functions
                                        if f.lineno <= node.lineno <= f.end_lineno), key=lambda nf: nf[1].lineno)
             for operator in operators:
-                for proposal in _OPERATOR_FUNCTIONS[operator](node):
+                for proposal in _OPERATOR_FUNCTIONS[operator](node, function):
                     name, replacement = proposal if isinstance(proposal, tuple) else (operator, proposal)
                     if name != operator:
                         continue  # one function makes both "axis" and "keepdims" mutants
