@@ -294,9 +294,12 @@ def _op_sign(node, function=None):
 
 def _op_rebind(node, function=None):
     if isinstance(node, ast.AugAssign):
-        # The target is read as well as written: its source text serves both (see _render).
-        yield ast.Assign(targets=[node.target], value=ast.BinOp(left=node.target, op=node.op, right=node.value),
-                         lineno=node.lineno)
+        read = copy.deepcopy(node.target)  # the target is read as well as written
+        for n in ast.walk(read):
+            if hasattr(n, "ctx"):
+                n.ctx = ast.Load()
+        yield ast.Assign(targets=[node.target], value=ast.BinOp(left=read, op=node.op, right=node.value),
+                         type_comment=None, lineno=node.lineno)
 
 
 def _op_copy(node, function=None):
@@ -532,6 +535,23 @@ class _Source:
         return (self.data[:start] + text.encode("utf-8") + self.data[end:]).decode("utf-8")
 
 
+def _dump_with(tree, node, replacement, parent, field):
+    """ast.dump of the module with node replaced: what the mutant's text must parse to."""
+    value = getattr(parent, field)
+    if isinstance(value, list):
+        index = next(i for i, v in enumerate(value) if v is node)
+        value[index] = replacement
+        try:
+            return ast.dump(tree)
+        finally:
+            value[index] = node
+    setattr(parent, field, replacement)
+    try:
+        return ast.dump(tree)
+    finally:
+        setattr(parent, field, node)
+
+
 def _changed_lines(before, after):
     """(first changed line number, old lines stripped, new lines stripped)."""
     old, new = before.splitlines(), after.splitlines()
@@ -599,10 +619,15 @@ def make_mutants(source: str, module: str, exercises=None, operators=None) -> li
                     if digest in seen:
                         continue
                     try:
-                        if ast.dump(ast.parse(mutated)) == original:
-                            continue  # the splice changed nothing but layout
+                        parsed = ast.dump(ast.parse(mutated))
                     except SyntaxError:
                         continue  # cannot happen for a well-formed operator; never grade it
+                    if parsed == original:
+                        continue  # the splice changed nothing but layout
+                    if parsed != _dump_with(tree, node, replacement, *parents[node]):
+                        # The text does not say what the operator meant (a precedence slip): never grade it.
+                        raise RuntimeError(f"the {name} mutant of {module}.py:{node.lineno} does not parse as "
+                                           "intended (a parenthesisation bug in autograder/mutants.py)")
                     seen.add(digest)
                     number += 1
                     line, before, after = _changed_lines(source, mutated)

@@ -115,6 +115,17 @@ def test_small_source_operators_and_parentheses():
     assert "'out'" in rebind.equivalent  # a local holding a new array (out = x.copy())
 
 
+def test_a_mutant_that_parses_otherwise_than_intended_is_refused(monkeypatch):
+    """Every mutant's text parses to the reference's tree with exactly the one node replaced.
+
+    Without parentheses, flipping the outer sign of a + (b - c) would give a - b - c, which is
+    not the mutation; the guard refuses it.
+    """
+    monkeypatch.setattr(mutants, "_needs_parens", lambda child, parent, field: False)
+    with pytest.raises(RuntimeError, match="does not parse as intended"):
+        mutants.make_mutants(SMALL.replace("def step", "def sigmoid"), "functions", operators=["sign"])
+
+
 def test_equivalent_and_accepted_mutants_of_the_reference():
     """Static rules mark what cannot change behaviour; the book's accepted conventions are marked apart."""
     marked = {m.diff_line.split(": ", 1)[1]: (m.equivalent, m.accepted) for m in ALL}
