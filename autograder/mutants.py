@@ -155,11 +155,19 @@ class ExerciseReport:
         judged = self.count("killed") + self.count("survived")
         return self.count("killed") / judged if judged else None
 
+    @property
+    def visible_kill_rate(self) -> float | None:
+        """The share of graded mutants that some *visible* check kills (what a student is told before the deadline)."""
+        judged = self.count("killed") + self.count("survived")
+        seen = sum(r.status == "killed" and bool(r.visible_killers) for r in self.results)
+        return seen / judged if judged else None
+
     def to_dict(self) -> dict:
-        rate = self.kill_rate
+        rate, visible = self.kill_rate, self.visible_kill_rate
         return {"exercise": self.exercise, "mutants": len(self.results),
                 **{s: self.count(s) for s in ("killed", "survived", "equivalent", "accepted", "error")},
                 "kill_rate": None if rate is None else round(rate, 4),
+                "visible_kill_rate": None if visible is None else round(visible, 4),
                 "results": [r.to_dict() for r in self.results]}
 
 
@@ -814,11 +822,13 @@ def render(report: MutationReport, verbose: bool = False) -> str:
     """The report a terminal shows: kill rates, survivors as diff lines, the killers of each mutant."""
     lines = [f"Mutation testing of the checks: {len(report.results)} mutants of the reference, "
              f"{report.jobs} job(s), {report.seconds:.1f} s", ""]
-    header = f"{'exercise':32} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'accepted':>8} {'kill rate':>9}"
+    header = (f"{'exercise':32} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'accepted':>8} "
+              f"{'kill rate':>9} {'visible':>8}")
     lines += [header, "-" * len(header)]
     for e in report.exercises:
         lines.append(f"{e.exercise:32} {len(e.results):7d} {e.count('killed'):7d} {e.count('survived'):8d} "
-                     f"{e.count('equivalent'):6d} {e.count('accepted'):8d} {_percent(e.kill_rate):>9}")
+                     f"{e.count('equivalent'):6d} {e.count('accepted'):8d} {_percent(e.kill_rate):>9} "
+                     f"{_percent(e.visible_kill_rate):>8}")
     lines.append(f"{'total':32} {len(report.results):7d} "
                  f"{sum(e.count('killed') for e in report.exercises):7d} "
                  f"{sum(e.count('survived') for e in report.exercises):8d} "

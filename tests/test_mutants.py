@@ -25,6 +25,7 @@ SOLUTIONS = mutants.solutions_dir()
 # The exercise graded in CI, and its kill rate with the default checks (killed / (killed + survived)).
 CI_EXERCISE = "layers.Affine"
 KILL_RATE_FLOOR = 1.0
+VISIBLE_KILL_RATE_FLOOR = 1.0  # killed by at least one visible check
 
 ALL = mutants.mutants_for()
 BY_ID = {m.id: m for m in ALL}
@@ -163,6 +164,8 @@ def test_cli_kill_rate_of_one_exercise(tmp_path):
     assert exercise["error"] == 0
     assert exercise["kill_rate"] >= KILL_RATE_FLOOR, f"kill rate {exercise['kill_rate']} fell below " \
         f"{KILL_RATE_FLOOR}; survivors: {[r['diff'] for r in exercise['results'] if r['status'] == 'survived']}"
+    assert exercise["visible_kill_rate"] >= VISIBLE_KILL_RATE_FLOOR, \
+        [r["diff"] for r in exercise["results"] if r["status"] == "killed" and not r["visible_killers"]]
     for result in exercise["results"]:
         if result["status"] == "killed":
             assert result["killed_by"] and set(result["visible_killers"]) <= set(result["killed_by"])
@@ -194,14 +197,16 @@ def test_kill_rate_and_report_leave_out_equivalent_and_accepted():
         mutants.MutantResult(pick["accepted"], "accepted", note="the book's own way"),
     ])])
     assert report.kill_rate == pytest.approx(2 / 3)
+    assert report.exercises[0].visible_kill_rate == pytest.approx(1 / 3)
     doc = report.to_dict()["exercises"][0]
+    assert doc["visible_kill_rate"] == pytest.approx(0.3333)
     assert (doc["killed"], doc["survived"], doc["equivalent"], doc["accepted"]) == (2, 1, 1, 1)
     text = mutants.render(report, verbose=True)
     survivors = text.split("Surviving mutants")[1].split("\n\n")[0]
     assert pick["survived"].diff_line in survivors and pick["killed"].diff_line not in survivors
     assert "killed by layers.Affine::test_nd_input" in text.split("not visible")[1]
     assert "multiplying by 1 is the identity" in text and "the book's own way" in text
-    assert " 66.7%" in text
+    assert " 66.7%" in text and " 33.3%" in text
 
 
 def test_run_in_process_and_the_known_survivor(tmp_path):
