@@ -189,6 +189,12 @@ class MutationReport:
         judged = killed + sum(e.count("survived") for e in self.exercises)
         return killed / judged if judged else None
 
+    @property
+    def visible_kill_rate(self) -> float | None:
+        seen = sum(r.status == "killed" and bool(r.visible_killers) for r in self.results)
+        judged = sum(r.status in ("killed", "survived") for r in self.results)
+        return seen / judged if judged else None
+
     def exercise(self, exercise_id: str) -> ExerciseReport:
         for e in self.exercises:
             if e.exercise == exercise_id:
@@ -197,7 +203,9 @@ class MutationReport:
 
     def to_dict(self) -> dict:
         rate = self.kill_rate
-        return {"kill_rate": None if rate is None else round(rate, 4), "jobs": self.jobs,
+        visible = self.visible_kill_rate
+        return {"kill_rate": None if rate is None else round(rate, 4),
+                "visible_kill_rate": None if visible is None else round(visible, 4), "jobs": self.jobs,
                 "seconds": round(self.seconds, 1), "exercises": [e.to_dict() for e in self.exercises]}
 
 
@@ -833,7 +841,8 @@ def render(report: MutationReport, verbose: bool = False) -> str:
                  f"{sum(e.count('killed') for e in report.exercises):7d} "
                  f"{sum(e.count('survived') for e in report.exercises):8d} "
                  f"{sum(e.count('equivalent') for e in report.exercises):6d} "
-                 f"{sum(e.count('accepted') for e in report.exercises):8d} {_percent(report.kill_rate):>9}")
+                 f"{sum(e.count('accepted') for e in report.exercises):8d} {_percent(report.kill_rate):>9} "
+                 f"{_percent(report.visible_kill_rate):>8}")
 
     def section(title, rows):
         if rows:
