@@ -21,11 +21,15 @@ cheap static rules (``EQUIVALENT_RULES``, ``ACCEPTED``) and reported apart,
 outside the kill rate.
 
 How a mutant is made: the operators walk the solution's syntax tree (``ast``)
-and propose, for one node, a replacement node; the mutant's source is the
-reference text with that node's exact span replaced by ``ast.unparse`` of the
-replacement. Splicing text rather than unparsing the whole tree keeps comments,
-layout and line numbers, so the mutant reads like a student's edit and its diff
-is one line. A splice that does not change the syntax tree is dropped.
+and propose, for one node, a replacement node that shares the untouched
+children with the reference; the mutant's source is the reference text with
+that node's exact span replaced by the replacement's text (``ast.unparse`` for
+what is new, the reference's own text for what it shares, parentheses where
+precedence needs them). Splicing text rather than unparsing the whole tree
+keeps comments, layout and line numbers, so the mutant reads like a student's
+edit and its diff is one line. A splice that does not change the syntax tree is
+dropped; every mutant must parse to the reference's tree with exactly that one
+node replaced.
 """
 from __future__ import annotations
 
@@ -680,7 +684,6 @@ class MutationOptions:
     jobs: int = 1
     timeout: float = DEFAULT_TIMEOUT
     data_dir: str | None = None
-    solutions: str | None = None
 
     def validate(self):
         if self.exercises is not None:
@@ -700,7 +703,7 @@ class MutationOptions:
 def plan(options: MutationOptions) -> list:
     """[(exercise the report files it under, exercises to grade, mutant)] for a run."""
     asked = [e for e in EXERCISES if e != GATE] if options.exercises is None else list(options.exercises)
-    solutions = Path(options.solutions) if options.solutions else solutions_dir()
+    solutions = solutions_dir()
     found = []
     for exercise in [e for e in EXERCISES if e in asked]:
         if exercise == GATE:
@@ -713,7 +716,7 @@ def plan(options: MutationOptions) -> list:
 
 
 def grade_mutant(source: str, module: str, graded: tuple, timeout: float = DEFAULT_TIMEOUT,
-                 data_dir: str | None = None, solutions: str | None = None) -> dict:
+                 data_dir: str | None = None) -> dict:
     """Grade one mutated module with the real engine.
 
     Inputs:
@@ -728,7 +731,7 @@ def grade_mutant(source: str, module: str, graded: tuple, timeout: float = DEFAU
     """
     from autograder.grading import GradeOptions, grade
 
-    reference = Path(solutions) if solutions else solutions_dir()
+    reference = solutions_dir()  # the same reference the checks import
     with tempfile.TemporaryDirectory(prefix="dlgrade-mutant-") as tmp:
         submission = Path(tmp) / "submission"
         submission.mkdir()
@@ -784,7 +787,7 @@ def run(options: MutationOptions | None = None, progress=None) -> MutationReport
             results[index] = MutantResult(mutant, "equivalent", note=mutant.equivalent)
         else:
             todo.append((index, graded, mutant))
-    args = [(m.source, m.module, graded, options.timeout, options.data_dir, options.solutions)
+    args = [(m.source, m.module, graded, options.timeout, options.data_dir)
             for _, graded, m in todo]
     done = 0
     if options.jobs == 1 or len(todo) <= 1:

@@ -209,7 +209,7 @@ def test_kill_rate_and_report_leave_out_equivalent_and_accepted():
     assert " 66.7%" in text and " 33.3%" in text
 
 
-def test_run_in_process_and_the_known_survivor(tmp_path):
+def test_run_in_process_and_the_known_survivor():
     """run() with one job grades in this process; --fail-under exits 1 when an exercise falls below it.
 
     SoftmaxWithLoss's `dx = self.y.copy()` -> `dx = self.y` survives the default checks (it changes

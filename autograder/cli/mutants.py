@@ -53,7 +53,7 @@ def run(args):
     if args.fail_under is not None and not 0 <= args.fail_under <= 1:
         raise UserError("--fail-under must be a kill rate between 0 and 1")
     if args.list:
-        for exercise, _, mutant in mutants.plan(options):
+        for _, _, mutant in mutants.plan(options):
             print(f"{mutant.id:34} [{mutant.operator}] {mutant.diff_line}")
         return 0
     report = mutants.run(options, progress=_progress() if sys.stderr.isatty() else None)
