@@ -684,6 +684,7 @@ class MutationOptions:
     jobs: int = 1
     timeout: float = DEFAULT_TIMEOUT
     data_dir: str | None = None
+    sandbox: str = "auto"  # isolation level of the workers, as for dlgrade grade
 
     def validate(self):
         if self.exercises is not None:
@@ -698,6 +699,10 @@ class MutationOptions:
             raise ValueError(f"jobs must be at least 1, got {self.jobs}")
         if self.timeout <= 0:
             raise ValueError(f"timeout must be positive, got {self.timeout}")
+        from autograder.sandbox.isolation import REQUESTS
+
+        if self.sandbox not in REQUESTS:
+            raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
 
 
 def plan(options: MutationOptions) -> list:
@@ -716,7 +721,7 @@ def plan(options: MutationOptions) -> list:
 
 
 def grade_mutant(source: str, module: str, graded: tuple, timeout: float = DEFAULT_TIMEOUT,
-                 data_dir: str | None = None) -> dict:
+                 data_dir: str | None = None, sandbox: str = "auto") -> dict:
     """Grade one mutated module with the real engine.
 
     Inputs:
@@ -724,6 +729,7 @@ def grade_mutant(source: str, module: str, graded: tuple, timeout: float = DEFAU
     - module: which module it replaces.
     - graded: exercise ids to grade.
     - timeout: seconds per call into the mutant's code.
+    - data_dir: MNIST folder (for the gate); sandbox: the workers' isolation level.
 
     Returns:
     - {"failed": [(check id, visibility)], "internal": [check id]} (plain data: it
@@ -738,7 +744,8 @@ def grade_mutant(source: str, module: str, graded: tuple, timeout: float = DEFAU
         for name in MODULES:
             shutil.copyfile(reference / f"{name}.py", submission / f"{name}.py")
         (submission / f"{module}.py").write_text(source, encoding="utf-8")
-        result = grade(submission, GradeOptions(timeout=timeout, only=frozenset(graded), data_dir=data_dir))
+        result = grade(submission, GradeOptions(timeout=timeout, only=frozenset(graded), data_dir=data_dir,
+                                                sandbox=sandbox))
     failed = [(c.check_id, c.visibility) for e in graded for c in result.exercise(e).failed]
     internal = [c.check_id for c in result.checks if c.internal_error]
     return {"failed": failed, "internal": internal}
@@ -787,7 +794,7 @@ def run(options: MutationOptions | None = None, progress=None) -> MutationReport
             results[index] = MutantResult(mutant, "equivalent", note=mutant.equivalent)
         else:
             todo.append((index, graded, mutant))
-    args = [(m.source, m.module, graded, options.timeout, options.data_dir)
+    args = [(m.source, m.module, graded, options.timeout, options.data_dir, options.sandbox)
             for _, graded, m in todo]
     done = 0
     if options.jobs == 1 or len(todo) <= 1:

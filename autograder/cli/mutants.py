@@ -8,6 +8,7 @@ import os
 import sys
 
 from autograder import UserError
+from autograder.sandbox.isolation import REQUESTS
 
 
 def add_parser(sub):
@@ -27,6 +28,9 @@ def add_parser(sub):
                    help="grade N mutants at once (default: the number of CPUs)")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="time limit per call into a mutant, seconds (default 2)")
+    p.add_argument("--sandbox", choices=REQUESTS, default="auto",
+                   help="isolation of the workers, as for dlgrade grade (default auto; the mutants are the kit's "
+                        "own reference code, so off is safe and faster)")
     p.add_argument("--data-dir", metavar="DIR", help="folder with the four MNIST .gz files (for --exercise mnist)")
     p.add_argument("--json", metavar="FILE", help="write the whole report as JSON here")
     p.add_argument("--fail-under", type=float, metavar="RATE",
@@ -46,7 +50,8 @@ def run(args):
         options = mutants.MutationOptions(
             exercises=tuple(args.exercise) if args.exercise else None,
             operators=tuple(args.operator) if args.operator else None, jobs=jobs,
-            timeout=args.timeout if args.timeout is not None else mutants.DEFAULT_TIMEOUT, data_dir=args.data_dir)
+            timeout=args.timeout if args.timeout is not None else mutants.DEFAULT_TIMEOUT, data_dir=args.data_dir,
+            sandbox=args.sandbox)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None
