@@ -32,6 +32,9 @@ FUNCTIONS = {
     "function_2": lambda x: np.sum(x ** 2),  # the book's x0² + x1², any shape
     "exp": lambda x: np.exp(x),
     "weighted_cubes": lambda x: np.sum(np.linspace(0.5, 1.5, x.size).reshape(x.shape) * x ** 3),
+    # Couples every element (its gradient is softmax(x)): f evaluated on one element alone
+    # gives a wrong gradient here, where the separable functions above cannot tell.
+    "log_sum_exp": lambda x: np.log(np.sum(np.exp(x))),
 }
 
 

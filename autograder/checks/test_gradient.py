@@ -65,6 +65,17 @@ class TestNumericalGradient:
                      numgrad.numerical_gradient(f, x), f"numerical_gradient(f, x) for x of shape {shape}",
                      rtol=1e-5, atol=1e-7)
 
+    def test_coupled_function(self, student, worker):
+        """numerical_gradient of log(sum(exp(x))), a function of all elements at once (gradient softmax(x))"""
+        x = np.array([0.3, 2.9, 4.0, -1.0])
+        f = probes.FUNCTIONS["log_sum_exp"]
+        expect_close(student.numerical_gradient(worker.probe("function", key="log_sum_exp"), x),
+                     numgrad.numerical_gradient(f, x), "numerical_gradient(f, np.array([0.3, 2.9, 4.0, -1.0])) "
+                     "for f(x) = np.log(np.sum(np.exp(x)))", rtol=1e-5, atol=1e-7, hints={
+                         "Call f on the whole array x, with only x[idx] changed: f(x), not f(x[idx]).":
+                             np.ones_like(x),
+                     })
+
     def test_restores_x(self, student, worker, rng):
         """numerical_gradient leaves x as it found it"""
         x = rng.normal(size=(2, 3))

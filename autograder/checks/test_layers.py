@@ -175,6 +175,17 @@ class TestSigmoid:
         layer.forward(x)
         expect_gradient_check(layer.backward(dout), numeric, "Sigmoid.backward")
 
+    def test_extreme_inputs(self, student, ref):
+        """Sigmoid forward and backward on inputs of +-800 saturate to 0 and 1, with no NaN"""
+        x = np.array([[-800.0, -50.0, 0.0], [50.0, 800.0, -1.0]])
+        dout = np.array([[1.0, -2.0, 0.5], [3.0, 1.5, -1.0]])
+        layer, reference = student.Sigmoid(), ref.Sigmoid()
+        expect_close(layer.forward(x), reference.forward(x),
+                     "Sigmoid.forward(x) for x = [[-800., -50., 0.], [50., 800., -1.]]")
+        expect_close(layer.backward(dout), reference.backward(dout),
+                     "Sigmoid.backward(dout) after forward(x) with x = +-800",
+                     hints={"Compute dx from the cached output y alone: dx = dout * y * (1 - y).": np.zeros((2, 3))})
+
     def test_input_unchanged(self, student, worker, rng):
         """Sigmoid.forward leaves x unchanged"""
         x = rng.normal(size=(2, 3))
@@ -236,6 +247,19 @@ class TestAffine:
         expect_gradient_check(layer.backward(dout), num_dx, "dx from Affine.backward")
         expect_gradient_check(layer.dW, num_dW, "Affine's dW")
         expect_gradient_check(layer.db, num_db, "Affine's db")
+
+    def test_image_batch_shapes(self, student, rng):
+        """Affine on a batch of images (N, 1, 4, 4): out is (N, M) and dx has the images' shape"""
+        x, W, b, dout = self.inputs(rng, x_shape=(2, 1, 4, 4), m=3)
+        layer = student.Affine(W, b)
+        out = as_numeric_array(layer.forward(x), "Affine(W, b).forward(x)")
+        expect_true(out.shape == (2, 3), f"Affine(W, b).forward(x) for x of shape (2, 1, 4, 4) and W of shape "
+                                         f"(16, 3) returned shape {out.shape}, expected (2, 3): flatten x to (N, D) "
+                                         "first, x.reshape(x.shape[0], -1).")
+        dx = as_numeric_array(layer.backward(dout), "Affine.backward(dout)")
+        expect_true(dx.shape == x.shape, f"Affine.backward(dout) returned dx of shape {dx.shape}; it must have the "
+                                         "input's shape (2, 1, 4, 4): remember x.shape in forward and reshape dx "
+                                         "back to it.")
 
     @pytest.mark.weight(2)
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline

@@ -84,6 +84,11 @@ class TestMomentum:
         run_steps(student, ref, worker, rng, "Momentum", steps=4, lr=0.1, momentum=0.9,
                   hints_for=lambda p, gs: self.forgetful(p, gs, 0.1, 0.9))
 
+    def test_momentum_argument(self, student, ref, worker, rng):
+        """Momentum(lr=0.1, momentum=0.5) uses the momentum it is given"""
+        run_steps(student, ref, worker, rng, "Momentum", steps=2, lr=0.1, momentum=0.5,
+                  hints_for=lambda p, gs: self.forgetful(p, gs, 0.1, 0.5))
+
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_other_coefficients(self, student, ref, worker, rng):
         """Momentum(lr=0.05, momentum=0.5) uses both of its arguments"""
