@@ -42,11 +42,11 @@ KEYS = probes.GATE_KEYS
 CHUNK = 50  # iterations per round trip (the reply holds CHUNK gradients, about 16 MB)
 
 # A gradient passes the audit when ||g - g_ref|| <= RTOL * ||g_ref|| + ATOL (per parameter,
-# Frobenius norms). Correct float64 code (any formula order, the book's) differs from the
-# reference by < 1e-12 and float32 parameters or activations by < 1e-5 (measured on the
-# correct corpus, see tests/test_gate.py); every wrong gradient in the buggy corpus is off by
-# more than 1e-2.
-RTOL = 1e-4
+# Frobenius norms). Measured over the 1,200 iterations (tests/test_gate.py): correct float64
+# code (the book's, other formula orders) differs from the reference by < 1e-14, a net whose
+# params are float32 (so its whole forward and backward) by < 2e-5; every wrong gradient of the
+# buggy corpus by > 1e-2. RTOL leaves float32 a margin of 50.
+RTOL = 1e-3
 ATOL = 1e-8
 
 
