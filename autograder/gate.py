@@ -35,6 +35,7 @@ import numpy as np
 
 from autograder import probes
 from autograder.compare import fail
+from autograder.sandbox.errors import StudentCodeError, WorkerTimeout
 
 __all__ = ["CHUNK", "RTOL", "ATOL", "TrainingRun", "train", "relative_difference"]
 
@@ -59,10 +60,13 @@ class TrainingRun:
       before its update.
     - snapshots: list of {'iteration', 'W1', 'b1', 'W2', 'b2'}: the grader's parameters
       before training, at each epoch's end and at the end.
+    - worst: {'W1', 'b1', 'W2', 'b2'}: the largest relative difference between the student's
+      gradient and the reference gradient over all iterations.
     """
 
     losses: np.ndarray
     snapshots: list = field(default_factory=list)
+    worst: dict = field(default_factory=lambda: dict.fromkeys(KEYS, 0.0))
 
 
 def relative_difference(got, expected):
@@ -96,8 +100,12 @@ def train(worker, module, x_train, t_train, gate, reference, *, concurrent=True,
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     n = len(x_train)
-    start = worker.probe("gate_network", timeout=_remaining(deadline), module=module,
-                         hidden_size=gate.hidden_size, seed=gate.seed)
+    try:
+        start = worker.probe("gate_network", timeout=_remaining(deadline), module=module,
+                             hidden_size=gate.hidden_size, seed=gate.seed)
+    except StudentCodeError as exc:
+        exc.context = f"building TwoLayerNet(784, {gate.hidden_size}, 10) for the MNIST gate"
+        raise
     shapes = {"W1": (784, gate.hidden_size), "b1": (gate.hidden_size,),
               "W2": (gate.hidden_size, 10), "b2": (10,)}
     session, params = _initial_params(start, shapes)
@@ -128,7 +136,7 @@ def train(worker, module, x_train, t_train, gate, reference, *, concurrent=True,
                      "was tampered with.")
             for grads, x, t in zip(reply, msg["x"], msg["t"]):
                 grads = _checked(grads, i, shapes)
-                run.losses[i] = auditor.audit(i, params, grads, x, t)
+                run.losses[i] = auditor.audit(i, params, grads, x, t, run.worst)
                 probes.gate_update(params, velocity, grads, **settings)
                 i += 1
                 if i % iter_per_epoch == 0 or i == gate.iterations:
@@ -212,14 +220,19 @@ class _Auditor:
         grads = self.net.gradient(x_batch, self.eye[t])
         return grads, float(self.net.lastLayer.loss)
 
-    def audit(self, i, params, grads, x, t):
-        """Fail unless grads matches the reference gradient at params; return the batch's loss."""
+    def audit(self, i, params, grads, x, t, worst):
+        """Fail unless grads matches the reference gradient at params; return the batch's loss.
+
+        worst[key] is raised to this iteration's relative difference where it is larger.
+        """
         expected, loss = self.gradient(params, x, t)
         for key in KEYS:
             scale = float(np.linalg.norm(expected[key]))
             diff = float(np.linalg.norm(grads[key] - expected[key]))
+            rel = diff / scale if scale else (0.0 if diff == 0.0 else float("inf"))
             if not diff <= RTOL * scale + ATOL:
-                fail(self.message(i, key, grads, expected, params, x, t, diff / scale if scale else float("inf")))
+                fail(self.message(i, key, grads, expected, params, x, t, rel))
+            worst[key] = max(worst[key], rel)
         return loss
 
     def message(self, i, key, grads, expected, params, x, t, rel):
@@ -276,7 +289,14 @@ class _Pipeline:
             self.thread.join()
 
     def _call(self, msg):
-        return self.worker.probe("gate_chunk", timeout=_remaining(self.deadline), **msg)
+        try:
+            return self.worker.probe("gate_chunk", timeout=_remaining(self.deadline), **msg)
+        except StudentCodeError as exc:
+            exc.context = "running net.gradient(x, t) on the MNIST gate's mini-batches"
+            if isinstance(exc, WorkerTimeout):
+                exc.context += (" (the gate calls it once per iteration: it must use backprop, "
+                                "numerical_gradient is far too slow)")
+            raise
 
     def _serve(self):
         try:

@@ -58,6 +58,8 @@ def test_trained_accuracy(context, worker, extra_data, mnist):
         "test_accuracy": [round(a, 4) for a in test_acc],
         "train_accuracy": [round(a, 4) for a in train_acc],
         "loss": [round(float(v), 4) for v in run.losses],
+        # How far the student's gradients were from the reference's (the audit's tolerance: gate.RTOL).
+        "gradient_max_relative_difference": {k: float(f"{v:.3g}") for k, v in run.worst.items()},
         "threshold": gate.threshold,
     })
     expect_true(test_acc[0] < 0.5,
