@@ -68,7 +68,7 @@ elif what == "train":
     from autograder import gate as audited
     from autograder.exercises import MODULES
     from autograder.submission import load_submission
-    from autograder.worker import Worker
+    from autograder.sandbox import Worker
     with load_submission(sys.argv[2]) as submission:
         layout = submission.layout("all", MODULES)
         with Worker(layout.root, import_paths=layout.import_paths, timeout=120) as worker, \
