@@ -40,7 +40,8 @@ from autograder.sandbox.errors import StudentCodeError, WorkerTimeout
 __all__ = ["CHUNK", "RTOL", "ATOL", "TrainingRun", "train", "relative_difference"]
 
 KEYS = probes.GATE_KEYS
-CHUNK = 50  # iterations per round trip (the reply holds CHUNK gradients, about 16 MB)
+CHUNK = 50  # iterations per round trip at most (with the default sizes the reply holds about 16 MB)
+CHUNK_BYTES = 16 * 2**20  # larger networks or batches (rubric) get fewer iterations per round trip
 
 # A gradient passes the audit when ||g - g_ref|| <= RTOL * ||g_ref|| + ATOL (per parameter,
 # Frobenius norms). Measured over the 1,200 iterations (tests/test_gate.py): correct float64
@@ -117,14 +118,19 @@ def train(worker, module, x_train, t_train, gate, reference, *, concurrent=True,
     auditor = _Auditor(reference, gate, params)
     run = TrainingRun(np.empty(gate.iterations), [_snapshot(0, params)])
 
+    # Replies and requests stay far below the pipe's message cap, whatever the rubric's sizes.
+    per_iteration = max(8 * sum(np.prod(shape) for shape in shapes.values()), 784 * gate.batch_size)
+    chunk = int(min(CHUNK, max(1, CHUNK_BYTES // per_iteration)))
+
     def requests():
-        for begin in range(0, gate.iterations, CHUNK):
-            idx = schedule[begin:begin + CHUNK]
+        for begin in range(0, gate.iterations, chunk):
+            idx = schedule[begin:begin + chunk]
             msg = {"session": session, **settings,
                    "x": np.asarray(x_train[idx.ravel()]).reshape(len(idx), gate.batch_size, -1),
                    "t": np.asarray(t_train[idx.ravel()]).reshape(len(idx), gate.batch_size)}
-            if begin == 0:  # the worker's replica starts from the grader's values
-                msg.update(params=params, velocity=velocity)
+            if begin == 0:  # the worker's replica starts from the grader's values (copies: sent from a thread)
+                msg.update(params={k: v.copy() for k, v in params.items()},
+                           velocity={k: v.copy() for k, v in velocity.items()})
             yield msg
 
     with _Pipeline(worker, requests(), deadline, concurrent) as replies:
@@ -178,15 +184,20 @@ def _initial_params(start, shapes):
 
 
 def _checked(grads, i, shapes):
-    """The gradients of iteration i as returned, if they are usable arrays (else fail)."""
+    """The gradients of iteration i as returned, if they are arrays of the right shapes (else fail).
+
+    NaN and inf are left to the audit, which finds them in its difference for free.
+    """
     where = f"at iteration {i + 1}"
     if type(grads) is not dict:
-        fail(f"net.gradient(x, t) returned {type(grads).__name__} {where}; expected a dict with keys "
-             f"{', '.join(KEYS)}.")
+        plain = (list, tuple, int, float, str, bool, np.ndarray, type(None))
+        what = type(grads).__name__ if type(grads) in plain else "an object that is not a dict"
+        fail(f"net.gradient(x, t) returned {what} {where}; expected a dict with keys {', '.join(KEYS)}.")
     missing = [key for key in KEYS if key not in grads]
     if missing:
+        keys = sorted(repr(key[:20]) for key in grads)[:8]
         fail(f"the dict returned by net.gradient(x, t) has no key {', '.join(map(repr, missing))} {where} "
-             f"(keys: {sorted(map(str, grads))}); it must be keyed like params.")
+             f"(its keys: {', '.join(keys)}); it must be keyed like params.")
     for key, shape in shapes.items():
         value = grads[key]
         if type(value) is not np.ndarray or value.dtype.kind not in "fiu":
@@ -196,8 +207,6 @@ def _checked(grads, i, shapes):
             hint = " (transposed?)" if value.shape == shape[::-1] and len(shape) == 2 else ""
             fail(f"gradient {key} returned by net.gradient(x, t) {where} has shape {value.shape}{hint}; "
                  f"expected {shape}, the shape of params['{key}'].")
-        if not np.all(np.isfinite(value)):
-            fail(f"gradient {key} returned by net.gradient(x, t) {where} contains NaN or inf.")
     return {key: grads[key] for key in KEYS}
 
 
@@ -230,6 +239,8 @@ class _Auditor:
             scale = float(np.linalg.norm(expected[key]))
             diff = float(np.linalg.norm(grads[key] - expected[key]))
             rel = diff / scale if scale else (0.0 if diff == 0.0 else float("inf"))
+            if not np.isfinite(diff) and not np.all(np.isfinite(grads[key])):
+                fail(f"gradient {key} returned by net.gradient(x, t) at iteration {i + 1} contains NaN or inf.")
             if not diff <= RTOL * scale + ATOL:
                 fail(self.message(i, key, grads, expected, params, x, t, rel))
             worst[key] = max(worst[key], rel)

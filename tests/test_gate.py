@@ -109,8 +109,9 @@ def test_float32_network_passes_with_margin(tmp_path, data):
 def test_pipelined_and_inline_training_agree_exactly(tmp_path, data):
     """The concurrent pipeline (a thread talks to the worker) tracks exactly what the inline loop tracks."""
     submission = entry(tmp_path, "correct/book_style")
-    # 2.4 chunks: a partial last chunk, and an epoch end (n // batch_size = 60 with batches of 1000).
-    settings = {"iterations": 2 * audited.CHUNK + 20, "batch_size": 1000}
+    # Batches of 1000: chunks of 21 iterations (gate.CHUNK_BYTES), so several chunks and a partial
+    # last one, and an epoch end every 60 iterations.
+    settings = {"iterations": 120, "batch_size": 1000}
     a = train(submission, data, concurrent=True, **settings)
     b = train(submission, data, concurrent=False, **settings)
     np.testing.assert_array_equal(a.losses, b.losses)
