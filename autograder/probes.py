@@ -6,9 +6,25 @@ handle, for objects). Probes never decide a verdict: they only gather data
 that the grader's process compares. Keep them small and free of imports of the
 student's modules (handles to those are passed in).
 """
+import difflib
+
 import numpy as np
 
-from autograder import numgrad
+from autograder import callstyle, numgrad
+
+# What each probe does, in the words of the message a student reads when student code fails
+# during it (the grader's plugin puts these in place of the probe's own name).
+TITLES = {
+    "function": "preparing a test function",
+    "call_with_global": "calling your gradient_descent (with the grader's numerical_gradient)",
+    "set_params_inplace": "writing test weights into net.params",
+    "describe_layers": "reading net.layers and net.lastLayer",
+    "new_two_layer_net": "creating a TwoLayerNet",
+    "backward_unit": "calling backward(1) after forward(x, t)",
+    "resolve_names": "looking up the names your module defines",
+    "gate_network": "creating your TwoLayerNet for the MNIST gate",
+    "gate_chunk": "running net.gradient(x, t) on the MNIST gate's mini-batches",
+}
 
 # Functions the gradient checks differentiate. The grader evaluates the same
 # definitions in its own process for the expected values.
@@ -57,6 +73,87 @@ def call_with_global(function, module, attribute, replacement, args=(), kwargs=N
             setattr(module, attribute, saved)
 
 
+_STUB_MARK = "TODO: implement"
+
+
+def _codes(obj):
+    """The code objects of a function or of a class's methods (nested ones included)."""
+    if isinstance(obj, type):
+        funcs = []
+        for value in vars(obj).values():
+            value = getattr(value, "__func__", value)  # staticmethod / classmethod
+            if callable(value) and hasattr(value, "__code__"):
+                funcs.append(value)
+    else:
+        funcs = [obj] if hasattr(obj, "__code__") else []
+    todo = [f.__code__ for f in funcs]
+    while todo:
+        code = todo.pop()
+        yield code
+        todo.extend(c for c in code.co_consts if hasattr(c, "co_consts"))
+
+
+def _is_stub(obj):
+    """True when obj still raises the exercise stub's NotImplementedError("TODO: implement ...")."""
+    return any(isinstance(c, str) and c.startswith(_STUB_MARK) for code in _codes(obj) for c in code.co_consts)
+
+
+def resolve_names(module, wanted):
+    """Find each exercise under its own name or an accepted alias; bind the alias to the name.
+
+    Inputs:
+    - module: the student's module.
+    - wanted: list of [name, aliases, any_case] (autograder.exercises.alias_candidates).
+
+    Returns a dict:
+    - aliased: {name: alias} for each exercise graded under another name (the module now
+      also has ``name``, bound to the alias's object).
+    - missing: {name: [similar names the module defines]} for names found nowhere.
+    An alias is used only when ``name`` is missing or still the stub, and only if it is not a
+    stub itself; with any_case (classes) any class whose name differs only in case counts.
+    """
+    namespace = dict(vars(module))
+    aliased, missing = {}, {}
+    for name, aliases, any_case in wanted:
+        try:
+            _resolve_one(module, namespace, name, aliases, any_case, aliased, missing)
+        except Exception:  # noqa: BLE001 - odd student objects: grade under the name as it is
+            continue
+    return {"aliased": aliased, "missing": missing}
+
+
+def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing):
+    """resolve_names for one exercise name (records into aliased / missing)."""
+    own = namespace.get(name)
+    if own is not None and not _is_stub(own):
+        return
+    candidates = [a for a in aliases if a in namespace]
+    if any_case:
+        candidates += sorted(k for k, v in namespace.items()
+                             if k != name and k.lower() == name.lower() and isinstance(v, type)
+                             and k not in candidates)
+    for alias in candidates:
+        obj = namespace[alias]
+        if callable(obj) and not _is_stub(obj) and (not any_case or isinstance(obj, type)):
+            setattr(module, name, obj)
+            aliased[name] = alias
+            return
+    if own is None:
+        public = [k for k in namespace if not k.startswith("_")]
+        missing[name] = (difflib.get_close_matches(name, public, n=3, cutoff=0.6)
+                         or [k for k in public if k.lower() == name.lower()])
+
+
+def new_two_layer_net(cls, sizes, weight_init_std=None):
+    """A new TwoLayerNet(*sizes[, weight_init_std]) built in the learner's style (callstyle)."""
+    return callstyle.make_two_layer_net(cls, *sizes, weight_init_std=weight_init_std)
+
+
+def backward_unit(layer):
+    """layer.backward(1), or layer.backward() for a backward without a dout parameter."""
+    return callstyle.backward_with_unit(layer)
+
+
 def set_params_inplace(net, values):
     """Write values into net.params[key] in place (the arrays keep their identity)."""
     params = net.params
@@ -73,12 +170,19 @@ def set_params_inplace(net, values):
 
 
 def describe_layers(net):
-    """Names and class names of net.layers, and the class of net.lastLayer."""
+    """Names and class names of net.layers, the class of net.lastLayer, and the attribute names.
+
+    ``last`` is None when the network has no attribute ``lastLayer`` (a misspelling is then
+    found among ``attributes`` by the check, which names it).
+    """
     layers = net.layers
+    missing = object()
+    last = getattr(net, "lastLayer", missing)
     return {
         "names": [str(k) for k in layers.keys()],
         "types": [type(v).__name__ for v in layers.values()],
-        "last": type(getattr(net, "lastLayer", None)).__name__,
+        "last": None if last is missing else type(last).__name__,
+        "attributes": sorted(str(k) for k in vars(net)),
     }
 
 
@@ -104,7 +208,7 @@ def gate_network(module, hidden_size, seed):
     holds the authoritative parameters itself.
     """
     np.random.seed(seed)
-    net = module.TwoLayerNet(input_size=784, hidden_size=hidden_size, output_size=10)
+    net = callstyle.make_two_layer_net(module.TwoLayerNet, 784, hidden_size, 10)
     params = net.params
     return {"session": GateSession(net),
             "params": {key: np.array(params[key]) for key in GATE_KEYS if key in params}}

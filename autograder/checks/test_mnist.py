@@ -15,8 +15,9 @@ from autograder import gate as audited
 from autograder.compare import expect_true
 from autograder.exercises import ALL_STUDENT
 from autograder.pool import WorkerPool
+from solutions import two_layer_net as ref
 
-pytestmark = pytest.mark.exercise("mnist", points=8)
+pytestmark = pytest.mark.exercise("mnist")
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +42,6 @@ def accuracy(ref_module, params, x, t, hidden_size):
 
 def test_trained_accuracy(context, worker, extra_data, mnist):
     """TwoLayerNet(784, 50, 10) trained on MNIST reaches the required test accuracy"""
-    from solutions import two_layer_net as ref
-
     gate = context.rubric.mnist
     module = context.pool.student_module(ALL_STUDENT, "two_layer_net")
     # Student code in a worker process: the audit overlaps its next gradients. In a notebook
