@@ -22,7 +22,8 @@ TITLES = {
     "new_two_layer_net": "creating a TwoLayerNet",
     "backward_unit": "calling backward(1) after forward(x, t)",
     "resolve_names": "looking up the names your module defines",
-    "train_two_layer_net": "training your TwoLayerNet on MNIST",
+    "gate_network": "creating your TwoLayerNet for the MNIST gate",
+    "gate_chunk": "running net.gradient(x, t) on the MNIST gate's mini-batches",
 }
 
 # Functions the gradient checks differentiate. The grader evaluates the same
@@ -188,48 +189,85 @@ def describe_layers(net):
     }
 
 
-def train_two_layer_net(module, paths, iterations, batch_size, hidden_size, lr, momentum, optimizer, seed):
-    """The MNIST gate's training loop, on the student's own TwoLayerNet.
+GATE_KEYS = ("W1", "b1", "W2", "b2")
 
-    Inputs:
-    - module: the student's two_layer_net module.
-    - paths: {'x_train', 't_train'}: .npy files of uint8 images (N, 28, 28) and labels (N,).
-    - iterations, batch_size, hidden_size, lr, momentum: training settings.
-    - optimizer: 'momentum' or 'sgd'; the update is the grader's own, in place.
-    - seed: seeds both the batch order and np.random (the network's initial weights).
 
-    Returns a dict:
-    - losses: (iterations,) loss of each mini-batch before its update.
-    - snapshots: list of {'iteration', 'W1', 'b1', 'W2', 'b2'} before training, at each
-      epoch's end and at the end.
+class GateSession:
+    """The worker's side of one MNIST gate: the student's network and a replica of the grader's parameters."""
+
+    def __init__(self, net):
+        self.net = net
+        self.params = None
+        self.velocity = None
+
+
+def gate_network(module, hidden_size, seed):
+    """Build the student's TwoLayerNet(784, hidden_size, 10) for the MNIST gate.
+
+    np.random is seeded first, so the initial weights are reproducible.
+
+    Returns {'session': a GateSession (a handle for the grader), 'params': copies of the
+    network's initial 'W1', 'b1', 'W2', 'b2'}. The grader validates these and from then on
+    holds the authoritative parameters itself.
     """
-    x_train = np.load(paths["x_train"], mmap_mode="r")
-    t_train = np.load(paths["t_train"], mmap_mode="r")
-    n = x_train.shape[0]
     np.random.seed(seed)
-    batches = np.random.default_rng(seed)
     net = callstyle.make_two_layer_net(module.TwoLayerNet, 784, hidden_size, 10)
     params = net.params
-    velocity = {key: np.zeros_like(value) for key, value in params.items()}
-    eye = np.eye(10)
-    iter_per_epoch = max(n // batch_size, 1)
-    losses = np.empty(iterations)
-    # Iteration 0 lets the grader see that training starts from untrained weights.
-    snapshots = [{"iteration": 0, **{k: np.array(params[k]) for k in ("W1", "b1", "W2", "b2")}}]
-    for i in range(iterations):
-        idx = batches.choice(n, batch_size)
-        x_batch = x_train[idx].reshape(batch_size, -1).astype(np.float32) / np.float32(255.0)
-        t_batch = eye[t_train[idx]]  # one-hot, as in the book's training script
-        grads = net.gradient(x_batch, t_batch)
-        losses[i] = float(net.loss(x_batch, t_batch))
-        for key in ("W1", "b1", "W2", "b2"):
-            if optimizer == "momentum":
-                velocity[key] *= momentum
-                velocity[key] -= lr * grads[key]
-                params[key] += velocity[key]
-            else:
-                params[key] -= lr * grads[key]
-        if (i + 1) % iter_per_epoch == 0 or i + 1 == iterations:
-            snapshots.append({"iteration": i + 1, **{k: np.array(params[k]) for k in ("W1", "b1", "W2", "b2")}})
-    return {"losses": losses, "snapshots": snapshots}
+    return {"session": GateSession(net),
+            "params": {key: np.array(params[key]) for key in GATE_KEYS if key in params}}
 
+
+def gate_update(params, velocity, grads, optimizer, lr, momentum):
+    """The gate's optimizer step, in place on params and velocity: the grader's own Momentum or SGD.
+
+    The grader runs this on its authoritative parameters; gate_chunk runs the very same code
+    on the worker's replica, so both hold bit-identical parameters when the gradients are the same.
+    """
+    for key in GATE_KEYS:
+        if optimizer == "momentum":
+            velocity[key] *= momentum
+            velocity[key] -= lr * grads[key]
+            params[key] += velocity[key]
+        else:
+            params[key] -= lr * grads[key]
+
+
+def gate_chunk(session, x, t, optimizer, lr, momentum, params=None, velocity=None):
+    """Consecutive iterations of the MNIST gate: net.gradient on the grader's parameters and batches.
+
+    Inputs:
+    - session: the GateSession from gate_network.
+    - x: uint8 images, shape (K, N, 784): K batches, normalised here as load_mnist does.
+    - t: labels, shape (K, N); one-hot here, as in the book's training script.
+    - optimizer, lr, momentum: the grader's update (gate_update).
+    - params, velocity: {'W1', 'b1', 'W2', 'b2'} from the grader (first chunk): the replica
+      starts from them; later chunks continue from where the replica is.
+
+    Before every gradient the replica is written into net.params in place (the book's Affine
+    layers hold those very arrays); after it, the replica advances by the grader's update with
+    that gradient, as the grader's own parameters do.
+
+    Returns a list with, for each iteration, what net.gradient(x_batch, t_batch) returned
+    (copies of the four parameter keys of a dict). It stops early after a result that cannot
+    be used (not a dict of finite arrays shaped like params): the grader reports it.
+    The grader trusts none of this: it replays the update and audits every gradient.
+    """
+    if params is not None:
+        session.params, session.velocity = params, velocity
+    params, velocity, net = session.params, session.velocity, session.net
+    eye = np.eye(10)
+    results = []
+    for x_batch, labels in zip(x, t):
+        set_params_inplace(net, params)
+        grads = net.gradient(np.divide(x_batch, np.float32(255.0), dtype=np.float32), eye[labels])
+        if not isinstance(grads, dict) or any(key not in grads for key in GATE_KEYS):
+            results.append(grads)
+            break
+        grads = {key: np.array(grads[key]) for key in GATE_KEYS}  # copies: layers may reuse their arrays
+        results.append(grads)
+        usable = all(g.shape == params[k].shape and g.dtype.kind in "fiu" and np.all(np.isfinite(g))
+                     for k, g in grads.items())
+        if not usable:
+            break
+        gate_update(params, velocity, grads, optimizer, lr, momentum)
+    return results
