@@ -12,6 +12,8 @@ How the parts fit:
   extracts a student's notebook into modules for the engine;
   ``autograder.notebook.run_check`` runs one check inside a notebook kernel
   (the nbgrader test cells).
+- ``autograder.mutants`` measures the checks: it grades mutants of ``solutions/``
+  and reports the share each exercise's checks kill (``dlgrade mutants``).
 """
 
 

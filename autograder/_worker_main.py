@@ -429,7 +429,7 @@ class RequestServer:
             # The nearest built-in class, e.g. MemoryError for numpy's _ArrayMemoryError.
             info["base"] = next((c.__name__ for c in etype.__mro__ if c.__module__ == "builtins"),
                                 "BaseException")
-            info["message"] = _text(_safe_str(exc), 2000)
+            info["message"] = _text(_safe_str(exc) + _suggestion(exc), 2000)
             info["not_implemented"] = isinstance(exc, NotImplementedError)
             info["grader"] = etype is _GraderError
             info["output_limit"] = isinstance(exc, OSError) and exc.errno == self.errno.EFBIG
@@ -467,7 +467,7 @@ class RequestServer:
     def student_traceback(self, exc):
         lines = []
         frames = [f for f in self.traceback.extract_tb(exc.__traceback__)
-                  if self.is_student_file(f.filename)]
+                  if self.is_student_file(f.filename) and not _is_shim_line(f.line)]
         if len(frames) > 12:  # e.g. RecursionError: show where it starts and where it ends
             omitted = len(frames) - 10
             frames = frames[:3] + [None] + frames[-7:]
@@ -636,6 +636,46 @@ class RequestServer:
         for handle in m.get("handles", []):
             self.objects.pop(handle.id, None)
             self.pins.pop(handle.id, None)
+
+
+def _is_shim_line(line):
+    """The one line of an import-style alias the grader writes (autograder.submission._SHIM):
+    not the student's code, so never shown in their traceback."""
+    return bool(line) and line.startswith("_sys.modules[__name__] = _importlib.import_module(")
+
+
+def _suggestion(exc):
+    """' (did you mean `x`, `y`?)' for an AttributeError or NameError with similar names.
+
+    The names come from the object (AttributeError) or from the globals and builtins of the
+    frame that raised (NameError); nothing of the grader's is listed.
+    """
+    import difflib
+
+    try:
+        name = getattr(exc, "name", None)
+        if type(name) is not str or not isinstance(exc, (AttributeError, NameError)):
+            return ""
+        if isinstance(exc, AttributeError):
+            obj = getattr(exc, "obj", None)
+            if obj is None:
+                return ""
+            candidates = [n for n in dir(obj) if type(n) is str and not n.startswith("__")]
+        else:
+            tb = exc.__traceback__
+            if tb is None:
+                return ""
+            while tb.tb_next is not None:
+                tb = tb.tb_next
+            frame = tb.tb_frame
+            candidates = [n for n in (*frame.f_locals, *frame.f_globals) if type(n) is str and not n.startswith("__")]
+        close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+        close += [n for n in candidates if n.lower() == name.lower() and n not in close and n != name]
+        if not close:
+            return ""
+        return " (did you mean " + " or ".join(f"`{n}`" for n in close[:3]) + "?)"
+    except Exception:  # noqa: BLE001 - a student __dir__ may raise anything
+        return ""
 
 
 def _safe_str(obj):

@@ -28,6 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from autograder import _worker_main, probes, wire
+from autograder.exercises import module_of
 from autograder.sandbox.worker import Worker
 
 
@@ -123,7 +124,18 @@ class KernelPool:
     def worker(self, config):
         return self._worker
 
+    notes = {}  # a notebook's names are the exercise's own: no aliases to note
+
     def student_module(self, config, module):
+        return self._module
+
+    def config_for(self, exercise):
+        return module_of(exercise)
+
+    def own_deps_config(self, module):
+        return None  # one namespace: nothing to rerun elsewhere
+
+    def exercise_module(self, config, exercise):
         return self._module
 
     def close(self):

@@ -10,20 +10,29 @@ anything else is an internal grader error and is flagged as such.
 """
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
 import pytest
 
 from autograder.compare import hidden_check
-from autograder.exercises import EXERCISES
+from autograder.exercises import EXERCISES, POINTS
+from autograder.pool import NAME_ERRORS
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
-from autograder.sandbox.errors import WorkerTimeout
+from autograder.sandbox.errors import TimeBudgetExceeded, WorkerTimeout
+from autograder.sanitize import clean_text
 
 CONTEXT = pytest.StashKey()
 SPEC = pytest.StashKey()
 EXTRA = pytest.StashKey()
+CONFIG = pytest.StashKey()  # set while a check reruns with the student's own dependencies
+
+# Failures a rerun with the student's own dependencies cannot change (the same code would
+# hang or crash again) or that are not about the student's code at all.
+_NO_RERUN = ("WorkerTimeout", "WorkerCrashed", "WorkerProtocolError", "OutputLimitExceeded",
+             "CheckNotRun", "MissingModule", "MissingName")
 
 # After this many timeouts in one exercise, its remaining checks are not run:
 # an infinite loop must not cost a TA minutes per submission.
@@ -37,11 +46,48 @@ class CheckNotRun(Exception):
         return str(self)
 
 
+class TimeKeeper:
+    """When the checks of each exercise must stop: the rubric's time budgets (rubric.TimeBudget).
+
+    An exercise's clock starts with its first check; the submission's with the first check of
+    the run. The MNIST gate is outside the submission budget: its budget is its own timeout.
+    Checks run exercise by exercise, so an exercise's time is one stretch of the run.
+    """
+
+    def __init__(self, budget, gate_seconds, clock=time.monotonic):
+        self.budget = budget
+        self.gate_seconds = gate_seconds
+        self.clock = clock
+        self.run_start = None
+        self.exercise_start = {}
+
+    def deadline(self, exercise):
+        """Return (deadline on self.clock, what runs out then) for a check of exercise starting now."""
+        now = self.clock()
+        if self.run_start is None:
+            self.run_start = now
+        start = self.exercise_start.setdefault(exercise, now)
+        if exercise == "mnist":
+            return start + self.gate_seconds + 5.0, f"the MNIST gate's {self.gate_seconds:g} s"
+        own = start + self.budget.exercise
+        whole = self.run_start + self.budget.submission
+        if own <= whole:
+            return own, f"the {self.budget.exercise:g} s allowed for {exercise}"
+        return whole, f"the {self.budget.submission:g} s allowed for the whole submission"
+
+
+def budget_message(what):
+    """The student-facing reason a check was stopped or not run: what ran out."""
+    return (f"{what} ran out, so this check and the exercise's remaining checks fail. Each call into "
+            "your code has its own time limit, and the calls together have this one: make slow code "
+            "faster (no sleeping, no needless loops).")
+
+
 def check_spec(item):
     """Build the CheckSpec of a collected check from its markers."""
     marker = item.get_closest_marker("exercise")
     if marker is None or not marker.args:
-        raise pytest.UsageError(f"check {item.nodeid} has no @pytest.mark.exercise(id, points=...) marker")
+        raise pytest.UsageError(f"check {item.nodeid} has no @pytest.mark.exercise(id) marker")
     exercise = marker.args[0]
     if exercise not in EXERCISES:
         raise pytest.UsageError(f"check {item.nodeid} names unknown exercise {exercise!r}")
@@ -63,11 +109,41 @@ def check_spec(item):
     )
 
 
+def _probe_titles():
+    from autograder import probes
+
+    return probes.TITLES
+
+
+# Grader-internal names a student must not read, and what to say instead.
+_INTERNAL = [
+    (re.compile(r"\bfunction forward_fresh\b"), "a new layer's forward"),
+    (re.compile(r"\bsubmission\.(\w+)"), r"\1"),
+    # The grader's temporary copy of the submission: the file name is what the student knows.
+    (re.compile(r"/\S*?dlgrade-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
+    (re.compile(r"/\S*?/(?:submission|plain|common)/(\w+\.py)\b"), r"\1"),  # the path inside a sandbox
+]
+
+
+def student_text(text):
+    """A failure message in the student's terms: no probe or package names of the grader.
+
+    ``running call_with_global`` (the context of a probe) becomes what the probe does
+    (``probes.TITLES``), ``submission.layers`` becomes ``layers`` and the helper that builds
+    a fresh layer per evaluation is described, not named.
+    """
+    titles = _probe_titles()
+    text = re.sub(r"\brunning (\w+)", lambda m: titles.get(m.group(1), m.group(0)), text)
+    for pattern, replacement in _INTERNAL:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def failure_text(excinfo):
     """Return (student-facing message, is_internal_error) for a failed check."""
     exc = excinfo.value
     if hasattr(exc, "describe"):
-        text = exc.describe()
+        text = student_text(exc.describe())
         printed = (getattr(exc, "output", "") or "").strip()
         if printed:
             text += "\nYour code printed:\n" + (printed[:1500] + "\n..." if len(printed) > 1500 else printed)
@@ -91,11 +167,21 @@ class GradingPlugin:
         self.results = {}
         self.timeouts = {}
         self.started = {}
+        self.keyboard_interrupted = False
+        rubric = context.rubric
+        self.timekeeper = TimeKeeper(rubric.budget, rubric.mnist.timeout)
+        self.deadline_what = "the time budget"  # what the deadline of the running check is
+        self.budget_spent = {}  # exercise: what ran out
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        # pytest also stops for collection errors by raising Session.Interrupted, a
+        # KeyboardInterrupt subclass: that one is the grader's error, not the user's Ctrl-C.
+        self.keyboard_interrupted = not isinstance(excinfo.value, pytest.Session.Interrupted)
 
     def pytest_configure(self, config):
         config.stash[CONTEXT] = self.context
         for line in (
-            "exercise(id, points): the exercise a check belongs to and the exercise's default points",
+            "exercise(id): the exercise a check belongs to (its points are in autograder/exercises.py)",
             "weight(w): the check's share of its exercise's points (default 1)",
             "visibility(v): Gradescope visibility of the check (default visible)",
         ):
@@ -107,10 +193,12 @@ class GradingPlugin:
         specs = []
         for item in items:
             spec = check_spec(item)
-            marker = item.get_closest_marker("exercise")
-            points = float(marker.kwargs.get("points", 0))
-            if default_points.setdefault(spec.exercise, points) != points:
-                raise pytest.UsageError(f"exercise {spec.exercise} declares different points in different places")
+            # The catalog holds the points; a marker that still names some must agree with it.
+            declared = item.get_closest_marker("exercise").kwargs.get("points")
+            if declared is not None and float(declared) != POINTS[spec.exercise]:
+                raise pytest.UsageError(f"check {item.nodeid} declares {declared} points for {spec.exercise}; "
+                                        f"the catalog (autograder/exercises.py) says {POINTS[spec.exercise]:g}")
+            default_points[spec.exercise] = POINTS[spec.exercise]
             item.stash[SPEC] = spec
             item.stash[EXTRA] = {}
             specs.append(spec)
@@ -127,6 +215,7 @@ class GradingPlugin:
         self.specs = {i.nodeid: i.stash[SPEC] for i in keep}
         self.all_specs = specs
 
+    @pytest.hookimpl(tryfirst=True)  # before the fixtures, which already call student code
     def pytest_runtest_setup(self, item):
         spec = item.stash[SPEC]
         self.started[item.nodeid] = time.perf_counter()
@@ -134,13 +223,72 @@ class GradingPlugin:
             raise CheckNotRun(f"not run: {MAX_TIMEOUTS_PER_EXERCISE} earlier checks of {spec.exercise} "
                               "timed out, so its remaining checks were skipped to keep grading fast. "
                               "Fix the infinite loop or slow code first.")
+        deadline, what = self.timekeeper.deadline(spec.exercise)
+        set_deadline = getattr(self.context.pool, "set_deadline", None)  # a notebook kernel has none
+        if set_deadline is None:
+            return
+        if spec.exercise in self.budget_spent or deadline <= self.timekeeper.clock():
+            self.budget_spent.setdefault(spec.exercise, what)
+            raise CheckNotRun("not run: " + budget_message(self.budget_spent[spec.exercise]))
+        set_deadline(deadline)
+        self.deadline_what = what
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
         # Student values (huge, NaN) may overflow in the grader's own arithmetic: that is data,
         # not a grader bug, so numpy's floating-point warnings must not become errors here.
         with hidden_check(item.stash[SPEC].hidden), np.errstate(all="ignore"):
-            return (yield)
+            try:
+                return (yield)
+            except Exception as first:  # noqa: BLE001 - decided below, re-raised unless the rerun passes
+                config = self._rerun_config(item, first)
+                if config is None:
+                    raise
+                try:
+                    self._rerun(item, config)
+                except Exception as second:  # noqa: BLE001
+                    raise self._better_failure(first, second) from None
+                return None  # passes with the student's own dependencies: the better result
+
+    def _rerun_config(self, item, exc):
+        """The own-dependencies configuration to rerun a failed check in, or None.
+
+        Blame isolation grades module M beside the reference modules M builds on; when the
+        student's M relies on something only their own modules have (another class name, a
+        helper), the check is run again beside the student's own modules and keeps the better
+        result. A bug in those modules is still charged once: there, and not here, unless M
+        also fails with the reference (which it then does for a reason of its own).
+        """
+        pool = getattr(self.context, "pool", None)
+        if pool is None or item.stash.get(CONFIG, None) is not None:
+            return None
+        if type(exc).__name__ in _NO_RERUN or not (hasattr(exc, "describe") or isinstance(exc, AssertionError)):
+            return None
+        config = pool.config_for(item.stash[SPEC].exercise)
+        return pool.own_deps_config(config)  # None when already there (or nowhere to go)
+
+    def _rerun(self, item, config):
+        spec = item.stash[SPEC]
+        pool = self.context.pool
+        item.stash[CONFIG] = config
+        args = item.funcargs
+        if "worker" in args:
+            args["worker"] = pool.worker(config)
+        if "student" in args:
+            args["student"] = pool.exercise_module(config, spec.exercise)
+        if "rng" in args:
+            args["rng"] = self.context.seed.rng(spec.check_id)  # the same inputs as the first run
+        item.stash[EXTRA].clear()
+        item.runtest()
+
+    @staticmethod
+    def _better_failure(first, second):
+        """Both runs failed: report the reference run, unless it failed on a name the
+        reference lacks (then the learner's own run says what is really wrong)."""
+        cause = getattr(first, "cause", first)  # ModuleImportFailed wraps the import's error
+        if getattr(cause, "type_name", None) in NAME_ERRORS:
+            return second
+        return first
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -148,6 +296,13 @@ class GradingPlugin:
         spec = item.stash[SPEC]
         if call.excinfo is not None and (report.failed or report.skipped):
             message, internal = failure_text(call.excinfo)
+            if isinstance(call.excinfo.value, TimeBudgetExceeded):
+                what = self.deadline_what
+                self.budget_spent.setdefault(spec.exercise, what)
+                message = "stopped: " + budget_message(what) + "\n" + message
+            # Student text (messages, output, reprs) reaches the report, results.json and JUnit
+            # XML from here on: never with control characters or invalid Unicode.
+            message = clean_text(message)
             if isinstance(call.excinfo.value, WorkerTimeout):
                 self.timeouts[spec.exercise] = self.timeouts.get(spec.exercise, 0) + 1
             report.longrepr = message

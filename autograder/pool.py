@@ -3,6 +3,9 @@
 A configuration is what one worker imports: for exercise module M, the
 student's M beside reference copies of the other modules (blame isolation);
 for the MNIST gate (``exercises.ALL_STUDENT``), only the student's modules.
+``M.own`` (:meth:`WorkerPool.own_deps_config`) grades M with the student's own
+copies of the modules M builds on: the plugin reruns a failed check of M there
+(started only then), for code that relies on something the reference lacks.
 Workers start together, are reused while healthy, and are replaced by
 ``sandbox.worker.Worker`` after a timeout or crash. An import that fails is
 remembered, so the checks of a module that hangs at import cost one timeout,
@@ -10,10 +13,16 @@ not one per check.
 """
 from __future__ import annotations
 
-from autograder.exercises import ALL_STUDENT, MODULES
-from autograder.sandbox.errors import StudentCodeError
+from autograder.exercises import (ALIAS_NOTE_FORMAT, ALL_STUDENT, CATALOG, MODULES, alias_candidates, by_id,
+                                  deps_of, module_of)
+from autograder.sandbox.errors import StudentCodeError, StudentException
 from autograder.sandbox.worker import Worker
 
+# Suffix of the configuration that grades module M with the student's own dependencies.
+OWN_DEPS = ".own"
+# Exceptions that say a name was not found: when the reference dependencies raise one, the
+# learner's module relied on something only their own modules define.
+NAME_ERRORS = ("ImportError", "ModuleNotFoundError", "NameError", "AttributeError")
 # CPU time one worker process may use in all (RLIMIT_CPU): far above what grading needs (the
 # MNIST gate takes a few seconds), a backstop behind the per-call wall-clock timeouts.
 CPU_SECONDS = 600
@@ -43,6 +52,25 @@ class ModuleImportFailed(Exception):
         return f"{self.module}.py could not be imported, so none of its checks can run.\n" + self.cause.describe()
 
 
+class MissingName(Exception):
+    """The student's module defines neither the exercise's name nor an accepted alias."""
+
+    def __init__(self, module, name, similar, aliases):
+        super().__init__(name)
+        self.module, self.name, self.similar, self.aliases = module, name, tuple(similar), tuple(aliases)
+
+    def describe(self):
+        text = f"{self.module}.py defines no `{self.name}`, which this exercise grades"
+        if self.similar:
+            text += f"; it defines {', '.join(f'`{s}`' for s in self.similar)}: is that meant to be `{self.name}`?"
+        else:
+            text += "."
+        if self.aliases:
+            text += f" (Also accepted under the name{'s' if len(self.aliases) > 1 else ''} " \
+                    f"{', '.join(f'`{a}`' for a in self.aliases)}.)"
+        return text
+
+
 class WorkerPool:
     """The workers of one grading run.
 
@@ -53,18 +81,25 @@ class WorkerPool:
     - memory_limit: bytes of address space per worker.
     - isolation: a ``sandbox.isolation.Isolation`` for every worker (None: level "off").
     - gate_files: files the MNIST gate's worker may read (and no other worker).
+    - max_reply: largest reply accepted from a worker, bytes (None: the wire default).
     """
 
-    def __init__(self, submission, reference_dir, *, timeout, memory_limit, isolation=None, gate_files=()):
+    def __init__(self, submission, reference_dir, *, timeout, memory_limit, isolation=None, gate_files=(),
+                 max_reply=None):
         self.submission = submission
         self.reference_dir = reference_dir
         self.timeout = timeout
         self.memory_limit = memory_limit
         self.isolation = isolation
         self.gate_files = tuple(gate_files)
+        self.max_reply = max_reply
+        self.deadline = None
         self._workers = {}
         self._modules = {}
         self._failures = {}
+        self._missing = {}
+        # {exercise id: one line for the student}: exercises graded under an alias.
+        self.notes = {}
 
     def __enter__(self):
         return self
@@ -79,23 +114,82 @@ class WorkerPool:
                 self.worker(config)
 
     def _needed(self, config):
-        wanted = MODULES if config == ALL_STUDENT else (config,)
-        return any(m in self.submission.present for m in wanted)
+        return any(m in self.submission.present for m in self.student_modules(config))
+
+    def student_modules(self, config):
+        """The exercise modules a configuration takes from the student."""
+        if config == ALL_STUDENT:
+            return MODULES
+        if config.endswith(OWN_DEPS):
+            module = config[:-len(OWN_DEPS)]
+            return (module, *(m for m in deps_of(module) if m in self.submission.present))
+        return (config,)
+
+    def own_deps_config(self, module):
+        """The configuration grading ``module`` with the student's own dependencies, or None.
+
+        None when the student submitted none of the modules ``module`` builds on (the
+        reference configuration is then the only one). Its worker starts on first use only.
+        """
+        if module not in MODULES or not any(m in self.submission.present for m in deps_of(module)):
+            return None
+        return module + OWN_DEPS
+
+    def config_for(self, exercise):
+        """The configuration to grade an exercise in: its module's, beside the reference modules,
+        unless the student's module cannot even be imported there but can beside the student's
+        own modules (then that one, started only now).
+
+        When both imports fail, the reference configuration is kept, except where it failed on a
+        name the reference lacks (ImportError, NameError, AttributeError): the learner's own
+        modules then tell the real problem.
+        """
+        config = module_of(exercise)
+        own = self.own_deps_config(config)
+        if own is None:
+            return config
+        module = by_id(exercise).module
+        try:
+            self.student_module(config, module)
+            return config
+        except ModuleImportFailed as exc:
+            first = exc
+        except MissingModule:
+            return config
+        if not isinstance(first.cause, StudentException):
+            return config  # a hang or crash at import would only repeat beside other modules
+        try:
+            self.student_module(own, module)
+            return own
+        except ModuleImportFailed:
+            return own if getattr(first.cause, "type_name", None) in NAME_ERRORS else config
 
     def worker(self, config):
         """The worker of a configuration, started on first use."""
         if config not in self._workers:
-            student = MODULES if config == ALL_STUDENT else (config,)
+            student = self.student_modules(config)
             layout = self.submission.layout(config, student,
                                             None if config == ALL_STUDENT else self.reference_dir)
+            limits = {} if self.max_reply is None else {"max_message": self.max_reply}
             self._workers[config] = Worker(
                 layout.root, import_paths=layout.import_paths, timeout=self.timeout,
                 memory_limit=self.memory_limit, isolation=self.isolation, cpu_seconds=CPU_SECONDS,
-                data_files=self.gate_files if config == ALL_STUDENT else ())
+                data_files=self.gate_files if config == ALL_STUDENT else (), **limits)
+            self._workers[config].deadline = self.deadline
         return self._workers[config]
+
+    def set_deadline(self, deadline):
+        """No call into student code runs past this time.monotonic() value (None: no limit)."""
+        self.deadline = deadline
+        for worker in self._workers.values():
+            worker.deadline = deadline
 
     def student_module(self, config, module):
         """The student's module imported in the configuration's worker (a Remote).
+
+        The exercises of the module are looked up under their names and aliases right after
+        the import (``probes.resolve_names``): an exercise found under an alias is bound to its
+        own name in the module, and noted (:attr:`notes`).
 
         Raises MissingModule or ModuleImportFailed, both with a student-facing describe().
         """
@@ -111,10 +205,28 @@ class WorkerPool:
             return cached
         try:
             remote = worker.import_module(f"submission.{module}")
+            wanted = [list(alias_candidates(e.id)) for e in CATALOG if e.module == module]
+            found = worker.probe("resolve_names", module=remote, wanted=wanted)
         except StudentCodeError as exc:
             self._failures[key] = ModuleImportFailed(module, exc)
             raise self._failures[key] from None
+        for name, alias in found["aliased"].items():
+            self.notes[f"{module}.{name}"] = ALIAS_NOTE_FORMAT.format(alias=alias, name=name, module=module)
+        self._missing[key] = found["missing"]
         self._modules[key] = remote
+        return remote
+
+    def exercise_module(self, config, exercise):
+        """The student's module of an exercise, checked to define the exercise's name.
+
+        Raises MissingName (with similar names the module defines) when neither the name nor
+        an accepted alias exists, besides the errors of :meth:`student_module`.
+        """
+        entry = by_id(exercise)
+        remote = self.student_module(config, entry.module)
+        similar = self._missing.get((config, entry.module), {}).get(entry.name)
+        if similar is not None:
+            raise MissingName(entry.module, entry.name, similar, entry.aliases)
         return remote
 
     def close(self):

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from autograder import UserError
 from autograder.atomic import write_text_atomic
+from autograder.exercises import GIVEN_DIR, GIVEN_MODULES
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -48,6 +49,10 @@ _HEADER = (
     "# Generated from {filename} " + HEADER_MARK + "; do not edit it by hand in the course\n"
     "# repository: change the solution and run `dlgrade stubs` again. (Students: this is your\n"
     "# exercise; replace each `raise NotImplementedError(...)` with your code.)\n"
+)
+_GIVEN_HEADER = (
+    "# Generated from {filename} " + HEADER_MARK + "; do not edit it by hand in the course\n"
+    "# repository. (Students: this is given code, the book's helpers; nothing to write here.)\n"
 )
 _PLACEHOLDER = "__STUB_HINT_{}__"
 
@@ -268,7 +273,8 @@ def _check_dirs(solutions_dir, exercises_dir):
 
 
 def build_stubs(solutions_dir):
-    """Return {relative path: stub text} for every .py file under solutions_dir."""
+    """Return {relative path: stub text} for every .py file under solutions_dir, plus the
+    given modules of the catalog (exercises.GIVEN_MODULES), copied with the stub header."""
     solutions_dir = Path(solutions_dir)
     files = _solution_files(solutions_dir)
     if not files:
@@ -280,6 +286,13 @@ def build_stubs(solutions_dir):
         except (OSError, UnicodeDecodeError) as exc:
             raise StubError(f"cannot read {solutions_dir / rel}: {exc}") from None
         stubs[rel] = make_stub(source, f"{solutions_dir.name}/{rel}")
+    # The given modules (the book's helpers) go to the students as they are.
+    for name in GIVEN_MODULES:
+        rel = f"{name}.py"
+        if rel in stubs:
+            raise StubError(f"{solutions_dir / rel} has the name of a given module ({GIVEN_DIR / rel})")
+        text = (GIVEN_DIR / rel).read_text(encoding="utf-8")
+        stubs[rel] = _GIVEN_HEADER.format(filename=f"autograder/given/{rel}") + text
     return stubs
 
 

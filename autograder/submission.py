@@ -12,6 +12,9 @@ A layout directory looks like this::
     <root>/plain/layers.py              shim: `import layers` is `submission.layers`
     <root>/common/__init__.py
     <root>/common/layers.py             shim: the book's `from common.layers import *`
+    <root>/submission/util.py           a given module (exercises.GIVEN_MODULES) or a student
+                                        helper module, with shims in plain/ and common/ too
+    <root>/dataset/mnist.py             the book's `dataset.mnist`: importable, load_mnist refuses
 
 ``import_paths`` is ``(<root>, <root>/plain)``. The shims replace themselves in
 ``sys.modules`` by the real module, so ``submission.layers``, ``layers`` and
@@ -31,6 +34,7 @@ course notebook's answer cells into module files, and its result also carries
 """
 from __future__ import annotations
 
+import keyword
 import os
 import re
 import shutil
@@ -44,11 +48,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder import UserError
+from autograder.exercises import CATALOG, GIVEN_DIR, GIVEN_MODULES
+from autograder.exercises import MODULES as EXERCISE_MODULES
 from autograder.sandbox import tempdirs
 
 __all__ = ["EXERCISE_MODULES", "MAX_TOTAL_BYTES", "Submission", "LayoutDir", "load_submission"]
 
-EXERCISE_MODULES = ("functions", "gradient", "layers", "two_layer_net", "optimizer")
 MAX_TOTAL_BYTES = 20 * 2**20   # uncompressed .py bytes read from one submission
 MAX_ENTRIES = 10_000           # files looked at (zip members or directory entries)
 MAX_DEPTH = 4                  # folder levels searched for the modules
@@ -254,7 +259,8 @@ class Submission:
     - path: where it was loaded from.
     - sources: {module: bytes} of the exercise modules the student submitted.
     - extras: {module: bytes} of other .py files next to them (student helpers); they are
-      copied into every layout that uses a student module.
+      copied into every layout that uses a student module, importable as ``.name``,
+      ``name`` and ``common.name``, and replace a given module of the same name.
     - present / missing: exercise module names submitted / not submitted (in
       EXERCISE_MODULES order). The grader should fail checks of a missing module without
       starting a worker for it.
@@ -324,15 +330,65 @@ class Submission:
                 (pkg / f"{m}.py").write_bytes(self.sources[m])
                 origins[m] = "student"
             elif m not in student and ref is not None and ref.is_file():
-                shutil.copyfile(ref, pkg / f"{m}.py")
+                reference = ref.read_bytes()
+                (pkg / f"{m}.py").write_bytes(reference + _alias_footer(m, reference, self.sources))
                 origins[m] = "reference"
             else:
                 absent.append(m)
                 continue
             (plain / f"{m}.py").write_text(_SHIM.format(name=m))
             (common / f"{m}.py").write_text(_SHIM.format(name=m))
-        if "student" in origins.values():
-            for name, data in self.extras.items():
-                (pkg / f"{name}.py").write_bytes(data)
-                (plain / f"{name}.py").write_text(_SHIM.format(name=name))
+        extras = self.extras if "student" in origins.values() else {}
+        _write_helpers(pkg, plain, common, extras)
         return LayoutDir(config_name, root, (root, plain), origins, tuple(absent))
+
+
+def _alias_footer(module, reference, sources):
+    """Lines appended to a reference module so it also answers to the names learners use.
+
+    A learner's two_layer_net.py that builds ``ReLU()`` (their own name for Relu) is graded
+    beside the reference layers.py; with ``ReLU = Relu`` added there it runs on the reference
+    Relu, so a bug in the learner's own layers is not charged to their TwoLayerNet as well.
+    The names: every catalog alias of the module's exercises, and, for classes, every word of
+    the student's sources that differs from the class name only in case and starts with a
+    capital (``ReLU``; never ``sigmoid``, the function beside the Sigmoid class). A name the
+    reference module already uses is left alone.
+    """
+    used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", reference.decode("utf-8", errors="replace")))
+    words = set()
+    for data in sources.values():
+        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", data.decode("utf-8", errors="replace")))
+    lines = []
+    for entry in CATALOG:
+        if entry.module != module or entry.name not in used:
+            continue
+        names = list(entry.aliases)
+        if entry.kind == "class":
+            names += sorted(w for w in words if w.lower() == entry.name.lower() and w[0].isupper())
+        for alias in dict.fromkeys(names):
+            if alias.isidentifier() and not keyword.iskeyword(alias) and alias not in used:
+                lines.append(f"{alias} = {entry.name}")
+    if not lines:
+        return b""
+    return ("\n\n# Added by the grader: names learners use for these exercises (autograder/exercises.py).\n"
+            + "\n".join(lines) + "\n").encode()
+
+
+def _write_helpers(pkg, plain, common, extras):
+    """Lay out the student's helper modules and the book's given ones (GIVEN_MODULES).
+
+    Each is importable in the three styles of the exercise modules (``.util``, ``util``,
+    ``common.util``). A student module of the same name as a given one wins: a learner who
+    pasted the book's util.py, or wrote their own, is graded with theirs.
+    """
+    # The book's `from dataset.mnist import load_mnist` (its training scripts' first lines).
+    dataset = pkg.parent / "dataset"
+    dataset.mkdir(exist_ok=True)
+    (dataset / "__init__.py").write_bytes(b"")
+    (dataset / "mnist.py").write_bytes(GIVEN_DIR.joinpath("dataset_mnist.py").read_bytes())
+    modules = {name: GIVEN_DIR.joinpath(f"{name}.py").read_bytes() for name in GIVEN_MODULES}
+    modules.update(extras)
+    for name, data in modules.items():
+        (pkg / f"{name}.py").write_bytes(data)
+        (plain / f"{name}.py").write_text(_SHIM.format(name=name))
+        (common / f"{name}.py").write_text(_SHIM.format(name=name))

@@ -26,6 +26,22 @@ correct solution: full marks) or ``hostile`` (code that attacks the grader).
 A submission is assembled from the five reference modules in ``solutions/``
 (not ``__init__.py``), the whole files of the entry copied over them, then the
 changes applied, then the omitted modules removed.
+
+The realistic corpus (``tests/submissions/realistic/<name>/``, graded by
+``tests/test_realistic.py``) is different: each entry is a whole submission
+written as learners of the book write it (every module file is the learner's,
+nothing comes from ``solutions/``), with ``expected.toml`` beside it:
+
+- ``description``: who writes like this and what the files look like.
+- ``why``: why the exercises not listed under ``[fail]`` keep full marks.
+- ``needs``: the fairness features (``FEATURES``) those full marks rely on.
+- ``mnist``: also grade the MNIST gate (default false: the gate is slow).
+- ``output_contains``: substrings (case-insensitive) the student must read:
+  in the report's notes (``graded your `ReLU` as `Relu```) or in the failure
+  messages of the ``[fail]`` exercises (the name of the real problem).
+- ``[fail]``: exercise id -> why that exercise must lose points (the bug).
+
+Every graded exercise not under ``[fail]`` must keep full marks.
 """
 from __future__ import annotations
 
@@ -43,6 +59,20 @@ KINDS = ("buggy", "correct", "hostile")
 MODULE_FILES = tuple(f"{m}.py" for m in MODULES)
 ENTRY_FILE = "submission.toml"
 _KEYS = {"description", "loses", "may_lose", "output_contains", "grade_mnist", "omit", "change"}
+REALISTIC = SUBMISSIONS / "realistic"
+REALISTIC_FILE = "expected.toml"
+_REALISTIC_KEYS = {"description", "why", "needs", "mnist", "output_contains", "fail"}
+# What a fair grader accepts (issue 8) that a realistic entry's full marks may rely on.
+FEATURES = {
+    "given_util": "the book's helper modules are given (from common.util import im2col, col2im)",
+    "given_dataset": "the book's MNIST loader is given (from dataset.mnist import load_mnist)",
+    "aliases": "the book's edition names and case variants (mean_squared_error, ReLU)",
+    "gd_tuple": "gradient_descent may return (x, x_history) as ch04/gradient_method.py does",
+    "backward_no_default": "SoftmaxWithLoss.backward(self, dout) without a default is called with 1",
+    "ctor_positional": "TwoLayerNet is built by position when its parameter names differ",
+    "own_deps": "a module is also graded with the student's own dependencies (own class names)",
+    "extra_module": "extra helper modules of the student are importable",
+}
 
 
 class CorpusError(ValueError):
@@ -116,6 +146,18 @@ def _string_list(data, key, where):
     return tuple(value)
 
 
+def _read_toml(file, where, known):
+    """The table in ``file``, checked to hold only ``known`` keys."""
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CorpusError(f"{where}: cannot read: {exc}") from None
+    unknown = set(data) - known
+    if unknown:
+        raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+    return data
+
+
 def load_entry(path):
     """Read and validate the entry in directory ``path``; return an :class:`Entry`."""
     path = Path(path)
@@ -123,13 +165,7 @@ def load_entry(path):
     where = f"{kind}/{name}/{ENTRY_FILE}"
     if kind not in KINDS:
         raise CorpusError(f"{where}: kind must be one of {KINDS}")
-    try:
-        data = tomllib.loads((path / ENTRY_FILE).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CorpusError(f"{where}: cannot read: {exc}") from None
-    unknown = set(data) - _KEYS
-    if unknown:
-        raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
+    data = _read_toml(path / ENTRY_FILE, where, _KEYS)
     description = data.get("description")
     if not isinstance(description, str) or not description.strip():
         raise CorpusError(f"{where}: 'description' must be a non-empty string")
@@ -209,3 +245,85 @@ def assemble(entry, dest):
     for f in entry.omit:
         (dest / f).unlink()
     return dest
+
+
+# --------------------------------------------------------------------------- the realistic corpus
+
+
+@dataclass(frozen=True)
+class RealisticEntry:
+    """One whole learner submission and its expected grade."""
+
+    name: str
+    path: Path
+    description: str
+    why: str
+    needs: tuple
+    mnist: bool
+    output_contains: tuple
+    fail: dict  # exercise id -> why it loses points
+
+    @property
+    def id(self):
+        return f"realistic/{self.name}"
+
+    def exercises_to_grade(self):
+        """Every exercise, the slow MNIST gate only where the entry asks for it."""
+        return frozenset(e for e in EXERCISES if e != "mnist" or self.mnist)
+
+    def expected(self, exercise):
+        """'fail' or 'pass' for a graded exercise."""
+        return "fail" if exercise in self.fail else "pass"
+
+
+def load_realistic_entry(path):
+    """Read and validate a realistic entry in directory ``path``; return a :class:`RealisticEntry`."""
+    path = Path(path)
+    where = f"realistic/{path.name}/{REALISTIC_FILE}"
+    data = _read_toml(path / REALISTIC_FILE, where, _REALISTIC_KEYS)
+    texts = {}
+    for key in ("description", "why"):
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise CorpusError(f"{where}: '{key}' must be a non-empty string")
+        texts[key] = " ".join(value.split())
+    needs = _string_list(data, "needs", where)
+    for feature in needs:
+        if feature not in FEATURES:
+            raise CorpusError(f"{where}: unknown feature {feature!r} in 'needs'; known: {sorted(FEATURES)}")
+    mnist = data.get("mnist", False)
+    if not isinstance(mnist, bool):
+        raise CorpusError(f"{where}: 'mnist' must be true or false")
+    fail = data.get("fail", {})
+    if not isinstance(fail, dict):
+        raise CorpusError(f"{where}: [fail] must be a table of exercise id = \"why\"")
+    for exercise, why in fail.items():
+        if exercise not in EXERCISES:
+            raise CorpusError(f"{where}: unknown exercise id {exercise!r} in [fail]")
+        if exercise == "mnist" and not mnist:
+            raise CorpusError(f"{where}: [fail] names the MNIST gate, which only runs with mnist = true")
+        if not isinstance(why, str) or not why.strip():
+            raise CorpusError(f"{where}: [fail] {exercise!r} needs a reason")
+    missing = [f for f in MODULE_FILES if not (path / f).is_file()]
+    if missing:
+        raise CorpusError(f"{where}: a whole submission needs all five modules, missing {missing}")
+    output_contains = _string_list(data, "output_contains", where)
+    return RealisticEntry(path.name, path, texts["description"], texts["why"], needs, mnist, output_contains,
+                          {k: " ".join(v.split()) for k, v in fail.items()})
+
+
+def load_realistic(root=REALISTIC):
+    """Every realistic entry under ``root``, sorted by name."""
+    entries = []
+    for path in sorted(Path(root).iterdir()):
+        if path.name == "__pycache__" or not path.is_dir():
+            continue
+        if not (path / REALISTIC_FILE).exists():
+            raise CorpusError(f"realistic/{path.name}: directory without {REALISTIC_FILE}")
+        entries.append(load_realistic_entry(path))
+    return entries
+
+
+def copy_realistic(entry, dest):
+    """Copy the submission of ``entry`` (every file but expected.toml) into ``dest``; return dest."""
+    return Path(shutil.copytree(entry.path, dest, ignore=shutil.ignore_patterns(REALISTIC_FILE, "__pycache__")))

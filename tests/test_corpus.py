@@ -3,7 +3,9 @@
 Every entry predicts its verdict: the exercises in ``loses`` must score less
 than full marks, every other graded exercise (unless in ``may_lose``) must keep
 full marks — the blame-isolation promise — and the failure messages must
-contain the entry's ``output_contains`` texts (the hints). ``correct`` entries
+contain the entry's ``output_contains`` texts (the hints), and every exercise a
+non-hostile entry loses must fail at least one *visible* check (a student who
+checks their work is told). ``correct`` entries
 must score 100 / 100 including the MNIST gate; the others skip the slow gate
 unless they predict something about it. ``hostile`` entries run with a short
 time limit (1 s per call) and 1 GiB of memory.
@@ -32,6 +34,7 @@ import pytest
 import corpus
 from autograder.exercises import EXERCISES
 from autograder.grading import GradeOptions, grade
+from autograder.rubric import Rubric
 
 ENTRIES = corpus.load_all()
 BY_ID = {e.id: e for e in ENTRIES}
@@ -88,6 +91,25 @@ def verdict_problems(entry, result, graded):
     return problems
 
 
+def visible_problems(entry, result, graded):
+    """The mistakes of an entry that only non-visible checks catch (empty = every one is caught visibly).
+
+    A student who runs the visible checks before the deadline must learn of every mistake they can
+    check for: each exercise a buggy (or realistic) entry loses needs at least one failing *visible*
+    check; hidden and after-due-date checks may add detail. Attacks (hostile entries) are exempt.
+    """
+    if entry.kind == "hostile":
+        return []
+    problems = []
+    for exercise in sorted(set(entry.loses) & set(graded), key=EXERCISES.index):
+        failed = result.exercise(exercise).failed
+        if failed and not any(c.visibility == "visible" for c in failed):
+            problems.append(f"{exercise}: only non-visible checks fail "
+                            f"({', '.join(f'{c.check_id} [{c.visibility}]' for c in failed)}); "
+                            "add a visible check that catches this mistake")
+    return problems
+
+
 def grade_entry(entry, tmp_path, options=None):
     submission = corpus.assemble(entry, tmp_path / "submission")
     return grade(submission, options or options_for(entry))
@@ -134,6 +156,8 @@ def test_entry_verdict(entry, tmp_path):
     graded = entry.exercises_to_grade(ALL_GATES)
     problems = verdict_problems(entry, result, graded)
     assert not problems, f"{entry.id} ({entry.description}):\n" + "\n".join(problems)
+    unseen = visible_problems(entry, result, graded)  # from the same grading: the corpus is graded once
+    assert not unseen, f"{entry.id} ({entry.description}) passes every visible check:\n" + "\n".join(unseen)
     if entry.kind == "correct":
         assert result.score == pytest.approx(result.max_score) and result.max_score == pytest.approx(100)
 
@@ -149,6 +173,26 @@ def test_grading_is_deterministic(entry_id, tmp_path):
         doc.pop("execution_time")
     assert first["score"] < first["max_score"] or entry.kind == "correct"
     assert first == second
+
+
+def test_visible_coverage_is_enforced(tmp_path):
+    """A mistake that only an after-due-date check catches is reported by visible_problems.
+
+    softmax without the max subtraction is caught by a visible check; with that check moved
+    after the due date (as it was before it existed), the enforcement must flag the entry.
+    """
+    entry = BY_ID["buggy/softmax_no_max_subtraction"]
+    graded = entry.exercises_to_grade()
+    submission = corpus.assemble(entry, tmp_path / "submission")
+    visible = grade(submission, GradeOptions(only=graded))
+    assert not visible_problems(entry, visible, graded)
+    catching = [c.check_id for c in visible.exercise("functions.softmax").failed if c.visibility == "visible"]
+    assert catching, "no visible softmax check fails on this entry"
+    rubric = Rubric(visibility={check_id: "after_due_date" for check_id in catching})
+    hidden = grade(submission, GradeOptions(only=graded, rubric=rubric))
+    assert hidden.exercise("functions.softmax").failed, "the after-due-date checks must still catch it"
+    problems = visible_problems(entry, hidden, graded)
+    assert len(problems) == 1 and "functions.softmax: only non-visible checks fail" in problems[0], problems
 
 
 # --------------------------------------------------------------------------- the dlgrade command on hostile code

@@ -110,7 +110,8 @@ def test_rubric_overrides_points_visibility_and_weight(tmp_path):
     affine = [s for s in specs if s.exercise == "layers.Affine"]
     assert round(sum(s.max_score for s in affine), 6) == 20
     forward = next(s for s in affine if s.check_id == "layers.Affine::test_forward")
-    assert forward.max_score == pytest.approx(20 * 5 / (5 + 3 + 2 + 2 + 1))
+    assert forward.weight == 5
+    assert forward.max_score == pytest.approx(20 * 5 / sum(s.weight for s in affine))
     assert all(s.visibility == "hidden" for s in specs if s.exercise == "layers.Relu")
     assert sum(s.max_score for s in specs if s.exercise == "mnist") == 0
     assert round(sum(s.max_score for s in specs), 6) == 100 - 10 + 20 - 8

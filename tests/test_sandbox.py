@@ -287,7 +287,7 @@ def test_nothing_a_worker_writes_survives(level_name):
         with Worker(root, import_paths=[root / "pkg"], isolation=level(level_name)) as w:
             mod = w.import_module("hostile")
             wrote = [mod.try_write(t) for t in targets]
-            kit_written = mod.try_write(str(kit_target), "bytecode")
+            mod.try_write(str(kit_target), "bytecode")
             cwd_written = mod.try_write(os.path.join(w.import_module("os").getcwd(), token))
             in_layout = mod.try_write(mod.own_file(), "x = 1\n")
         survivors = [t for t in targets if os.path.exists(t)]
@@ -384,12 +384,16 @@ def test_a_live_graders_folder_is_never_removed(tmp_path):
 # --------------------------------------------------------------------------- hostile corpus entries
 
 
-def grade_entry(entry_id, tmp_path, sandbox, only=("layers.Affine",)):
+def grade_entry(entry_id, tmp_path, sandbox, only=("layers.Affine",), rename=None):
+    """Grade a corpus entry; ``rename`` = (old, new) replaces a name in its files (unique markers)."""
     import corpus
     from autograder.grading import GradeOptions, grade
 
     entry = corpus.load_entry(corpus.SUBMISSIONS / entry_id)
     submission = corpus.assemble(entry, tmp_path / f"submission-{sandbox}")
+    if rename is not None:
+        for path in submission.glob("*.py"):
+            path.write_text(path.read_text().replace(*rename))
     return grade(submission, GradeOptions(timeout=2.0, only=frozenset(only), sandbox=sandbox))
 
 
@@ -468,13 +472,15 @@ PERSIST_PLACES = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), KIT / "autog
 @pytest.mark.parametrize("sandbox", ["auto", "uid", "off"])
 def test_a_submission_persists_nothing(tmp_path, sandbox):
     """hostile/persist_everywhere leaves files in the kit, the MNIST cache and /tmp: only at level off."""
-    markers = [place / MARKER for place in PERSIST_PLACES]
+    unique = f"{MARKER}-{os.getpid()}-{sandbox}"  # tests running side by side must not see each other's
+    markers = [place / unique for place in PERSIST_PLACES]
     try:
-        result = grade_entry("hostile/persist_everywhere", tmp_path, sandbox, only=("optimizer.SGD",))
+        result = grade_entry("hostile/persist_everywhere", tmp_path, sandbox, only=("optimizer.SGD",),
+                             rename=(MARKER, unique))
         assert result.score == pytest.approx(result.max_score)
         left = [m for m in markers if m.exists()]
         if sandbox == "off":
-            assert KIT / "autograder" / MARKER in left and Path("/tmp") / MARKER in left
+            assert KIT / "autograder" / unique in left and Path("/tmp") / unique in left
         else:
             assert left == []
     finally:
@@ -515,3 +521,23 @@ def test_replaced_and_closed_workers_leave_no_zombies(name):
     time.sleep(0.2)
     after = {pid for pid, stat in all_stats() if stat[1] == os.getpid() and stat[0] == "Z"}
     assert after <= before, f"zombie children left: {after - before}"
+
+
+@pytest.mark.parametrize("name", ["bwrap", "uid"])
+def test_data_files_are_readable_and_nothing_beside_them(shared_tmp, name):
+    """The gate's worker reads the data files it was given (even below /tmp), not their neighbours, never writes."""
+    data = shared_tmp / "cache" / "x_train.npy"
+    data.parent.mkdir()
+    os.chmod(data.parent, 0o755)
+    data.write_text("the arrays")
+    os.chmod(data, 0o644)
+    secret = data.parent / "other.npy"
+    secret.write_text("not given")
+    os.chmod(secret, 0o600)
+    root = make_layout()
+    with Worker(root, import_paths=[root / "pkg"], isolation=level(name), data_files=[data]) as w:
+        mod = w.import_module("hostile")
+        assert mod.read(str(data)) == "the arrays"
+        assert mod.read(str(secret)) is None
+        assert not mod.try_write(str(data))
+    assert data.read_text() == "the arrays"

@@ -19,12 +19,12 @@ import pytest
 
 from autograder import UserError, stubgen
 from autograder.cli import main
+from autograder.exercises import CATALOG, GIVEN_MODULES, MODULES
 from autograder.stubgen import StubError, find_regions, make_stub
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
-MODULES = ["functions", "gradient", "layers", "two_layer_net", "optimizer"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -99,10 +99,23 @@ def test_committed_exercises_are_up_to_date():
 
 
 def test_every_solution_module_has_a_stub_with_the_header():
-    for name in ["__init__"] + MODULES:
+    for name in ["__init__", *MODULES]:
         text = (EXERCISES / f"{name}.py").read_text(encoding="utf-8")
         assert text.startswith(f"# Generated from solutions/{name}.py by `dlgrade stubs`"), name
         assert "do not edit it by hand" in text.splitlines()[0]
+
+
+def test_given_modules_are_copied_whole_into_the_exercises():
+    """The book's helpers (common/util.py) reach the students unchanged and importable."""
+    from autograder.exercises import GIVEN_DIR
+
+    for name in GIVEN_MODULES:
+        text = (EXERCISES / f"{name}.py").read_text(encoding="utf-8")
+        assert text.startswith(f"# Generated from autograder/given/{name}.py by `dlgrade stubs`")
+        assert "given code" in text.splitlines()[1]
+        assert text.endswith((GIVEN_DIR / f"{name}.py").read_text(encoding="utf-8"))
+    util = importlib.import_module("exercises.util")
+    assert util.im2col(np.zeros((1, 1, 3, 3)), 2, 2).shape == (4, 4)
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -155,6 +168,21 @@ def test_regions_cover_the_agreed_exercises():
         "optimizer": {"SGD.update", "Momentum.update", "AdaGrad.update", "Adam.update"},
     }
     assert {m: region_functions(SOLUTIONS / f"{m}.py") for m in MODULES} == expected
+
+
+def test_catalog_names_are_what_the_solutions_stub():
+    """Every exercise of the catalog is a function or class with a region in its module, and
+    nothing else is: the catalog and solutions/ cannot drift apart."""
+    for module in MODULES:
+        stubbed = {q.split(".")[0] for q in region_functions(SOLUTIONS / f"{module}.py")}
+        assert stubbed == {e.name for e in CATALOG if e.module == module}, module
+    kinds = {e.name: e.kind for e in CATALOG if e.module}
+    for module in MODULES:
+        tree = ast.parse((SOLUTIONS / f"{module}.py").read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in kinds:
+                want = "class" if isinstance(node, ast.ClassDef) else "function"
+                assert kinds[node.name] == want, node.name
 
 
 def _calls():
@@ -464,7 +492,7 @@ def test_generate_then_check_round_trip(tmp_path):
     sol = copy_solutions(tmp_path)
     ex = tmp_path / "exercises"
     changed = stubgen.generate(sol, ex)
-    assert changed == sorted(["__init__.py"] + [f"{m}.py" for m in MODULES])
+    assert changed == sorted(["__init__.py"] + [f"{m}.py" for m in (*MODULES, *GIVEN_MODULES)])
     assert stubgen.check(sol, ex) == []
     assert stubgen.generate(sol, ex) == []  # idempotent
     for name in changed:  # same bytes as the committed tree

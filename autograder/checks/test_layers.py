@@ -52,19 +52,24 @@ def expect_gradient_check(analytic, numeric, what, tol=1e-6):
 
 
 class TestMulLayer:
-    pytestmark = pytest.mark.exercise("layers.MulLayer", points=3)
+    pytestmark = pytest.mark.exercise("layers.MulLayer")
 
-    def test_apple_example(self, student):
+    def test_apple_example(self, student, rng):
         """the book's apple example: 2 apples at 100, tax 1.1"""
-        mul_apple, mul_tax = student.MulLayer(), student.MulLayer()
-        apple_price = mul_apple.forward(100.0, 2.0)
-        price = mul_tax.forward(apple_price, 1.1)
-        expect_close(price, 220.0, "price = MulLayer().forward(MulLayer().forward(100, 2), 1.1)")
-        dapple_price, dtax = expect_pair(mul_tax.backward(1.0), "MulLayer.backward(1)")
-        dapple, dapple_num = expect_pair(mul_apple.backward(dapple_price), "MulLayer.backward(dout)")
-        hint = {"dx is dout times the *other* input: dx = dout * y, dy = dout * x.": [1.1 * 2.0, 1.1 * 100.0][::-1]}
-        expect_close([dapple, dapple_num], [2.2, 110.0], "(dapple, dapple_num) in the apple example", hints=hint)
-        expect_close(dtax, 200.0, "dtax in the apple example")
+        another = (float(rng.integers(50, 300)), float(rng.integers(1, 10)), float(rng.uniform(1.0, 1.2)))
+        for (apple, num, tax), which in (((100.0, 2.0, 1.1), "the apple example"),
+                                         (another, "the apple example with other prices")):
+            mul_apple, mul_tax = student.MulLayer(), student.MulLayer()
+            apple_price = mul_apple.forward(apple, num)
+            price = mul_tax.forward(apple_price, tax)
+            expect_close(price, apple * num * tax, f"price = MulLayer().forward(MulLayer().forward(apple, num), "
+                                                   f"tax) in {which}")
+            dapple_price, dtax = expect_pair(mul_tax.backward(1.0), "MulLayer.backward(1)")
+            dapple, dapple_num = expect_pair(mul_apple.backward(dapple_price), "MulLayer.backward(dout)")
+            hint = {"dx is dout times the *other* input: dx = dout * y, dy = dout * x.": [tax * apple, tax * num]}
+            expect_close([dapple, dapple_num], [tax * num, tax * apple], f"(dapple, dapple_num) in {which}",
+                         hints=hint)
+            expect_close(dtax, apple * num, f"dtax in {which}")
 
     @pytest.mark.weight(2)
     def test_arrays(self, student, rng):
@@ -79,15 +84,18 @@ class TestMulLayer:
 
 
 class TestAddLayer:
-    pytestmark = pytest.mark.exercise("layers.AddLayer", points=3)
+    pytestmark = pytest.mark.exercise("layers.AddLayer")
 
-    def test_apple_orange_example(self, student):
+    def test_apple_orange_example(self, student, rng):
         """the book's apple and orange example: the add node"""
-        add = student.AddLayer()
-        expect_close(add.forward(200.0, 450.0), 650.0, "AddLayer().forward(200, 450)")
-        dapple, dorange = expect_pair(add.backward(1.1), "AddLayer.backward(1.1)")
-        expect_close([dapple, dorange], [1.1, 1.1], "AddLayer.backward(1.1)",
-                     hints={"An add node passes dout through unchanged: dx = dy = dout.": [0.0, 0.0]})
+        another = (float(rng.integers(100, 500)), float(rng.integers(100, 900)), float(rng.uniform(1.0, 1.2)))
+        for (x, y, dout), shown in (((200.0, 450.0, 1.1), "(200, 450) and dout 1.1"),
+                                    (another, "other prices x, y and dout")):
+            add = student.AddLayer()
+            expect_close(add.forward(x, y), x + y, f"AddLayer().forward(x, y) for {shown}")
+            dapple, dorange = expect_pair(add.backward(dout), "AddLayer.backward(dout)")
+            expect_close([dapple, dorange], [dout, dout], f"AddLayer.backward(dout) for {shown}",
+                         hints={"An add node passes dout through unchanged: dx = dy = dout.": [0.0, 0.0]})
 
     @pytest.mark.weight(2)
     def test_arrays(self, student, rng):
@@ -101,7 +109,7 @@ class TestAddLayer:
 
 
 class TestRelu:
-    pytestmark = pytest.mark.exercise("layers.Relu", points=5)
+    pytestmark = pytest.mark.exercise("layers.Relu")
 
     def test_forward(self, student, ref, rng):
         """Relu.forward on a batch"""
@@ -140,7 +148,7 @@ class TestRelu:
 
 
 class TestSigmoid:
-    pytestmark = pytest.mark.exercise("layers.Sigmoid", points=5)
+    pytestmark = pytest.mark.exercise("layers.Sigmoid")
 
     def test_forward(self, student, ref, rng):
         """Sigmoid.forward on a batch"""
@@ -167,6 +175,17 @@ class TestSigmoid:
         layer.forward(x)
         expect_gradient_check(layer.backward(dout), numeric, "Sigmoid.backward")
 
+    def test_extreme_inputs(self, student, ref):
+        """Sigmoid forward and backward on inputs of +-800 saturate to 0 and 1, with no NaN"""
+        x = np.array([[-800.0, -50.0, 0.0], [50.0, 800.0, -1.0]])
+        dout = np.array([[1.0, -2.0, 0.5], [3.0, 1.5, -1.0]])
+        layer, reference = student.Sigmoid(), ref.Sigmoid()
+        expect_close(layer.forward(x), reference.forward(x),
+                     "Sigmoid.forward(x) for x = [[-800., -50., 0.], [50., 800., -1.]]")
+        expect_close(layer.backward(dout), reference.backward(dout),
+                     "Sigmoid.backward(dout) after forward(x) with x = +-800",
+                     hints={"Compute dx from the cached output y alone: dx = dout * y * (1 - y).": np.zeros((2, 3))})
+
     def test_input_unchanged(self, student, worker, rng):
         """Sigmoid.forward leaves x unchanged"""
         x = rng.normal(size=(2, 3))
@@ -176,7 +195,7 @@ class TestSigmoid:
 
 
 class TestAffine:
-    pytestmark = pytest.mark.exercise("layers.Affine", points=10)
+    pytestmark = pytest.mark.exercise("layers.Affine")
     # Non-square on purpose (N=4, D=5, M=3), so a transposed product cannot pass by accident.
 
     def inputs(self, rng, x_shape=(4, 5), m=3):
@@ -229,6 +248,19 @@ class TestAffine:
         expect_gradient_check(layer.dW, num_dW, "Affine's dW")
         expect_gradient_check(layer.db, num_db, "Affine's db")
 
+    def test_image_batch_shapes(self, student, rng):
+        """Affine on a batch of images (N, 1, 4, 4): out is (N, M) and dx has the images' shape"""
+        x, W, b, dout = self.inputs(rng, x_shape=(2, 1, 4, 4), m=3)
+        layer = student.Affine(W, b)
+        out = as_numeric_array(layer.forward(x), "Affine(W, b).forward(x)")
+        expect_true(out.shape == (2, 3), f"Affine(W, b).forward(x) for x of shape (2, 1, 4, 4) and W of shape "
+                                         f"(16, 3) returned shape {out.shape}, expected (2, 3): flatten x to (N, D) "
+                                         "first, x.reshape(x.shape[0], -1).")
+        dx = as_numeric_array(layer.backward(dout), "Affine.backward(dout)")
+        expect_true(dx.shape == x.shape, f"Affine.backward(dout) returned dx of shape {dx.shape}; it must have the "
+                                         "input's shape (2, 1, 4, 4): remember x.shape in forward and reshape dx "
+                                         "back to it.")
+
     @pytest.mark.weight(2)
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_nd_input(self, student, ref, rng):
@@ -252,7 +284,7 @@ class TestAffine:
 
 
 class TestSoftmaxWithLoss:
-    pytestmark = pytest.mark.exercise("layers.SoftmaxWithLoss", points=8)
+    pytestmark = pytest.mark.exercise("layers.SoftmaxWithLoss")
 
     def scores(self, rng, n=4, c=5):
         return rng.normal(scale=2.0, size=(n, c)), rng.integers(0, c, size=n)
@@ -268,19 +300,20 @@ class TestSoftmaxWithLoss:
 
     @pytest.mark.weight(2)
     @pytest.mark.parametrize("targets", ["one-hot", "labels"])
-    def test_backward(self, student, ref, rng, targets):
-        """SoftmaxWithLoss.backward() returns (y - t) / N"""
+    def test_backward(self, student, ref, worker, rng, targets):
+        """SoftmaxWithLoss.backward(1) returns (y - t) / N"""
         x, labels = self.scores(rng)
         t = np.eye(5)[labels] if targets == "one-hot" else labels
         layer, reference = student.SoftmaxWithLoss(), ref.SoftmaxWithLoss()
         layer.forward(x, t)
         reference.forward(x, t)
         expected = reference.backward()
-        expect_close(layer.backward(), expected, f"SoftmaxWithLoss.backward() for x (4, 5) and {targets} t", hints={
+        expect_close(worker.probe("backward_unit", layer=layer), expected,
+                     f"SoftmaxWithLoss.backward(1) for x (4, 5) and {targets} t", hints={
             "Divide by the batch size: dx = (y - t) / N.": expected * 4,
         })
 
-    def test_numerical_gradient(self, student, rng):
+    def test_numerical_gradient(self, student, worker, rng):
         """SoftmaxWithLoss.backward agrees with the numerical gradient of its loss"""
         x, labels = self.scores(rng, n=3, c=4)
         x = x / 2  # moderate scores: the 1e-7 inside the loss's log shifts the numerical gradient by ~1e-7 / y
@@ -290,13 +323,14 @@ class TestSoftmaxWithLoss:
         numeric = numgrad.from_values([o.item() for o in losses], x.shape)
         layer = student.SoftmaxWithLoss()
         layer.forward(x, labels)
-        expect_gradient_check(layer.backward(), numeric, "SoftmaxWithLoss.backward", tol=1e-4)
+        expect_gradient_check(worker.probe("backward_unit", layer=layer), numeric, "SoftmaxWithLoss.backward",
+                              tol=1e-4)
 
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
-    def test_large_scores_and_inputs_unchanged(self, student, ref, worker):
+    def test_large_scores_and_inputs_unchanged(self, student, ref, worker, rng):
         """SoftmaxWithLoss handles scores around 1000 and leaves x and t unchanged"""
-        x = np.array([[1000.0, 990.0, 1010.0], [-3.0, 2.0, 0.5]])
-        t = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+        x = np.array([1000.0 + rng.normal(scale=10.0, size=3), rng.normal(scale=3.0, size=3)])
+        t = np.eye(3)[rng.integers(0, 3, size=2)]
         rx, rt = worker.put(x), worker.put(t)
         layer = student.SoftmaxWithLoss()
         expect_close(layer.forward(rx, rt), ref.SoftmaxWithLoss().forward(x, t),

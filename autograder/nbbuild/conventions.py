@@ -23,7 +23,7 @@ so ``grade_id.split("-", 2)`` recovers the module.
 """
 import re
 
-from autograder.exercises import EXERCISES, IMPORTS
+from autograder.exercises import ASSIGNMENTS, IMPORTS
 
 # Imported at the top of every module read back from a notebook, and in the notebook's
 # given-setup cell: every import the reference solutions make (a test keeps them in sync).
@@ -37,15 +37,11 @@ MODULE_IMPORTS = (
 # reference solutions' relative imports; a test keeps them in sync), in module order.
 MODULE_DEPS = IMPORTS
 
-# The three assignments, in course order, with the exercises each one grades: those of
-# these modules ("mnist" is the accuracy gate).
-_ASSIGNMENT_MODULES = {
-    "ps1_losses_gradients": ("functions", "gradient"),
-    "ps2_backprop_layers": ("layers",),
-    "ps3_two_layer_net": ("two_layer_net", "optimizer", "mnist"),
-}
-ASSIGNMENTS = {assignment: tuple(e for e in EXERCISES if e.split(".")[0] in modules)
-               for assignment, modules in _ASSIGNMENT_MODULES.items()}
+# The three assignments, in course order, with the exercises each one grades (from the
+# catalog, autograder/exercises.py; "mnist" is the accuracy gate). Re-exported here for the
+# notebook code.
+__all__ = ["ASSIGNMENTS", "MODULE_DEPS", "MODULE_IMPORTS", "SETUP_ID", "sanitize", "solution_id",
+           "given_id", "test_id", "module_of_cell", "exercises_of_solutions"]
 
 SETUP_ID = "given-setup"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")

@@ -26,7 +26,7 @@ from autograder.sandbox import tempdirs
 # The modules a worker imports from the kit (relative to the folder holding ``autograder``).
 WORKER_MODULES = (
     "autograder/__init__.py", "autograder/_worker_main.py", "autograder/wire.py",
-    "autograder/probes.py", "autograder/numgrad.py",
+    "autograder/probes.py", "autograder/numgrad.py", "autograder/callstyle.py",
     "autograder/sandbox/__init__.py", "autograder/sandbox/frame.py",
 )
 DISTRIBUTION = "dlscratch-kit"

@@ -214,8 +214,10 @@ def bwrap_argv(binary: str, *, layout: str | None, data_files=()) -> list:
     for path in data_files:
         path = os.path.realpath(path)
         mounts.append(("--ro-bind", path, path))
+    # The private /tmp first: files bound below /tmp (a data folder there) must stay visible.
+    argv += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
     # bwrap makes missing mount points mode 0700: the worker's uid could not pass them.
-    made = set()
+    made = {"/tmp"}
     for _, _, dest in mounts:
         for parent in reversed(Path(dest).parents):
             if str(parent) != "/" and str(parent) not in made and not str(parent).startswith("/usr"):
@@ -223,9 +225,7 @@ def bwrap_argv(binary: str, *, layout: str | None, data_files=()) -> list:
                 argv += ["--perms", "0755", "--dir", str(parent)]
     for option, source, dest in mounts:
         argv += [option, dest] if source is None else [option, source, dest]
-    argv += ["--dev", "/dev", "--proc", "/proc",
-             "--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
-             "--remount-ro", "/", "--chdir", "/tmp"]
+    argv += ["--dev", "/dev", "--proc", "/proc", "--remount-ro", "/", "--chdir", "/tmp"]
     return argv
 
 

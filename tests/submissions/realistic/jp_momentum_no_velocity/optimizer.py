@@ -1,0 +1,73 @@
+# coding: utf-8
+# 6章 パラメータの更新手法（SGD, Momentum, AdaGrad, Adam）
+import numpy as np
+
+
+class SGD:
+    """確率的勾配降下法"""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, params, grads):
+        for key in params.keys():
+            params[key] -= self.lr * grads[key]
+
+
+class Momentum:
+    """Momentum: v ← αv − η∂L/∂W,  W ← W + v"""
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr = lr
+        self.momentum = momentum
+
+    def update(self, params, grads):
+        for key in params.keys():
+            v = np.zeros_like(params[key])   # 速度（はじめは0）
+            v = self.momentum * v - self.lr * grads[key]
+            params[key] += v
+
+
+class AdaGrad:
+    """AdaGrad: h ← h + (∂L/∂W)^2,  W ← W − η (1/√h) ∂L/∂W"""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+        self.h = None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = {}
+            for key, val in params.items():
+                self.h[key] = np.zeros_like(val)
+
+        for key in params.keys():
+            self.h[key] += grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / np.sqrt(self.h[key])
+
+
+class Adam:
+    """Adam（本の実装をそのまま）"""
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.iter = 0
+        self.m = None
+        self.v = None
+
+    def update(self, params, grads):
+        if self.m is None:
+            self.m, self.v = {}, {}
+            for key, val in params.items():
+                self.m[key] = np.zeros_like(val)
+                self.v[key] = np.zeros_like(val)
+
+        self.iter += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
+
+        for key in params.keys():
+            self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+            self.v[key] += (1 - self.beta2) * (grads[key]**2 - self.v[key])
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
