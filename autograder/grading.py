@@ -145,11 +145,12 @@ def grade(path, options=None):
             options = dataclasses.replace(options, only=only)
             excluded = "not in this notebook" if only == covered else "excluded by --only or not in this notebook"
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
-        gate_files = _require_mnist(options.data_dir) if "mnist" in selected else []
+        if "mnist" in selected:
+            _require_mnist(options.data_dir)
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
                         memory_limit=options.memory_limit, isolation=isolation,
-                        gate_files=gate_files, max_reply=options.max_reply) as pool:
+                        max_reply=options.max_reply) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
             context = GradingContext(submission, pool, options, seed)
@@ -191,10 +192,10 @@ def collect_checks(rubric=None):
 def _require_mnist(data_dir):
     """Fail the whole run, not every student's gate, when the grader has no MNIST data.
 
-    Returns the cache files the gate's worker reads (read-only).
+    The gate's worker reads no data: the grader sends it each batch (autograder/gate.py).
     """
     try:
-        return list(mnist_data.cache_paths(data_dir).values())
+        mnist_data.cache_paths(data_dir)
     except mnist_data.MNISTError as exc:
         raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
 

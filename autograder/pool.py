@@ -80,18 +80,16 @@ class WorkerPool:
     - timeout: seconds per call into student code (also for each import).
     - memory_limit: bytes of address space per worker.
     - isolation: a ``sandbox.isolation.Isolation`` for every worker (None: level "off").
-    - gate_files: files the MNIST gate's worker may read (and no other worker).
     - max_reply: largest reply accepted from a worker, bytes (None: the wire default).
     """
 
-    def __init__(self, submission, reference_dir, *, timeout, memory_limit, isolation=None, gate_files=(),
+    def __init__(self, submission, reference_dir, *, timeout, memory_limit, isolation=None,
                  max_reply=None):
         self.submission = submission
         self.reference_dir = reference_dir
         self.timeout = timeout
         self.memory_limit = memory_limit
         self.isolation = isolation
-        self.gate_files = tuple(gate_files)
         self.max_reply = max_reply
         self.deadline = None
         self._workers = {}
@@ -174,7 +172,7 @@ class WorkerPool:
             self._workers[config] = Worker(
                 layout.root, import_paths=layout.import_paths, timeout=self.timeout,
                 memory_limit=self.memory_limit, isolation=self.isolation, cpu_seconds=CPU_SECONDS,
-                data_files=self.gate_files if config == ALL_STUDENT else (), **limits)
+                **limits)
             self._workers[config].deadline = self.deadline
         return self._workers[config]
 
