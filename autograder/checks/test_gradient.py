@@ -76,6 +76,24 @@ class TestNumericalGradient:
                              np.ones_like(x),
                      })
 
+    def test_matrix(self, student, worker, rng):
+        """numerical_gradient works for a matrix x (as W1 in TwoLayerNet), with f of all its elements"""
+        # Visible because a 1-D-only loop (range(len(x)), or ch04's row-by-row gradient_2d) passes
+        # every 1-D check and only breaks on the network's weight matrices.
+        x = rng.normal(size=(2, 3))
+        f = probes.FUNCTIONS["log_sum_exp"]
+        expected = numgrad.numerical_gradient(f, x)
+        by_rows = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)  # f applied to each row alone
+        whole_rows = np.broadcast_to(expected.sum(axis=1, keepdims=True), x.shape)  # x[i] += h moves a row
+        expect_close(student.numerical_gradient(worker.probe("function", key="log_sum_exp"), x),
+                     expected, "numerical_gradient(f, x) for x of shape (2, 3) "
+                     "and f(x) = np.log(np.sum(np.exp(x)))", rtol=1e-5, atol=1e-7, hints={
+                         "f must see the whole matrix: do not call it on one row at a time. Visit every "
+                         "element with np.nditer(x, flags=['multi_index']).": by_rows,
+                         "x[idx] with idx from range(len(x)) is a whole row of a matrix: visit every "
+                         "element with np.nditer(x, flags=['multi_index']).": whole_rows,
+                     })
+
     def test_restores_x(self, student, worker, rng):
         """numerical_gradient leaves x as it found it"""
         x = rng.normal(size=(2, 3))
