@@ -8,7 +8,7 @@ import sys
 
 from autograder import UserError
 
-SUBCOMMANDS = ["stubs", "grade", "nbgrader"]
+SUBCOMMANDS = ["stubs", "grade", "batch", "nbgrader"]
 
 
 def _load(name):
