@@ -15,12 +15,13 @@ def points(x: float) -> str:
     return f"{round(x, 4) + 0.0:g}" if abs(x) < 1e6 else f"{round(x, 4)}"
 
 
-def gradebook_rows(records, full_marks: float) -> list[list[str]]:
+def gradebook_rows(records, full_marks: float, only=None) -> list[list[str]]:
     """The gradebook as rows of strings (header first), sorted by student id.
 
     Inputs:
     - records: SubmissionRecords.
     - full_marks: max_score for a submission that has no result (refused, crashed, timed out).
+    - only: the exercise ids graded in this batch (None: all).
 
     An exercise cell is empty when the submission did not cover it (a notebook of another
     assignment, ``--only``); a submission without a result scores 0 everywhere. No timings:
@@ -30,7 +31,8 @@ def gradebook_rows(records, full_marks: float) -> list[list[str]]:
     for record in sorted(records, key=lambda r: r.student):
         result = record.result
         if result is None:
-            rows.append([record.student, "0", points(full_marks), *["0"] * len(EXERCISES), record.status])
+            zeros = ["0" if only is None or e in only else "" for e in EXERCISES]
+            rows.append([record.student, "0", points(full_marks), *zeros, record.status])
             continue
         cells = []
         for exercise in EXERCISES:
@@ -44,8 +46,8 @@ def gradebook_rows(records, full_marks: float) -> list[list[str]]:
     return rows
 
 
-def write_gradebook(records, path, full_marks: float) -> None:
+def write_gradebook(records, path, full_marks: float, only=None) -> None:
     """Write gradebook.csv atomically (see gradebook_rows)."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(gradebook_rows(records, full_marks))
+    csv.writer(buf, lineterminator="\n").writerows(gradebook_rows(records, full_marks, only))
     write_text_atomic(path, buf.getvalue())

@@ -1,6 +1,7 @@
 """Progress of a batch: a live bar on a terminal (tqdm), one plain line per submission otherwise."""
 from __future__ import annotations
 
+import os
 import sys
 
 from tqdm import tqdm
@@ -28,8 +29,15 @@ class Progress:
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.bar = None
         if self.tty:
+            try:
+                size = os.get_terminal_size(self.stream.fileno())
+            except (OSError, ValueError):
+                size = os.terminal_size((0, 0))
+            known = size.columns > 0 and size.lines > 0
+            # A terminal that reports no size (a bare pty) would get a zero-size, invisible bar.
             self.bar = tqdm(total=total, initial=reused, file=self.stream, unit="sub", desc="grading",
-                            dynamic_ncols=True, smoothing=0.1)
+                            dynamic_ncols=known, ncols=None if known else 100, nrows=None if known else 24,
+                            smoothing=0.1)
             self.bar.set_postfix_str("failures 0", refresh=False)
         elif reused:
             self.stream.write(f"{reused} of {total} reused from the journal\n")

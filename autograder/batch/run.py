@@ -148,7 +148,7 @@ def grade_class(class_dir, out_dir, options, *, jobs=1, force=False, regrade=(),
     finally:
         progress.close()
     ordered = [records[e.student] for e in entries]
-    write_gradebook(ordered, out / "gradebook.csv", marks)
+    write_gradebook(ordered, out / "gradebook.csv", marks, options.only)
     report_html.write_report(ordered, out / "report.html", full_marks=marks, options=options, lang=lang,
                              class_name=Path(class_dir).resolve().name)
     journal.prune(r.key for r in ordered)
