@@ -16,6 +16,7 @@ from urllib.parse import quote
 from dataclasses import dataclass, field
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from autograder.atomic import write_text_atomic
 from autograder.batch.gradebook import points
@@ -137,6 +138,7 @@ def plot_scores(s):
     fig, ax = _figure()
     top = max(s.max_scores, default=100) or 100
     ax.hist(s.scores, bins=20, range=(0, top), color="#3b6ea5", edgecolor="white")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("score")
     ax.set_ylabel("submissions")
     ax.set_title(f"Scores of {len(s.scores)} graded submissions")
@@ -178,6 +180,7 @@ def plot_hints(s, top=12):
     fig, ax = _figure(7.0, max(2.0, 0.3 * len(shown) + 1))
     y = range(len(shown))
     ax.barh(y, [h[1] for h in shown], color="#9c6ad1")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_yticks(list(y), [f"#{i + 1}" for i in y])
     ax.invert_yaxis()
     ax.set_xlabel("students")
@@ -185,28 +188,38 @@ def plot_hints(s, top=12):
     return _img(fig, "how many students made each recognised mistake")
 
 
-def plot_gate(s):
-    fig = Figure(figsize=(10.0, 3.4))
-    hist, acc, loss = fig.subplots(1, 3)
-    hist.hist(s.gate_accuracy, bins=20, color="#3b6ea5", edgecolor="white")
+def plot_gate_accuracy(s):
+    fig, ax = _figure(6.0, 3.0)
+    low = max(0.0, min(min(s.gate_accuracy), s.gate_threshold or 1.0) - 0.02)
+    ax.hist(s.gate_accuracy, bins=20, range=(low, 1.0), color="#3b6ea5", edgecolor="white")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if s.gate_threshold is not None:
-        hist.axvline(s.gate_threshold, color="#c0504d", linestyle="--", label="threshold")
-        hist.legend(fontsize=8)
-    hist.set_xlabel("final test accuracy")
-    hist.set_ylabel("submissions")
+        ax.axvline(s.gate_threshold, color="#c0504d", linestyle="--", label="threshold")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("final test accuracy")
+    ax.set_ylabel("submissions")
+    ax.set_title("MNIST gate: test accuracy after training")
+    return _img(fig, "MNIST gate: distribution of the final test accuracy")
+
+
+def plot_gate_curves(s):
+    fig = Figure(figsize=(9.0, 3.2))
+    acc, loss = fig.subplots(1, 2)
     for curve in s.curves:
         if curve["iterations"] and len(curve["iterations"]) == len(curve["test_accuracy"]):
             acc.plot(curve["iterations"], curve["test_accuracy"], color="#3b6ea5", alpha=0.4, linewidth=1)
         if curve["loss"]:
             loss.plot(range(1, len(curve["loss"]) + 1), curve["loss"], color="#c0504d", alpha=0.25, linewidth=0.8)
+    if s.gate_threshold is not None:
+        acc.axhline(s.gate_threshold, color="#888", linestyle="--", linewidth=0.8)
     acc.set_xlabel("iteration")
     acc.set_ylabel("test accuracy")
-    acc.set_title("learning curves", fontsize=10)
     loss.set_xlabel("iteration")
     loss.set_ylabel("training loss")
     loss.set_yscale("log")
+    fig.suptitle("MNIST gate: learning curves, one line per submission", fontsize=10)
     fig.tight_layout()
-    return _img(fig, "MNIST gate: accuracy distribution and learning curves")
+    return _img(fig, "MNIST gate: learning curves (test accuracy and training loss)")
 
 
 def plot_times(s):
@@ -317,7 +330,8 @@ def render_report(records, *, full_marks: float, options=None, lang="en", class_
         parts.append(f"<p>{len(s.gate_accuracy)} networks trained; {passed} reached the threshold "
                      f"{_e(s.gate_threshold)}; median final test accuracy "
                      f"{statistics.median(s.gate_accuracy):.4f}.</p>")
-        parts.append(plot_gate(s))
+        parts.append(plot_gate_accuracy(s))
+        parts.append(plot_gate_curves(s))
     else:
         parts.append("<p>No network was trained (the gate did not run or every submission failed before training).</p>")
 
