@@ -163,7 +163,7 @@ def run_dask(address, tasks, by_id, options, on_done, *, kit, deadline=None, tar
 
     deadline = submission_deadline(options) if deadline is None else deadline
     try:
-        client = Client(address, timeout=15, set_as_default=False)
+        client = Client(address, timeout=10, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise UserError(f"--dask {address}: cannot reach the Dask scheduler: {exc}") from None
     try:

@@ -139,7 +139,10 @@ def grade_class(class_dir, out_dir, options, *, jobs=1, force=False, regrade=(),
         if tasks and dask_address:
             from autograder.batch.dask_runner import run_dask
 
-            run_dask(dask_address, tasks, by_id, options, on_done, kit=kit, deadline=deadline)
+            from autograder.batch.slot import DEFAULT_TARGET
+
+            run_dask(dask_address, tasks, by_id, options, on_done, kit=kit, deadline=deadline,
+                     target=target or DEFAULT_TARGET)
         elif tasks:
             from autograder.batch.runner import run_local
             from autograder.batch.slot import DEFAULT_TARGET
