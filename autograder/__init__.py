@@ -4,7 +4,7 @@ How the parts fit:
 
 - ``autograder.cli``: the thin ``dlgrade`` command, one module per subcommand.
 - ``autograder.stubgen``: turns ``solutions/`` into the student stubs in ``exercises/``.
-- the engine (``submission``, ``pool``, ``wire``, ``worker``, ``checks/``,
+- the engine (``submission``, ``pool``, ``wire``, ``sandbox``, ``checks/``,
   ``plugin``, ``compare``, ``numgrad``, ``probes``, ``rubric``, ``results``,
   ``report``, ``grading``) is described in the README section "How a grade is
   reached".

@@ -1,12 +1,14 @@
 """Entry point of a worker process: the only place where student code runs.
 
-The grader starts it (see ``autograder.worker``) as::
+The grader starts it (see ``autograder.sandbox.process``) as::
 
     python -I -c "<bootstrap>" <dir containing the autograder package> <config JSON>
 
 and talks to it over two dedicated pipes (never stdin/stdout). Every frame is::
 
     b"DLGF"  uint32 seq  uint64 length  <wire-encoded message>
+
+(``autograder.sandbox.frame``, shared with the grader's end.)
 
 Start-up, in order: resource limits (address space, output-file size, no core dumps,
 bounded process count), capabilities dropped when running as root so the limits cannot be
@@ -24,14 +26,13 @@ becomes an error reply; the traceback only shows frames from files in the submis
 layout.
 """
 import os
-import struct
 import sys
 
-FRAME = struct.Struct("<4sIQ")
-FRAME_MAGIC = b"DLGF"
+from autograder.sandbox.frame import (
+    EXIT_ORPHANED, EXIT_PIPE_BROKEN, HEADER_SIZE, FrameError, frame_chunks, parse_header,
+)
+
 BLOCKED_PACKAGES = ("solutions", "exercises", "autograder")
-EXIT_ORPHANED = 70     # the grader process went away
-EXIT_PIPE_BROKEN = 71  # a pipe to the grader failed or carried garbage
 
 
 def main(boot_dir, config_text):
@@ -66,7 +67,7 @@ def main(boot_dir, config_text):
     # ...nor the reference solutions, which an editable install would otherwise expose.
     sys.meta_path.insert(0, _ImportBlocker())
 
-    server = _Server(wire, numpy, req_fd, rep_fd, cfg["root"], cfg["max_message"],
+    server = RequestServer(wire, numpy, req_fd, rep_fd, cfg["root"], cfg["max_message"],
                      probes, probes_error)
     server.send(0, {"hello": {"pid": os.getpid(), "numpy": numpy.__version__,
                               "caps_dropped": caps_dropped}})
@@ -209,7 +210,12 @@ class _GraderError(Exception):
     """The grader sent a request that cannot be served (not the student's fault)."""
 
 
-class _Server:
+class RequestServer:
+    """Serves the grader's requests on student objects: the worker's request handler.
+
+    Also used in-process by ``autograder.notebook`` (nbgrader test cells), with no pipes.
+    """
+
     def __init__(self, wire, np, req_fd, rep_fd, root, max_message, probes, probes_error):
         import ctypes
         import errno
@@ -256,12 +262,15 @@ class _Server:
         return b"".join(chunks)
 
     def read_request(self):
-        head = self._read_exact(FRAME.size)
+        head = self._read_exact(HEADER_SIZE)
         if head is None:
             return None
-        magic, seq, length = FRAME.unpack(head)
-        if magic != FRAME_MAGIC or length > self.max_message:
+        try:
+            seq, length = parse_header(head)
+        except FrameError:
             os._exit(EXIT_PIPE_BROKEN)  # the grader never sends this: the pipe is corrupt
+        if length > self.max_message:
+            os._exit(EXIT_PIPE_BROKEN)
         payload = self._read_exact(length)
         if payload is None:
             return None
@@ -275,11 +284,7 @@ class _Server:
                 "type": "WireError", "module": "autograder.wire", "unsendable": True,
                 "message": f"the result cannot be sent to the grader: {exc}"[:2000],
                 "traceback": ""}})
-        length = sum(memoryview(c).nbytes for c in chunks)
-        chunks = [FRAME.pack(FRAME_MAGIC, seq, length), *chunks]
-        if length < 1 << 18:
-            chunks = [b"".join(chunks)]  # one write, one wake-up of the grader
-        for chunk in chunks:
+        for chunk in frame_chunks(seq, chunks):
             self._write_all(chunk)
 
     def _write_all(self, data):

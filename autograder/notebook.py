@@ -10,7 +10,7 @@ the names the notebook defined, and raises ``AssertionError`` with the same
 student-facing message when it fails. nbgrader executes student code in the
 kernel itself, so here the student's objects live in this process: an
 ``InProcessWorker`` serves the checks through the very request handler a worker
-process uses (``_worker_main._Server``) and the same wire encoding, so values
+process uses (``_worker_main.RequestServer``) and the same wire encoding, so values
 are snapshots and errors read exactly as they do in ``dlgrade grade``. Time
 limits are nbgrader's (``ExecutePreprocessor.timeout``); nothing is written to
 stderr, because nbgrader gives 0 to a test cell that does (nbgrader #1904).
@@ -28,7 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from autograder import _worker_main, probes, wire
-from autograder.worker import Worker
+from autograder.sandbox.worker import Worker
 
 
 class NamespaceModule:
@@ -55,7 +55,7 @@ class NamespaceModule:
         self._namespace.pop(name, None)
 
 
-class _KernelServer(_worker_main._Server):
+class _KernelServer(_worker_main.RequestServer):
     """The worker's request handler, in this process: no pipes, student frames from notebook cells."""
 
     def __init__(self):

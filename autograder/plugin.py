@@ -19,6 +19,7 @@ from autograder.compare import hidden_check
 from autograder.exercises import EXERCISES
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
+from autograder.sandbox.errors import WorkerTimeout
 
 CONTEXT = pytest.StashKey()
 SPEC = pytest.StashKey()
@@ -147,7 +148,7 @@ class GradingPlugin:
         spec = item.stash[SPEC]
         if call.excinfo is not None and (report.failed or report.skipped):
             message, internal = failure_text(call.excinfo)
-            if type(call.excinfo.value).__name__ == "WorkerTimeout":
+            if isinstance(call.excinfo.value, WorkerTimeout):
                 self.timeouts[spec.exercise] = self.timeouts.get(spec.exercise, 0) + 1
             report.longrepr = message
             report.outcome = "failed"

@@ -4,14 +4,15 @@ A configuration is what one worker imports: for exercise module M, the
 student's M beside reference copies of the other modules (blame isolation);
 for the MNIST gate (``exercises.ALL_STUDENT``), only the student's modules.
 Workers start together, are reused while healthy, and are replaced by
-``worker.Worker`` after a timeout or crash. An import that fails is
+``sandbox.worker.Worker`` after a timeout or crash. An import that fails is
 remembered, so the checks of a module that hangs at import cost one timeout,
 not one per check.
 """
 from __future__ import annotations
 
 from autograder.exercises import ALL_STUDENT, MODULES
-from autograder.worker import StudentCodeError, Worker
+from autograder.sandbox.errors import StudentCodeError
+from autograder.sandbox.worker import Worker
 
 
 class MissingModule(Exception):

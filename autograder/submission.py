@@ -3,7 +3,7 @@
 How the parts fit: :func:`load_submission` reads the student's exercise modules *as bytes*
 (never compiling or importing them in the grader) from a directory or a .zip;
 :meth:`Submission.layout` then writes one directory per worker configuration, and
-``autograder.worker.Worker(layout.root, import_paths=layout.import_paths)`` runs code there.
+``autograder.sandbox.worker.Worker(layout.root, import_paths=layout.import_paths)`` runs code there.
 
 A layout directory looks like this::
 

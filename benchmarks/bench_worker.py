@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder.worker import Worker  # noqa: E402
+from autograder.sandbox.worker import Worker  # noqa: E402
 
 MODULE = """
 def add(a, b):

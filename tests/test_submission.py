@@ -11,7 +11,8 @@ import pytest
 
 from autograder import UserError
 from autograder.submission import EXERCISE_MODULES, MAX_TOTAL_BYTES, load_submission
-from autograder.worker import StudentException, Worker
+from autograder.sandbox.errors import StudentException
+from autograder.sandbox.worker import Worker
 
 FUNCTIONS = """
 import numpy as np

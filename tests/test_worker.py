@@ -1,4 +1,4 @@
-"""Tests of the isolation layer (autograder.wire, autograder.worker, autograder._worker_main).
+"""Tests of the isolation layer (autograder.wire, autograder.sandbox, autograder._worker_main).
 
 Everything runs real worker processes on tiny student modules written to a temp dir: no
 mocks. Timeouts are short (1 s) to keep the file fast.
@@ -13,11 +13,14 @@ import numpy as np
 import pytest
 
 from autograder import wire
-from autograder.worker import (
-    OutputLimitExceeded, Remote, StaleRemoteError, StudentCodeError, StudentException,
+from autograder.sandbox.errors import (
+    OutputLimitExceeded, StaleRemoteError, StudentCodeError, StudentException,
     WorkerCrashed, WorkerProtocolError, WorkerStartupError, WorkerTimeout, WorkerUsageError,
-    Worker, _proc_stat, pid_namespace_prefix,
 )
+from autograder.sandbox.process import pid_namespace_prefix
+from autograder.sandbox.remote import Remote
+from autograder.sandbox.strays import proc_stat
+from autograder.sandbox.worker import Worker
 
 TIMEOUT = 1.0
 MEMORY = 512 * 2**20
@@ -125,7 +128,7 @@ def import_solutions():
 
 
 def import_autograder():
-    import autograder.worker
+    import autograder.sandbox.worker
 
 
 def patch_numpy():
@@ -248,7 +251,7 @@ def stud(worker):
 
 
 def alive(pid):
-    stat = _proc_stat(pid)
+    stat = proc_stat(pid)
     return stat is not None and stat[0] not in ("Z", "X")
 
 
@@ -548,7 +551,7 @@ def test_leftover_processes_are_killed(student_dir):
     second = w.import_module("stud").spawn_children()
     assert all(alive(pid) for pid in second)
     w.close()
-    assert not any(alive(pid) for pid in second), [(p, _proc_stat(p)) for p in second]
+    assert not any(alive(pid) for pid in second), [(p, proc_stat(p)) for p in second]
     w.close()  # idempotent
     with pytest.raises(RuntimeError):
         w.ping()
@@ -699,7 +702,7 @@ def test_closing_the_workers_pipes_is_a_crash_with_a_clear_message(student_dir):
 
 GRADER_SCRIPT = '''
 import sys
-from autograder.worker import Worker
+from autograder.sandbox.worker import Worker
 w = Worker(sys.argv[1], import_paths=[sys.argv[2]], timeout=600)
 stud = w.import_module("stud")
 print(w.pid, *stud.spawn_children(), flush=True)
