@@ -33,3 +33,46 @@ def make_class():
         return dest
 
     return build
+
+
+class _Processes:
+    """Look at processes through /proc (Linux): children of a pid, and whether a pid still runs."""
+
+    @staticmethod
+    def _stat(pid):
+        # The command name in field 2 may hold spaces and parentheses: split after the last ")".
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    def children(self, pid):
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int(self._stat(entry.name)[1]) == pid:
+                        found.append(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        return found
+
+    def alive(self, pid):
+        try:
+            return self._stat(pid)[0] != "Z"
+        except (OSError, IndexError):
+            return False
+
+    def wait_gone(self, pids, timeout):
+        """True when none of pids runs any more (waiting up to timeout seconds)."""
+        import time
+
+        end = time.monotonic() + timeout
+        while any(self.alive(p) for p in pids):
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.1)
+        return True
+
+
+@pytest.fixture(scope="session")
+def processes():
+    """children(pid), alive(pid) and wait_gone(pids, timeout), read from /proc."""
+    return _Processes()

@@ -4,6 +4,7 @@ The cluster's processes are started here and ended by pid. A class graded throug
 cluster gives the same gradebook and reports as a local batch; a Dask worker killed with
 kill -9 while it grades loses nothing: the scheduler gives its submission to the other one.
 """
+import io
 import json
 import os
 import signal
@@ -25,25 +26,6 @@ DASK = str(Path(sys.executable).parent / "dask")
 ONLY = ("functions.softmax", "functions.cross_entropy_error", "layers.Relu")
 CLASS = {"alice": "correct/book_style", "bob": "buggy/softmax_axis0", "carol": "buggy/cee_without_delta",
          "dave": "hostile/syntax_error"}
-
-
-def _children(pid):
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
-def _alive(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _end(proc):
@@ -90,16 +72,13 @@ def cluster(tmp_path_factory):
             _end(proc)
 
 
-@pytest.fixture(scope="module")
-def local_batch(tmp_path_factory, make_class):
-    root = make_class(tmp_path_factory.mktemp("class"), CLASS)
-    out = tmp_path_factory.mktemp("local")
-    grade_class(root, out, GradeOptions(only=frozenset(ONLY)), jobs=2)
-    return root, out
-
-
-def test_dask_batch_gives_the_local_gradebook(cluster, local_batch, tmp_path):
-    root, local = local_batch
+def test_dask_batch_gives_the_local_gradebook_even_when_a_worker_is_lost(cluster, make_class, processes,
+                                                                        tmp_path, monkeypatch):
+    # One test, not several: under pytest-xdist, tests of one module may run in two processes,
+    # and each would start its own cluster.
+    root = make_class(tmp_path / "class", CLASS)
+    local = tmp_path / "local"
+    grade_class(root, local, GradeOptions(only=frozenset(ONLY)), jobs=2, progress_stream=io.StringIO())
     out = tmp_path / "out"
     only = [a for e in ONLY for a in ("--only", e)]
     proc = subprocess.run([sys.executable, "-m", "autograder", "batch", str(root), "--out", str(out),
@@ -113,9 +92,13 @@ def test_dask_batch_gives_the_local_gradebook(cluster, local_batch, tmp_path):
                             "--dask", cluster["address"], *only], capture_output=True, text=True, timeout=600)
     assert "4 reused from the journal" in again.stdout, again.stderr
 
+    lose_a_worker(cluster, processes, root, local, tmp_path / "lost", monkeypatch)
 
-def test_unreachable_scheduler_is_a_user_error(local_batch, tmp_path):
-    root, _ = local_batch
+
+def test_unreachable_scheduler_is_a_user_error(tmp_path):
+    root = tmp_path / "class"
+    (root / "alice").mkdir(parents=True)
+    (root / "alice" / "functions.py").write_text("")
     proc = subprocess.run([sys.executable, "-m", "autograder", "batch", str(root), "--out", str(tmp_path / "o"),
                            "--dask", "tcp://127.0.0.1:9", "--only", "functions.softmax"],
                           capture_output=True, text=True, timeout=120)
@@ -123,16 +106,15 @@ def test_unreachable_scheduler_is_a_user_error(local_batch, tmp_path):
     assert proc.stderr.count("\n") == 1 and "cannot reach the Dask scheduler" in proc.stderr, proc.stderr
 
 
-def test_a_lost_dask_worker_s_submissions_are_graded_elsewhere(cluster, local_batch, tmp_path, monkeypatch):
-    """Runs last in this module: it kills one of the two workers."""
-    root, local = local_batch
+def lose_a_worker(cluster, processes, root, local, out, monkeypatch):
+    """Kill -9 one of the two workers while it grades: the class is still graded, the same."""
     monkeypatch.setenv("DLGRADE_TEST_PAUSE", "3")
     victim = cluster["workers"][0]
     done = {}
 
     def run():
         try:
-            done["summary"] = grade_class(root, tmp_path / "out", GradeOptions(only=frozenset(ONLY)),
+            done["summary"] = grade_class(root, out, GradeOptions(only=frozenset(ONLY)), progress_stream=io.StringIO(),
                                           dask_address=cluster["address"], target="batch_targets:slow")
         except BaseException as exc:  # reported by the assertion below
             done["error"] = exc
@@ -140,10 +122,10 @@ def test_a_lost_dask_worker_s_submissions_are_graded_elsewhere(cluster, local_ba
     thread = threading.Thread(target=run)
     thread.start()
     end = time.monotonic() + 120
-    while not _children(victim.pid):  # its grader slot: the worker has taken a submission
+    while not processes.children(victim.pid):  # its grader slot: the worker has taken a submission
         assert time.monotonic() < end and thread.is_alive(), done
         time.sleep(0.05)
-    slots = _children(victim.pid)
+    slots = processes.children(victim.pid)
     time.sleep(1.0)  # the slot is inside the 3 s pause or grading: the task is in flight
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
@@ -151,8 +133,5 @@ def test_a_lost_dask_worker_s_submissions_are_graded_elsewhere(cluster, local_ba
     assert not thread.is_alive() and "error" not in done, done
     summary = done["summary"]
     assert [r.status for r in summary.records] == ["graded"] * len(CLASS)
-    assert (tmp_path / "out" / "gradebook.csv").read_bytes() == (local / "gradebook.csv").read_bytes()
-    end = time.monotonic() + 15
-    while any(_alive(p) for p in slots) and time.monotonic() < end:
-        time.sleep(0.1)
-    assert not any(_alive(p) for p in slots), "a killed Dask worker's grader slots end with it"
+    assert (out / "gradebook.csv").read_bytes() == (local / "gradebook.csv").read_bytes()
+    assert processes.wait_gone(slots, 15), "a killed Dask worker's grader slots end with it"

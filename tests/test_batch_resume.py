@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,30 +22,8 @@ def batch_cmd(class_dir, out, jobs):
     return [sys.executable, "-m", "autograder", "batch", str(class_dir), "--out", str(out), "-j", str(jobs), *ONLY]
 
 
-def children(pid):
-    """Pids whose parent is pid (the batch's grader slots)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def alive(pid):
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.slow
-def test_kill_9_halfway_then_the_same_command_finishes_the_class(make_class, tmp_path):
+def test_kill_9_halfway_then_the_same_command_finishes_the_class(make_class, processes, tmp_path):
     root = make_class(tmp_path / "class", CLASS)
     reference = subprocess.run(batch_cmd(root, tmp_path / "reference", 2), capture_output=True, text=True, timeout=600)
     assert reference.returncode == 0, reference.stderr
@@ -57,7 +34,7 @@ def test_kill_9_halfway_then_the_same_command_finishes_the_class(make_class, tmp
     deadline = time.monotonic() + 300
     slots = []
     while time.monotonic() < deadline:
-        slots = children(proc.pid) or slots
+        slots = processes.children(proc.pid) or slots
         if journal.is_dir() and len(list(journal.glob("*.json"))) >= 2:
             break
         time.sleep(0.02)
@@ -69,10 +46,7 @@ def test_kill_9_halfway_then_the_same_command_finishes_the_class(make_class, tmp
     assert 2 <= done < len(CLASS), f"killed too late to test anything ({done} done)"
     assert not (out / "gradebook.csv").exists()
     assert slots, "the batch had a grader slot"
-    end = time.monotonic() + 15
-    while any(alive(pid) for pid in slots) and time.monotonic() < end:
-        time.sleep(0.1)
-    assert not any(alive(pid) for pid in slots), "grader slots end when their batch is killed"
+    assert processes.wait_gone(slots, 15), "grader slots end when their batch is killed"
 
     again = subprocess.run(batch_cmd(root, out, 2), capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr

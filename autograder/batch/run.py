@@ -18,7 +18,7 @@ from autograder.batch.discover import discover
 from autograder.batch.gradebook import write_gradebook
 from autograder.batch.journal import Journal, entry_key, kit_fingerprint, options_fingerprint
 from autograder.batch.progress import Progress
-from autograder.batch.records import GRADED, SubmissionRecord
+from autograder.batch.records import SubmissionRecord
 from autograder.results import write_json
 
 LANGS = ("en", "ko", "ja")
