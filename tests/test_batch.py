@@ -330,6 +330,7 @@ def test_batch_grades_an_nbgrader_submitted_tree(tmp_path):
     (["{klass}", "-j", "0"], "-j must be at least 1"),
     (["{klass}", "--regrade", "nobody"], "no submission for nobody"),
     (["{klass}", "--rubric", "{missing}"], "rubric file not found"),
+    (["{klass}", "--out", "{klass}"], "another folder than the class folder"),
 ])
 def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys, args, message):
     (tmp_path / "empty").mkdir()

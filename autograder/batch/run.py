@@ -22,6 +22,7 @@ from autograder.batch.records import SubmissionRecord
 from autograder.results import write_json
 
 LANGS = ("en", "ko", "ja")
+OUTPUT_NAMES = {"gradebook.csv", "report.html"}  # files of OUT_DIR beside the students' folders
 
 
 @dataclass
@@ -106,8 +107,13 @@ def grade_class(class_dir, out_dir, options, *, jobs=1, force=False, regrade=(),
     started = time.perf_counter()
     if lang not in LANGS:
         raise UserError(f"--lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    if Path(class_dir).is_dir() and Path(out_dir).resolve() == Path(class_dir).resolve():
+        raise UserError("--out must be another folder than the class folder")
     out = _check_out_dir(out_dir)
     entries = discover(class_dir, exclude=[out])
+    clash = sorted({e.student.split("/")[0] for e in entries} & OUTPUT_NAMES)
+    if clash:
+        raise UserError(f"{class_dir}: an entry named {clash[0]!r} would clash with the batch's own output; rename it")
     unknown = set(regrade) - {e.student for e in entries}
     if unknown:
         raise UserError(f"--regrade: no submission for {', '.join(sorted(unknown))} in {class_dir}")
