@@ -367,3 +367,27 @@ def test_progress_bar_on_a_terminal(make_class, tmp_path):
     screen = b"".join(chunks).decode("utf-8", "replace")
     assert "2/2" in screen and "sub/s" in screen and "failures 0" in screen, screen
     assert "[1/2]" not in screen, "a terminal gets the bar, not the plain lines"
+
+
+def test_pack_for_the_cluster_keeps_the_files_and_drops_links(tmp_path):
+    from autograder.batch.dask_runner import pack, unpack
+
+    sub = tmp_path / "alice"
+    (sub / "hw").mkdir(parents=True)
+    (sub / "hw" / "functions.py").write_text("import numpy as np\n")
+    (sub / "notes.md").write_text("hello")
+    (sub / "__pycache__").mkdir()
+    (sub / "__pycache__" / "x.pyc").write_bytes(b"junk")
+    (tmp_path / "secret.txt").write_text("another student's file")
+    (sub / "link.py").symlink_to(tmp_path / "secret.txt")
+    payload = pack(sub)
+    assert payload["folder"] and payload["name"] == "alice"
+    dest = tmp_path / "remote"
+    dest.mkdir()
+    copy = unpack(payload, dest)
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()) == ["hw/functions.py", "notes.md"]
+    (sub / "link.py").unlink()
+    assert disc.content_hash(copy) == disc.content_hash(sub), "the worker grades the same content"
+    notebook = tmp_path / "bob.ipynb"
+    notebook.write_text("{}")
+    assert unpack(pack(notebook), dest).read_text() == "{}"
