@@ -75,7 +75,10 @@ class Slot:
         """Hand the slot a task (it must be ready and idle)."""
         self.task = task
         self.started = time.monotonic()
-        self._tasks.send(task)
+        try:
+            self._tasks.send(task)
+        except OSError:
+            pass  # it died meanwhile: its answer pipe is at EOF, and receive() says why
 
     def receive(self) -> dict:
         """Read the slot's next message; raise SlotDied when the slot is gone."""
