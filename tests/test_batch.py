@@ -287,10 +287,10 @@ def test_grader_slot_crash_and_hang_stay_in_their_rows(make_class, tmp_path, mon
     monkeypatch.setenv("PYTHONPATH", str(TESTS))  # the slots import batch_targets
     options = GradeOptions(only=frozenset(ONLY))
     summary = grade_class(root, tmp_path / "out", options, jobs=2, target="batch_targets:crash_or_hang",
-                          deadline=20, progress_stream=io.StringIO())
+                          deadline=30, progress_stream=io.StringIO())
     status = {r.student: r for r in summary.records}
     assert status["bob"].status == CRASHED and "exited with status 7" in status["bob"].message
-    assert status["carol"].status == TIMED_OUT and "20 s" in status["carol"].message
+    assert status["carol"].status == TIMED_OUT and "30 s" in status["carol"].message
     assert status["alice"].status == GRADED and status["alice"].result.score == status["alice"].result.max_score > 0
     assert status["dave"].status == GRADED and status["dave"].result.score < status["alice"].result.score
     book = read_gradebook(tmp_path / "out" / "gradebook.csv")
