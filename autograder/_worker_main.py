@@ -10,13 +10,14 @@ and talks to it over two dedicated pipes (never stdin/stdout). Every frame is::
 
 (``autograder.sandbox.frame``, shared with the grader's end.)
 
-Start-up, in order: resource limits (address space, output-file size, no core dumps,
-bounded process count), capabilities dropped when running as root so the limits cannot be
-raised again, a watchdog that exits if the grader disappears, numpy imported, the grader's
-``autograder.probes`` imported (before any student code can tamper with it), ``sys.path``
-set to the submission layout, the worker's own modules forgotten and an import blocker
-installed for ``solutions``, ``exercises`` and ``autograder``. Then a hello frame (seq 0)
-and the request loop.
+Start-up, in order: resource limits (address space, output-file size, CPU time, no core
+dumps, bounded process count), a watchdog that exits if the grader disappears, numpy
+imported, the grader's ``autograder.probes`` imported (before any student code can tamper
+with it), then the switch to the worker's own uid when it has one (levels ``bwrap`` and
+``uid``: every capability goes with it) or else the capabilities dropped when running as
+root, so the limits cannot be raised again; ``sys.path`` set to the submission layout, the
+worker's own modules forgotten and an import blocker installed for ``solutions``,
+``exercises`` and ``autograder``. Then a hello frame (seq 0) and the request loop.
 
 Requests are dicts ``{"op": name, ...}`` (optionally ``"release": [ids]``); replies are
 ``{"ok": True, "value": v}`` or ``{"ok": False, "error": {...}}``. Objects that are not
@@ -43,21 +44,28 @@ def main(boot_dir, config_text):
     for fd in (req_fd, rep_fd):
         # pass_fds made them inheritable; student subprocesses must not hold them.
         os.set_inheritable(fd, False)
-    _set_limits(cfg["memory_limit"], cfg["output_limit"])
-    caps_dropped = _drop_privileges()
-    _start_parent_watchdog(cfg["parent_pid"], req_fd)
+    uid, gid = cfg.get("uid"), cfg.get("gid")
+    _set_limits(cfg["memory_limit"], cfg["output_limit"], cfg.get("nproc"), cfg.get("cpu_seconds"))
+    _start_parent_watchdog(None if cfg.get("in_namespace") else cfg["parent_pid"], req_fd)
     sys.dont_write_bytecode = True  # never write __pycache__ into the submission copy
+    sys.path.extend(p for p in cfg.get("site_dirs") or () if p not in sys.path)  # python -S
 
     import numpy  # before student paths exist, so nothing can shadow it
 
     from autograder import wire
 
     probes, probes_error = _load_probes()
-    os.chdir(cfg["root"])
     # Drop only the entry the bootstrap inserted: boot_dir may also be site-packages itself
     # (non-editable install), which must stay.
     if sys.path and sys.path[0] == boot_dir:
         del sys.path[0]
+    if uid is not None:
+        if cfg.get("reroute_paths"):
+            _reroute_paths()
+        caps_dropped = _become(uid, gid)
+    else:
+        caps_dropped = _drop_privileges()
+    os.chdir(cfg.get("cwd") or cfg["root"])
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     sys.path[:0] = cfg["import_paths"]
     # Forget our own modules (we keep references): student code cannot import them...
@@ -70,14 +78,14 @@ def main(boot_dir, config_text):
     server = RequestServer(wire, numpy, req_fd, rep_fd, cfg["root"], cfg["max_message"],
                      probes, probes_error)
     server.send(0, {"hello": {"pid": os.getpid(), "numpy": numpy.__version__,
-                              "caps_dropped": caps_dropped}})
+                              "caps_dropped": caps_dropped, "uid": os.getuid()}})
     server.serve()
 
 
 # ----------------------------------------------------------------------------- setup
 
 
-def _set_limits(memory_limit, output_limit):
+def _set_limits(memory_limit, output_limit, nproc=None, cpu_seconds=None):
     import resource
     import signal
 
@@ -95,6 +103,11 @@ def _set_limits(memory_limit, output_limit):
     # A SIGINT landing in the worker's own code would break the protocol; `raise
     # KeyboardInterrupt` in student code is still reported like any other exception.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if cpu_seconds is not None:
+        lower(resource.RLIMIT_CPU, cpu_seconds)
+    if nproc is not None:  # the worker's own uid: only its own tasks count
+        lower(resource.RLIMIT_NPROC, nproc)
+        return
     # Fork bombs: RLIMIT_NPROC counts all tasks of this uid, so allow what exists now
     # (the system-wide task count, an upper bound) plus a margin. Linux never applies it to
     # uid 0: a grader running as root relies on the timeout and kill_strays instead.
@@ -135,6 +148,66 @@ def _drop_privileges():
         return False
 
 
+def _become(uid, gid):
+    """Switch for good to the worker's own uid and gid (started as root): no capabilities left.
+
+    The bounding set goes first (that needs CAP_SETPCAP), then the ids; changing every uid
+    away from 0 clears the remaining capabilities, so nothing can switch back.
+    Returns True (capabilities dropped); exits the process when the switch fails.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: exec cannot regain privileges
+    for cap in range(64):
+        libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP (EINVAL past the last cap)
+    try:
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    except OSError as exc:
+        sys.stderr.write(f"dlgrade worker: cannot switch to uid {uid}: {exc}\n")
+        os._exit(EXIT_PIPE_BROKEN)
+    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
+        os._exit(EXIT_PIPE_BROKEN)
+    return True
+
+
+def _reroute_paths():
+    """Keep the runtime importable after the switch of uid, where it lives in a private folder.
+
+    Without namespaces (level "uid") the interpreter may live where only root can pass, e.g.
+    under /root (mode 0700). A directory opened now stays reachable through /proc/self/fd,
+    which does not check the folders above it: sys.path and the packages already imported
+    are pointed there. Only what lies below those folders becomes reachable, nothing above.
+    """
+    import os.path
+
+    moved = {}
+    for entry in list(sys.path):
+        if not entry or not os.path.isdir(entry) or entry in moved:
+            continue
+        try:
+            fd = os.open(entry, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        moved[entry] = f"/proc/self/fd/{fd}"
+    sys.path[:] = [moved.get(p, p) for p in sys.path]
+    prefixes = sorted(moved, key=len, reverse=True)
+
+    def new(path):
+        for old in prefixes:
+            if path == old or path.startswith(old + os.sep):
+                return moved[old] + path[len(old):]
+        return path
+
+    for module in list(sys.modules.values()):
+        paths = getattr(module, "__path__", None)
+        if type(paths) is list:
+            paths[:] = [new(p) if type(p) is str else p for p in paths]
+    sys.path_importer_cache.clear()
+
+
 def _start_parent_watchdog(parent_pid, req_fd):
     """Die if the grader dies, even while student code is stuck in a loop.
 
@@ -148,7 +221,9 @@ def _start_parent_watchdog(parent_pid, req_fd):
     import threading
     import time
 
-    in_namespace = os.getpid() == 1  # started by `unshare --pid --fork`: the parent is outside
+    # In a PID namespace (`unshare --pid --fork`, where the worker is pid 1, or bubblewrap,
+    # parent_pid None) the parent is outside: only the pipe can tell.
+    in_namespace = parent_pid is None or os.getpid() == 1
     if not in_namespace and os.getppid() != parent_pid:
         _die(EXIT_ORPHANED)
     poller = select.poll()

@@ -46,8 +46,13 @@ class GradeOptions:
     only: frozenset | None = None
     junit_path: str | None = None
     data_dir: str | None = None
+    sandbox: str = "auto"  # isolation level requested: auto, bwrap, uid or off (see sandbox.isolation)
 
     def validate(self):
+        from autograder.sandbox.isolation import REQUESTS
+
+        if self.sandbox not in REQUESTS:
+            raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
         if self.timeout <= 0:
             raise ValueError(f"timeout must be positive, got {self.timeout}")
         if self.memory_limit < 256 * 2**20:
@@ -90,10 +95,12 @@ def grade(path, options=None):
     Raises autograder.UserError for a path that is not a submission.
     """
     from autograder.pool import WorkerPool
+    from autograder.sandbox.isolation import resolve
     from autograder.submission import load_submission
 
     options = options or GradeOptions()
     options.validate()
+    isolation = resolve(options.sandbox, REFERENCE_DIR)  # refuses before any work
     started = time.perf_counter()
     phases = {}
     with load_submission(path) as submission:
@@ -107,11 +114,11 @@ def grade(path, options=None):
             options = dataclasses.replace(options, only=only)
             excluded = "not in this notebook" if only == covered else "excluded by --only or not in this notebook"
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
-        if "mnist" in selected:
-            _require_mnist(options.data_dir)
+        gate_files = _require_mnist(options.data_dir) if "mnist" in selected else []
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
-                        memory_limit=options.memory_limit) as pool:
+                        memory_limit=options.memory_limit, isolation=isolation,
+                        gate_files=gate_files) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
             context = GradingContext(submission, pool, options)
@@ -120,6 +127,8 @@ def grade(path, options=None):
         # A notebook lacks the modules of the other assignments by design: not worth a mention.
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]
     result = _assemble(plugin, options, str(path), missing, excluded)
+    result.isolation = isolation.level
+    result.output += f"\nIsolation: {isolation.describe()}."
     for check in result.checks:
         phase = module_of(check.exercise)
         phase = "mnist gate" if phase == ALL_STUDENT else phase
@@ -146,11 +155,14 @@ def collect_checks(rubric=None):
 
 
 def _require_mnist(data_dir):
-    """Fail the whole run, not every student's gate, when the grader has no MNIST data."""
+    """Fail the whole run, not every student's gate, when the grader has no MNIST data.
+
+    Returns the cache files the gate's worker reads (read-only).
+    """
     import mnist_data
 
     try:
-        mnist_data.cache_paths(data_dir)
+        return list(mnist_data.cache_paths(data_dir).values())
     except mnist_data.MNISTError as exc:
         raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
 

@@ -14,6 +14,10 @@ from autograder.exercises import ALL_STUDENT, MODULES
 from autograder.sandbox.errors import StudentCodeError
 from autograder.sandbox.worker import Worker
 
+# CPU time one worker process may use in all (RLIMIT_CPU): far above what grading needs (the
+# MNIST gate takes a few seconds), a backstop behind the per-call wall-clock timeouts.
+CPU_SECONDS = 600
+
 
 class MissingModule(Exception):
     """The submission has no file for a module a check needs."""
@@ -47,13 +51,17 @@ class WorkerPool:
     - reference_dir: the directory of the reference modules (solutions/).
     - timeout: seconds per call into student code (also for each import).
     - memory_limit: bytes of address space per worker.
+    - isolation: a ``sandbox.isolation.Isolation`` for every worker (None: level "off").
+    - gate_files: files the MNIST gate's worker may read (and no other worker).
     """
 
-    def __init__(self, submission, reference_dir, *, timeout, memory_limit):
+    def __init__(self, submission, reference_dir, *, timeout, memory_limit, isolation=None, gate_files=()):
         self.submission = submission
         self.reference_dir = reference_dir
         self.timeout = timeout
         self.memory_limit = memory_limit
+        self.isolation = isolation
+        self.gate_files = tuple(gate_files)
         self._workers = {}
         self._modules = {}
         self._failures = {}
@@ -80,8 +88,10 @@ class WorkerPool:
             student = MODULES if config == ALL_STUDENT else (config,)
             layout = self.submission.layout(config, student,
                                             None if config == ALL_STUDENT else self.reference_dir)
-            self._workers[config] = Worker(layout.root, import_paths=layout.import_paths,
-                                           timeout=self.timeout, memory_limit=self.memory_limit)
+            self._workers[config] = Worker(
+                layout.root, import_paths=layout.import_paths, timeout=self.timeout,
+                memory_limit=self.memory_limit, isolation=self.isolation, cpu_seconds=CPU_SECONDS,
+                data_files=self.gate_files if config == ALL_STUDENT else ())
         return self._workers[config]
 
     def student_module(self, config, module):

@@ -99,6 +99,7 @@ class GradeResult:
     execution_time: float = 0.0
     output: str = ""
     phases: dict = field(default_factory=dict)
+    isolation: str = ""  # the workers' isolation level: "bwrap", "uid" or "off"
 
     @property
     def score(self):
@@ -129,6 +130,7 @@ class GradeResult:
             "max_score": round(self.max_score, 6),
             "execution_time": round(self.execution_time, 3),
             "output": self.output,
+            "isolation": self.isolation,
             "tests": [c.to_dict() for c in self.checks],
         }
 

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder import UserError
+from autograder.sandbox import tempdirs
 
 __all__ = ["EXERCISE_MODULES", "MAX_TOTAL_BYTES", "Submission", "LayoutDir", "load_submission"]
 
@@ -268,7 +269,7 @@ class Submission:
         self.exercises = tuple(exercises) if exercises is not None else None
         self.present = tuple(m for m in EXERCISE_MODULES if m in self.sources)
         self.missing = tuple(m for m in EXERCISE_MODULES if m not in self.sources)
-        self._tmp = tempfile.mkdtemp(prefix="dlgrade-submission-")
+        self._tmp = tempdirs.mkdtemp("submission-")  # in the grader's private run folder
         self._finalizer = weakref.finalize(self, _cleanup, self._tmp)
 
     def __repr__(self):

@@ -13,3 +13,10 @@ from autograder.sandbox.strays import TOKEN_ENV, kill_strays  # noqa: F401
 from autograder.sandbox.worker import (  # noqa: F401
     DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_LIMIT, DEFAULT_TIMEOUT, Worker,
 )
+
+__all__ = [
+    "Worker", "Remote", "kill_strays", "pid_namespace_prefix",
+    "StudentCodeError", "StudentException", "OutputLimitExceeded", "WorkerTimeout",
+    "WorkerCrashed", "WorkerProtocolError", "StaleRemoteError", "WorkerStartupError", "WorkerUsageError",
+    "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_LIMIT", "DEFAULT_OUTPUT_LIMIT", "TOKEN_ENV",
+]

@@ -170,22 +170,39 @@ def _cmdlines():
 def _belongs_to(pid, cmdline, folder):
     """Whether a live process belongs to a grading run inside folder (a path ending in os.sep).
 
-    A worker runs in a layout directory under the grader's temporary folder, with
-    HOME set to it, and every process it starts inherits both; a process that
-    changed both is still found when its command line names a path in folder
-    (e.g. the results file it waits for).
+    Without a sandbox a worker runs in a layout directory under the grader's temporary
+    folder, with HOME set to it, and every process it starts inherits both; a process
+    that changed both is still found when its command line names a path in folder
+    (e.g. the results file it waits for). In a sandbox the worker sees other paths, so a
+    process also belongs when one of its ancestors does (the sandbox's bwrap process names
+    the layout it mounts).
     """
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
-            if f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
-                return False
+            fields = f.read().rsplit(b")", 1)[1].split()
+        if fields[0] in (b"Z", b"X"):
+            return False
         cwd = os.path.join(os.readlink(f"/proc/{pid}/cwd"), "")
         with open(f"/proc/{pid}/environ", "rb") as f:
             env = f.read().split(b"\0")
     except (OSError, IndexError):
         return False
     homes = [os.path.join(v.split(b"=", 1)[1].decode(errors="replace"), "") for v in env if v.startswith(b"HOME=")]
-    return cwd.startswith(folder) or any(h.startswith(folder) for h in homes) or folder in cmdline
+    if cwd.startswith(folder) or any(h.startswith(folder) for h in homes) or folder in cmdline:
+        return True
+    ppid = int(fields[1])
+    for _ in range(64):  # the ancestors' command lines
+        if ppid <= 1:
+            return False
+        try:
+            with open(f"/proc/{ppid}/cmdline", "rb") as f:
+                if folder in f.read().replace(b"\0", b" ").decode(errors="replace"):
+                    return True
+            with open(f"/proc/{ppid}/stat", "rb") as f:
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+    return False
 
 
 def _processes_of(folder, needles=None):
@@ -279,17 +296,23 @@ def test_stray_processes_are_killed(tmp_path):
     assert not left, f"processes left running after grading: {left}"
 
 
+@pytest.mark.parametrize("sandbox", ["off", "auto"])
 @pytest.mark.parametrize("entry_id", ["hostile/fake_results", "hostile/fake_results_detached"])
-def test_forged_results_do_not_count(entry_id, tmp_path):
-    """A submission that forges results.json (also later, from a process it left running) gets its real score."""
+def test_forged_results_do_not_count(entry_id, sandbox, tmp_path):
+    """A submission that forges results.json (also later, from a process it left running) gets its real score.
+
+    With ``--sandbox off`` the forger finds the results file and runs (killed with its worker);
+    in the sandbox it cannot even see the grader's command line.
+    """
     entry = BY_ID[entry_id]
     real = grade_entry(entry, tmp_path / "api")
     assert real.score < real.max_score
     out_json = tmp_path / "out" / "results.json"
     # A surviving forger overwrites the results file within 0.05 s of its appearance.
-    done, seen, left = run_dlgrade(entry, tmp_path, "--json", str(out_json), watch=[FORGED], settle=1.0)
+    done, seen, left = run_dlgrade(entry, tmp_path, "--json", str(out_json), "--sandbox", sandbox,
+                                   watch=[FORGED], settle=1.0)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert seen, "the forging process was never seen running"
+    assert seen or sandbox != "off", "the forging process was never seen running"
     doc = json.loads(out_json.read_text())
     assert FORGED not in doc["output"], "the results file was overwritten by the submission"
     assert doc["score"] == pytest.approx(real.score)

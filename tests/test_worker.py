@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from autograder import wire
+from autograder.sandbox import isolation
 from autograder.sandbox.errors import (
     OutputLimitExceeded, StaleRemoteError, StudentCodeError, StudentException,
     WorkerCrashed, WorkerProtocolError, WorkerStartupError, WorkerTimeout, WorkerUsageError,
@@ -238,10 +239,12 @@ def student_dir(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def worker(student_dir):
+@pytest.fixture(scope="module", params=["off", "bwrap"])
+def worker(student_dir, request):
+    """A worker at level off (a plain process) and in the bubblewrap sandbox: both behave the same."""
+    level = isolation.OFF if request.param == "off" else isolation.resolve(request.param)
     with Worker(student_dir, import_paths=[student_dir / "pkg"], timeout=TIMEOUT,
-                memory_limit=MEMORY, output_limit=OUTPUT) as w:
+                memory_limit=MEMORY, output_limit=OUTPUT, isolation=level) as w:
         yield w
 
 

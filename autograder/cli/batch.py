@@ -3,6 +3,7 @@ import os
 import sys
 
 from autograder import UserError
+from autograder.sandbox.isolation import REQUESTS
 
 
 def add_parser(sub):
@@ -28,6 +29,9 @@ def add_parser(sub):
     p.add_argument("--only", action="append", metavar="EXERCISE",
                    help="grade only this exercise id (repeatable)")
     p.add_argument("--lang", default="en", metavar="L", help="report language: en, ko or ja (default en)")
+    p.add_argument("--sandbox", choices=REQUESTS, default="auto",
+                   help="how to isolate student code, as for dlgrade grade (default auto: the strongest this "
+                   "machine allows)")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="grade on this Dask scheduler (tcp://host:8786) instead of local processes")
     p.set_defaults(run=run)
@@ -46,7 +50,8 @@ def _options(args):
     rubric = Rubric.load(args.rubric) if args.rubric else Rubric()
     try:
         options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
-                               only=frozenset(args.only) if args.only else None, data_dir=args.data_dir)
+                               only=frozenset(args.only) if args.only else None, data_dir=args.data_dir,
+                               sandbox=args.sandbox)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None
@@ -65,14 +70,23 @@ def _require_mnist(options):
         raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
 
 
+def _require_sandbox(options):
+    """Refuse once, here, when the requested isolation is impossible (not once per student)."""
+    from autograder.grading import REFERENCE_DIR
+    from autograder.sandbox.isolation import resolve
+
+    resolve(options.sandbox, REFERENCE_DIR)
+
+
 def run(args):
     from autograder.batch.run import LANGS, grade_class
 
     if args.lang not in LANGS:
         raise UserError(f"--lang must be one of {', '.join(LANGS)}, got {args.lang!r}")
     options = _options(args)
-    if not args.dask:  # on a cluster, the data must be where the Dask workers run
+    if not args.dask:  # on a cluster, the data and the sandbox must be where the Dask workers run
         _require_mnist(options)
+        _require_sandbox(options)
     summary = grade_class(args.class_dir, args.out, options, jobs=args.jobs, force=args.force,
                           regrade=tuple(args.regrade), lang=args.lang, dask_address=args.dask)
     counts = ", ".join(f"{summary.count(s)} {s}" for s in ("graded", "refused", "crashed", "timed out")

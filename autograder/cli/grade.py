@@ -2,6 +2,7 @@
 import sys
 
 from autograder import UserError
+from autograder.sandbox.isolation import REQUESTS
 
 
 def add_parser(sub):
@@ -22,6 +23,9 @@ def add_parser(sub):
                    help="grade only this exercise id (repeatable); the others score 0")
     p.add_argument("--fail-under", type=float, metavar="SCORE",
                    help="exit 1 when the score is below SCORE")
+    p.add_argument("--sandbox", choices=REQUESTS, default="auto",
+                   help="how to isolate student code: auto (default: the strongest this machine allows), "
+                   "bwrap (bubblewrap sandbox), uid (a dedicated uid, as root), off (none: trusted code only)")
     p.add_argument("--student-view", action="store_true",
                    help="hide failure details of hidden checks in the report")
     p.set_defaults(run=run)
@@ -41,7 +45,7 @@ def run(args):
     try:
         options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
                                only=frozenset(args.only) if args.only else None, junit_path=args.junit,
-                               data_dir=args.data_dir)
+                               data_dir=args.data_dir, sandbox=args.sandbox)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None

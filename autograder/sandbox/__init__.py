@@ -6,6 +6,10 @@ One concern per module:
   worker imports it too);
 - ``errors``: what can go wrong, as exceptions with student-facing ``describe()``;
 - ``strays``: finding, killing and reaping what a worker left running;
+- ``isolation``: the isolation levels (bwrap, uid, off), choosing one, and the
+  bubblewrap command line (the sandbox launcher);
+- ``boot``: what a sandboxed worker runs: read-only copies of its code, the runtime;
+- ``tempdirs``: the grader's private run folder, and removing what killed runs left;
 - ``process``: one worker process and the grader's end of its pipes;
 - ``remote``: :class:`Remote`, the proxy for an object that lives in a worker;
 - ``worker``: :class:`Worker`, requests, replies and restarts.
@@ -24,6 +28,7 @@ _EXPORTS = {
     "Remote": "remote",
     "kill_strays": "strays", "TOKEN_ENV": "strays",
     "pid_namespace_prefix": "process",
+    "Isolation": "isolation", "resolve": "isolation", "SandboxUnavailable": "isolation",
     "StudentCodeError": "errors", "StudentException": "errors", "OutputLimitExceeded": "errors",
     "WorkerTimeout": "errors", "WorkerCrashed": "errors", "WorkerProtocolError": "errors",
     "StaleRemoteError": "errors", "WorkerStartupError": "errors", "WorkerUsageError": "errors",

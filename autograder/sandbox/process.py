@@ -1,7 +1,9 @@
 """One worker process and the grader's end of its two pipes.
 
-:class:`WorkerProcess` starts ``python -I`` on ``autograder._worker_main`` (in its own
-session, and in its own PID namespace where the machine allows it), then sends request
+:class:`WorkerProcess` starts ``python -I`` on ``autograder._worker_main`` at the given
+isolation level (see ``isolation``: in a bubblewrap sandbox, as a uid of its own, or as a
+plain process in its own session and, where the machine allows it, its own PID
+namespace), then sends request
 frames and reads reply frames with a deadline. Failures of the channel are the three
 exceptions below; :class:`autograder.sandbox.worker.Worker` turns them into the
 student-facing errors.
@@ -21,10 +23,13 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.sandbox import boot
 from autograder.sandbox.frame import HEADER_SIZE, FrameError, frame_chunks, parse_header
+from autograder.sandbox.isolation import BOOT_DIR, LAYOUT_DIR, OFF, SITE_DIR, bwrap_argv
 from autograder.sandbox.strays import TOKEN_ENV, all_stats, kill_strays, readable, reap
 
 _PIPE_SIZE = 2**20   # the default pipe-max-size for unprivileged processes on Linux
+NPROC = 64           # processes (threads included) a worker's own uid may have
 
 # The directory that contains the ``autograder`` package; the worker imports its own code
 # from there and then removes it from sys.path.
@@ -68,11 +73,24 @@ def pid_namespace_prefix():
     return prefix if trial.returncode == 0 else []
 
 
+def _kill_and_reap(pid):
+    """SIGKILL an adopted child (if it still is one) and collect it."""
+    try:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return  # it was dead already: collected now
+        os.kill(pid, signal.SIGKILL)  # still our child (not reaped), so the pid is still its own
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError):
+        pass
+
+
 class WorkerProcess:
     """One worker process (one generation of a Worker)."""
 
     def __init__(self, *, gen, root, import_paths, memory_limit, output_limit, env,
-                 capture_fd, max_message):
+                 capture_fd, max_message, isolation=None, ids=None, cwd=None, data_files=(),
+                 cpu_seconds=None):
+        isolation = isolation or OFF
         self.gen = gen
         self.token = secrets.token_hex(16)
         self.seq = 0
@@ -80,9 +98,30 @@ class WorkerProcess:
         self.killed = False
         self.hello = None
         self.max_message = max_message
+        self.sandboxed = isolation.level == "bwrap"
+        self.uid = ids[0] if ids is not None else None
         config = {"root": str(root), "import_paths": [str(p) for p in import_paths],
                   "memory_limit": int(memory_limit), "output_limit": int(output_limit),
-                  "parent_pid": os.getpid(), "max_message": int(max_message)}
+                  "parent_pid": os.getpid(), "max_message": int(max_message),
+                  "cpu_seconds": cpu_seconds}
+        if ids is not None:
+            config.update(uid=ids[0], gid=ids[1], nproc=NPROC)
+        if isolation.level == "off":
+            command = [*pid_namespace_prefix(), sys.executable, "-I", "-c", _BOOT, _PACKAGE_PARENT]
+            popen_cwd = str(root)
+        elif isolation.level == "uid":
+            config.update(site_dirs=boot.site_dirs(), reroute_paths=True, cwd=str(cwd))
+            command = [*pid_namespace_prefix(), boot.interpreter(), "-I", "-S", "-c", _BOOT,
+                       str(boot.worker_code_dir())]
+            popen_cwd = "/"
+        else:
+            inside = Path(LAYOUT_DIR)
+            config.update(root=LAYOUT_DIR, in_namespace=True, cwd="/tmp",
+                          site_dirs=[f"{SITE_DIR}/{n}" for n in range(len(boot.site_dirs()))],
+                          import_paths=[str(inside / Path(p).relative_to(root)) for p in import_paths])
+            command = [*bwrap_argv(isolation.bwrap, layout=str(root), data_files=data_files),
+                       boot.interpreter(), "-I", "-S", "-c", _BOOT, BOOT_DIR]
+            popen_cwd = "/"
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         for fd in (req_w, rep_w):
@@ -95,10 +134,9 @@ class WorkerProcess:
         child_env[TOKEN_ENV] = self.token
         try:
             self.popen = subprocess.Popen(
-                [*pid_namespace_prefix(), sys.executable, "-I", "-c", _BOOT, _PACKAGE_PARENT,
-                 json.dumps(config)],
+                [*command, json.dumps(config)],
                 stdin=subprocess.DEVNULL, stdout=capture_fd, stderr=capture_fd,
-                pass_fds=(req_r, rep_w), cwd=str(root), env=child_env,
+                pass_fds=(req_r, rep_w), cwd=popen_cwd, env=child_env,
                 start_new_session=True)  # own session + process group: killable as a unit
         except BaseException:
             for fd in (req_w, rep_r):
@@ -134,18 +172,32 @@ class WorkerProcess:
                 time.sleep(0.01)
         return self.exited()
 
+    @property
+    def returncode(self):
+        """As from subprocess (negative: killed by that signal), also through bubblewrap.
+
+        bwrap exits with 128 + n when the worker was killed by signal n.
+        """
+        code = self.popen.returncode
+        if self.sandboxed and code is not None and 128 < code < 128 + 65:
+            return -(code - 128)
+        return code
+
     def kill(self):
         """Kill the process group and all strays, then reap. Idempotent."""
         if self.killed:
-            return self.popen.returncode
+            return self.returncode
         self.killed = True
+        # bwrap's own child (the sandbox's pid 1) has a session of its own: once bwrap is
+        # gone it is reparented to us, so it is collected by pid below.
+        children = [pid for pid, stat in all_stats() if stat[1] == self.pid]
         try:
             os.killpg(self.pid, signal.SIGKILL)  # before reaping: the pgid cannot be reused yet
         except OSError:
             pass
         strays = set()
         try:
-            strays = kill_strays(self.token, (self.pid,), keep=(self.pid,))
+            strays = kill_strays(self.token, (self.pid,), keep=(self.pid,), uid=self.uid)
         finally:
             try:
                 self.popen.wait(timeout=10)
@@ -155,6 +207,8 @@ class WorkerProcess:
         # with the zombies of its session that died from the killpg before the scan.
         strays.discard(self.pid)
         reap(strays)
+        for pid in children:
+            _kill_and_reap(pid)
         reap(pid for pid, stat in all_stats()
               if stat[0] == "Z" and stat[1] == os.getpid() and self.pid in (stat[2], stat[3]))
         for fd in (self.req_w, self.rep_r, self.pidfd):
@@ -163,7 +217,7 @@ class WorkerProcess:
                     os.close(fd)
                 except OSError:
                     pass
-        return self.popen.returncode
+        return self.returncode
 
     # -- framing (raise ChannelDied, ChannelTimeout or ChannelGarbage)
 

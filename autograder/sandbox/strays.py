@@ -40,11 +40,34 @@ def all_stats():
     return [(pid, stat) for pid, stat in stats if stat is not None]
 
 
-def _matches(pid, needle, sids):
+def proc_uid(pid: int) -> int | None:
+    """Real uid of a process from /proc (None if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Uid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def live_uids() -> set:
+    """The real uids of all running processes."""
+    try:
+        pids = [int(n) for n in os.listdir("/proc") if n.isdigit()]
+    except OSError:
+        return set()
+    return {uid for uid in map(proc_uid, pids) if uid is not None}
+
+
+def _matches(pid, needle, sids, uid=None):
     stat = proc_stat(pid)
     if stat is None or stat[0] in ("Z", "X"):  # zombies are dead already
         return False
     if stat[3] in sids or stat[2] in sids:
+        return True
+    if uid is not None and proc_uid(pid) == uid:
         return True
     try:
         with open(f"/proc/{pid}/environ", "rb") as f:
@@ -79,14 +102,15 @@ def become_subreaper():
             pass
 
 
-def kill_strays(token, session_ids=(), *, wait=2.0, keep=()):
+def kill_strays(token, session_ids=(), *, wait=2.0, keep=(), uid=None):
     """SIGKILL every process left behind by one worker; returns the pids signalled.
 
     A process belongs to the worker when it is in one of ``session_ids`` (the worker's own
     session/process group: plain ``subprocess.Popen`` children) or when its environment
     holds ``DLGRADE_WORKER_TOKEN=<token>`` (inherited by every descendant, including ones
-    that called ``setsid`` and double-forked away). Nothing else is ever signalled, so the
-    grader's own children (pytest, other workers) are safe.
+    that called ``setsid`` and double-forked away), or when it runs as ``uid`` (a worker's
+    own uid: no other process has it). Nothing else is ever signalled, so the grader's own
+    children (pytest, other workers) are safe.
 
     Scans repeat until one finds no new process (a process may fork while dying; the
     worker's RLIMIT_NPROC bounds a fork bomb), and each round waits up to ``wait`` seconds
@@ -108,9 +132,9 @@ def kill_strays(token, session_ids=(), *, wait=2.0, keep=()):
         except OSError:
             return signalled
         for pid in pids:
-            if pid == me or pid in signalled or not _matches(pid, needle, sids):
+            if pid == me or pid in signalled or not _matches(pid, needle, sids, uid):
                 continue
-            pidfds[pid] = _sigkill(pid, needle, sids)
+            pidfds[pid] = _sigkill(pid, needle, sids, uid)
             signalled.add(pid)
         if not pidfds:
             break
@@ -120,7 +144,7 @@ def kill_strays(token, session_ids=(), *, wait=2.0, keep=()):
                 readable(pidfd, deadline - time.monotonic())
                 os.close(pidfd)
             else:
-                while time.monotonic() < deadline and _matches(pid, needle, sids):
+                while time.monotonic() < deadline and _matches(pid, needle, sids, uid):
                     time.sleep(0.005)
         reap(pid for pid in pidfds if pid not in keep)
     return signalled
@@ -142,7 +166,7 @@ def reap(pids):
             pass
 
 
-def _sigkill(pid, needle, sids):
+def _sigkill(pid, needle, sids, uid):
     """SIGKILL pid if it still matches; returns an open pidfd to wait on, or None."""
     try:
         pidfd = os.pidfd_open(pid)
@@ -154,7 +178,7 @@ def _sigkill(pid, needle, sids):
         return None
     try:
         # Re-check now that the pidfd pins the process: pid may have been reused since the scan.
-        if _matches(pid, needle, sids):
+        if _matches(pid, needle, sids, uid):
             signal.pidfd_send_signal(pidfd, signal.SIGKILL)
     except OSError:
         pass

@@ -26,17 +26,18 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import threading
 import time
 import weakref
 from pathlib import Path
 
 from autograder import wire
+from autograder.sandbox import tempdirs
 from autograder.sandbox.errors import (
     OutputLimitExceeded, StaleRemoteError, StudentException, WorkerCrashed, WorkerProtocolError,
     WorkerStartupError, WorkerTimeout, WorkerUsageError, fmt_bytes,
 )
+from autograder.sandbox.isolation import OFF, worker_ids
 from autograder.sandbox.process import ChannelDied, ChannelGarbage, ChannelTimeout, WorkerProcess
 from autograder.sandbox.remote import Remote
 from autograder.sandbox.strays import become_subreaper
@@ -61,6 +62,8 @@ def _finalize(state):
     if fd is not None:
         os.close(fd)
     shutil.rmtree(state["tmp"], ignore_errors=True)
+    if state.get("shared_tmp_uid") is not None:  # level "uid": what it wrote into /tmp and the like
+        tempdirs.remove_files_of({state["shared_tmp_uid"]})
 
 
 class Worker:
@@ -76,6 +79,10 @@ class Worker:
     - start_timeout: seconds allowed for start-up (python + numpy import).
     - auto_restart: after a crash/timeout, start a fresh process on the next operation.
     - max_message: largest message accepted in either direction, bytes.
+    - isolation: an ``isolation.Isolation`` (None: level "off", a plain process of the
+      grader's user; only for trusted code, e.g. the grader's own tests).
+    - data_files: files the worker may read besides its layout (the MNIST gate's arrays).
+    - cpu_seconds: CPU time limit of each worker process (RLIMIT_CPU), or None.
 
     The process is started at once but not waited for, so several workers start in
     parallel; the first operation (or ``wait_ready()``) waits for its hello. Not
@@ -86,7 +93,8 @@ class Worker:
     def __init__(self, root, *, import_paths, timeout=DEFAULT_TIMEOUT,
                  memory_limit=DEFAULT_MEMORY_LIMIT, output_limit=DEFAULT_OUTPUT_LIMIT,
                  env=None, start_timeout=60.0, auto_restart=True,
-                 max_message=wire.DEFAULT_MAX_SIZE):
+                 max_message=wire.DEFAULT_MAX_SIZE, isolation=None, data_files=(),
+                 cpu_seconds=None):
         root = Path(root)
         if not root.is_dir():
             raise ValueError(f"worker root {str(root)!r} is not a directory")
@@ -102,21 +110,54 @@ class Worker:
                 raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
         if env is not None and not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
             raise TypeError("env must map str to str")
+        if cpu_seconds is not None and (type(cpu_seconds) is not int or cpu_seconds < 1):
+            raise ValueError(f"cpu_seconds must be a positive int or None, got {cpu_seconds!r}")
         self._root = root.resolve()
         self.memory_limit, self.output_limit = memory_limit, output_limit
         self._max_message = max_message
         self.auto_restart = auto_restart
-        self._env = self._child_env(env)
+        self.isolation = isolation or OFF
+        self._data_files = tuple(str(Path(p).resolve()) for p in data_files)
+        self._cpu_seconds = cpu_seconds
         self._lock = threading.RLock()
         self._gen = 0
         self._pending_release = []
         self.last_output = ""
-        tmp = tempfile.mkdtemp(prefix="dlgrade-worker-")
+        tmp = tempdirs.mkdtemp("worker-")
         capture_fd = os.open(os.path.join(tmp, "output"),
                              os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         self._state = {"tmp": tmp, "capture_fd": capture_fd, "proc": None}
         self._finalizer = weakref.finalize(self, _finalize, self._state)
+        # One uid per Worker (all its processes): it owns nothing and shares with no one.
+        self._ids = worker_ids() if self.isolation.dedicated_uid else None
+        self._home = self._prepare_uid_level(Path(tmp)) if self.isolation.level == "uid" else None
+        if self._ids is not None:
+            self._grant_layout()
+        self._env = self._child_env(env)
         self._spawn()
+
+    def _prepare_uid_level(self, tmp):
+        """Level "uid": the worker's uid may pass to its layout and write only its own home."""
+        uid, gid = self._ids
+        self._state["shared_tmp_uid"] = uid
+        home = tmp / "home"
+        home.mkdir(mode=0o700)
+        os.chown(home, uid, gid)
+        for folder in (tmp, *[p for p in self._root.parents if tempdirs.run_dir() in (p, *p.parents)]):
+            tempdirs.make_traversable(folder)
+        return home
+
+    def _grant_layout(self):
+        """A worker with its own uid reads its layout through its own group; others cannot."""
+        gid = self._ids[1]
+        for dirpath, _, filenames in os.walk(self._root):
+            os.chown(dirpath, 0, gid)
+            os.chmod(dirpath, 0o750)
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                if not os.path.islink(path):
+                    os.chown(path, 0, gid)
+                    os.chmod(path, 0o640)
 
     # -- lifecycle
 
@@ -129,8 +170,8 @@ class Worker:
     def _child_env(self, extra):
         env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith(_ENV_KEEP_PREFIXES)}
         env.update(_ONE_THREAD)
-        env.update(HOME=str(self._root), TMPDIR=str(self._root),
-                   MPLCONFIGDIR=str(self._root / ".matplotlib"), MPLBACKEND="Agg")
+        home = {"off": str(self._root), "bwrap": "/tmp"}.get(self.isolation.level, str(self._home))
+        env.update(HOME=home, TMPDIR=home, MPLCONFIGDIR=os.path.join(home, ".matplotlib"), MPLBACKEND="Agg")
         env.update(extra or {})
         return env
 
@@ -142,7 +183,9 @@ class Worker:
         self._state["proc"] = WorkerProcess(
             gen=self._gen, root=self._root, import_paths=self._import_paths,
             memory_limit=self.memory_limit, output_limit=self.output_limit, env=self._env,
-            capture_fd=self._state["capture_fd"], max_message=self._max_message)
+            capture_fd=self._state["capture_fd"], max_message=self._max_message,
+            isolation=self.isolation, ids=self._ids, cwd=self._home, data_files=self._data_files,
+            cpu_seconds=self._cpu_seconds)
 
     @property
     def closed(self):
