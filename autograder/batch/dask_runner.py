@@ -144,12 +144,12 @@ def grade_on_worker(payload: dict, options, deadline: float, target: str = DEFAU
 # ----------------------------------------------------------------------------- client side
 
 
-def run_dask(address, tasks, by_id, options, on_done, *, kit, deadline=None, target=DEFAULT_TARGET):
+def run_dask(address, tasks, options, on_done, *, kit, deadline=None, target=DEFAULT_TARGET):
     """Grade tasks on the Dask cluster at address; call on_done(task, outcome) as each finishes.
 
     Inputs:
     - address: the scheduler (``tcp://host:8786``).
-    - tasks: dicts with ``id`` and ``path``; by_id: {id: (Entry, key)}.
+    - tasks: dicts with ``id`` and ``path``.
     - options: GradeOptions; kit: this machine's kit fingerprint (workers must match).
     - deadline: seconds per submission on a worker (default ``runner.submission_deadline``).
 

@@ -19,6 +19,8 @@ from autograder.batch.gradebook import write_gradebook
 from autograder.batch.journal import Journal, entry_key, kit_fingerprint, options_fingerprint
 from autograder.batch.progress import Progress
 from autograder.batch.records import SubmissionRecord
+from autograder.batch.runner import run_local
+from autograder.batch.slot import DEFAULT_TARGET
 from autograder.results import write_json
 
 LANGS = ("en", "ko", "ja")
@@ -141,19 +143,14 @@ def grade_class(class_dir, out_dir, options, *, jobs=1, force=False, regrade=(),
         records[entry.student] = record
         progress.update(record)
 
+    target = target or DEFAULT_TARGET
     try:
         if tasks and dask_address:
             from autograder.batch.dask_runner import run_dask
 
-            from autograder.batch.slot import DEFAULT_TARGET
-
-            run_dask(dask_address, tasks, by_id, options, on_done, kit=kit, deadline=deadline,
-                     target=target or DEFAULT_TARGET)
+            run_dask(dask_address, tasks, options, on_done, kit=kit, deadline=deadline, target=target)
         elif tasks:
-            from autograder.batch.runner import run_local
-            from autograder.batch.slot import DEFAULT_TARGET
-
-            run_local(tasks, options, jobs, on_done, deadline=deadline, target=target or DEFAULT_TARGET)
+            run_local(tasks, options, jobs, on_done, deadline=deadline, target=target)
     finally:
         progress.close()
     ordered = [records[e.student] for e in entries]
