@@ -8,6 +8,12 @@ values, so hidden tests do not leak their answers.
 
 Tolerances accept float64 rounding differences between correct formulas
 (np.dot vs @ vs einsum, log-sum-exp softmax), never a different formula.
+
+Student values are untrusted data: a value is turned into an array only when it holds at
+most MAX_ELEMENTS numbers (counted without converting anything), and a check validates
+its shape before any arithmetic on it (``as_numeric_array(..., shape=...)``,
+``expect_close``), so no reply can make the grader compute on, or convert, arrays larger
+than the ones it asked for.
 """
 from __future__ import annotations
 
@@ -17,6 +23,11 @@ from contextlib import contextmanager
 import numpy as np
 
 _hidden = contextvars.ContextVar("hidden_check", default=False)
+
+# Largest student value turned into an array: far above every check's arrays (the MNIST
+# gate's W1 has 39,200 entries), far below what could strain the grader's memory even at
+# the widest dtype (16 bytes for complex128).
+MAX_ELEMENTS = 2_000_000
 
 
 @contextmanager
@@ -57,16 +68,53 @@ def fail(message):
     raise AssertionError(message)
 
 
-def as_numeric_array(got, what):
-    """Turn a student's return value into a float array or fail with a clear message."""
+def count_elements(value, limit=MAX_ELEMENTS):
+    """Number of scalars in a value from the wire (arrays, scalars, nested lists/tuples).
+
+    Stops counting past ``limit`` (returns a number > limit): cheap whatever the value.
+    """
+    if isinstance(value, np.ndarray):
+        return value.size
+    if not isinstance(value, (list, tuple)):
+        return 1
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+            total += not item  # an empty list still makes an entry of a ragged array
+        else:
+            total += item.size if isinstance(item, np.ndarray) else 1
+    return total
+
+
+def as_numeric_array(got, what, *, shape=None):
+    """Turn a student's return value into a numeric array or fail with a clear message.
+
+    Inputs:
+    - got: the value (plain data from the worker: untrusted).
+    - what: how the call reads to a student.
+    - shape: the shape the value must have (checked before anything is computed from it).
+
+    Returns:
+    - numpy array of a bool / int / uint / float / complex dtype.
+    """
     if got is None:
         fail(f"{what} returned None. Did you forget a `return` statement?")
+    size = count_elements(got)
+    if size > MAX_ELEMENTS:
+        fail(f"{what} returned {describe(got)} with more than {MAX_ELEMENTS} numbers; "
+             + (f"expected shape {tuple(shape)}." if shape is not None else "far more than expected."))
+    if shape is not None and isinstance(got, np.ndarray) and got.shape != tuple(shape):
+        fail(f"{what}: expected shape {tuple(shape)}, got shape {got.shape}.")
     try:
         arr = np.asarray(got)
     except Exception:  # ragged lists and other oddities
         fail(f"{what} returned {describe(got)}, which is not a numeric array.")
     if arr.dtype.kind not in "biufc":
         fail(f"{what} returned {describe(got)}, which is not a numeric array.")
+    if shape is not None and arr.shape != tuple(shape):
+        fail(f"{what}: expected shape {tuple(shape)}, got shape {arr.shape}.")
     return arr
 
 
@@ -118,8 +166,13 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
     arr = as_numeric_array(got, what)
     hidden = _hidden.get()
     if arr.shape != expected.shape:
-        hint = _matching_hint(arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64),
-                              expected, hints, rtol, atol)
+        # Only a value of a size some hint or the expected value has can match a hint: an
+        # array of any other size is not converted at all.
+        sizes = {expected.size, *(np.size(w) for w in (hints or {}).values())}
+        hint = None
+        if arr.size in sizes:
+            hint = _matching_hint(arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64),
+                                  expected, hints, rtol, atol)
         msg = f"{what}: expected a result of shape {expected.shape}, got shape {arr.shape}."
         fail(msg + (f"\nHint: {hint}" if hint else ""))
     if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
@@ -147,10 +200,16 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
 
 
 def expect_unchanged(before, after, what):
-    """Fail when a call modified an input array it should only read."""
+    """Fail when a call modified an input array it should only read.
+
+    Inputs:
+    - before: the array as the grader sent it.
+    - after: the same object read back from the worker (untrusted).
+    """
     before = np.asarray(before)
-    after = np.asarray(after)
-    if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
+    changed = (not isinstance(after, np.ndarray) or after.shape != before.shape
+               or not np.array_equal(before, after, equal_nan=True))
+    if changed:
         fail(f"{what} modified its input in place. Work on a copy (e.g. `x = x.copy()`) "
              "or build a new array instead of writing into the one you were given.")
 

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import io
 import os
+import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -25,15 +28,35 @@ from pathlib import Path
 
 import pytest
 
+import mnist_data
 import solutions
-from autograder import UserError
-from autograder.exercises import ALL_STUDENT, EXERCISES, module_of
+from autograder import UserError, seeds, wire
+from autograder.exercises import ALL_STUDENT, EXERCISES, MODULES, module_of
 from autograder.plugin import GradingPlugin
+from autograder.pool import WorkerPool
 from autograder.results import CheckResult, ExerciseResult, GradeResult
 from autograder.rubric import Rubric
+from autograder.sandbox.isolation import REQUESTS
+from autograder.sandbox.isolation import resolve as resolve_isolation
+from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 REFERENCE_DIR = Path(solutions.__file__).parent
+# Everything the grader runs is imported now, before any student code: the reference
+# modules (the checks compute expected values with them) and, in _run_checks, the checks.
+# Nothing is imported later from a place a worker could have written to meanwhile.
+REFERENCE = {m: importlib.import_module(f"solutions.{m}") for m in MODULES}
+
+
+class CheckSuiteError(RuntimeError):
+    """The check suite itself could not run (a bug in the grader's checks, not the student's).
+
+    Attributes: ``log``, pytest's output (the collection errors).
+    """
+
+    def __init__(self, message, log):
+        super().__init__(message)
+        self.log = log
 
 
 @dataclass
@@ -46,21 +69,26 @@ class GradeOptions:
     only: frozenset | None = None
     junit_path: str | None = None
     data_dir: str | None = None
+    checks_dir: str | None = None  # another check suite (a folder like autograder/checks)
+    max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
+    seed: str | None = None  # replay the inputs of this seed id (see autograder.seeds)
     sandbox: str = "auto"  # isolation level requested: auto, bwrap, uid or off (see sandbox.isolation)
 
     def validate(self):
-        from autograder.sandbox.isolation import REQUESTS
-
         if self.sandbox not in REQUESTS:
             raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
         if self.timeout <= 0:
             raise ValueError(f"timeout must be positive, got {self.timeout}")
+        if not 2**20 <= self.max_reply <= 2**30:
+            raise ValueError(f"max_reply must be between 1 MiB and 1 GiB, got {self.max_reply}")
         if self.memory_limit < 256 * 2**20:
             raise ValueError(f"memory_limit must be at least 256 MiB, got {self.memory_limit}")
         if self.only is not None:
             unknown = set(self.only) - set(EXERCISES)
             if unknown:
                 raise ValueError(f"unknown exercise id(s): {', '.join(sorted(unknown))}")
+        if self.checks_dir is not None and not Path(self.checks_dir).is_dir():
+            raise ValueError(f"checks folder not found: {self.checks_dir}")
 
 
 @dataclass
@@ -70,6 +98,11 @@ class GradingContext:
     submission: object
     pool: object
     options: GradeOptions
+    seed: seeds.InputSeed | None = None  # where the checks' inputs come from (resolved if None)
+
+    def __post_init__(self):
+        if self.seed is None:
+            self.seed = seeds.resolve(self.options.seed, self.options.rubric.grading.secret)
 
     @property
     def rubric(self):
@@ -92,15 +125,13 @@ def grade(path, options=None):
     Returns:
     - a GradeResult listing every exercise in EXERCISES.
 
-    Raises autograder.UserError for a path that is not a submission.
+    Raises autograder.UserError for a path that is not a submission, and CheckSuiteError
+    when the check suite itself cannot be collected.
     """
-    from autograder.pool import WorkerPool
-    from autograder.sandbox.isolation import resolve
-    from autograder.submission import load_submission
-
     options = options or GradeOptions()
     options.validate()
-    isolation = resolve(options.sandbox, REFERENCE_DIR)  # refuses before any work
+    seed = seeds.resolve(options.seed, options.rubric.grading.secret)
+    isolation = resolve_isolation(options.sandbox, REFERENCE_DIR)  # refuses before any work
     started = time.perf_counter()
     phases = {}
     with load_submission(path) as submission:
@@ -118,17 +149,19 @@ def grade(path, options=None):
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
                         memory_limit=options.memory_limit, isolation=isolation,
-                        gate_files=gate_files) as pool:
+                        gate_files=gate_files, max_reply=options.max_reply) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
-            context = GradingContext(submission, pool, options)
+            context = GradingContext(submission, pool, options, seed)
             plugin = GradingPlugin(context)
-            log = _run_checks(plugin, options.junit_path)
+            log = _run_checks(plugin, options.junit_path, checks_dir=options.checks_dir)
         # A notebook lacks the modules of the other assignments by design: not worth a mention.
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]
     result = _assemble(plugin, options, str(path), missing, excluded)
+    result.seed = seed.id
     result.isolation = isolation.level
     result.output += f"\nIsolation: {isolation.describe()}."
+    result.output += f"\nInputs drawn with seed {seed.id} (--seed {seed.id} replays them)."
     for check in result.checks:
         phase = module_of(check.exercise)
         phase = "mnist gate" if phase == ALL_STUDENT else phase
@@ -159,23 +192,26 @@ def _require_mnist(data_dir):
 
     Returns the cache files the gate's worker reads (read-only).
     """
-    import mnist_data
-
     try:
         return list(mnist_data.cache_paths(data_dir).values())
     except mnist_data.MNISTError as exc:
         raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
 
 
-def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process_student=False):
+def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process_student=False,
+                checks_dir=None):
     """Run (or only collect) the check suite under pytest in this process; return pytest's log.
 
     nodeids selects checks (default: all). in_process_student is for notebooks, where student
     code runs in this very process: its warnings are then ignored instead of being errors,
-    and only Python-level output is captured.
+    and only Python-level output is captured. checks_dir: another check suite (default
+    CHECKS_DIR). Raises CheckSuiteError, with pytest's log, when the suite cannot be collected.
     """
-    targets = [str(CHECKS_DIR / n) for n in nodeids] if nodeids else [str(CHECKS_DIR)]
-    args = [*targets, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR),
+    checks = Path(checks_dir) if checks_dir else CHECKS_DIR
+    ini = checks / "pytest.ini" if (checks / "pytest.ini").is_file() else CHECKS_DIR / "pytest.ini"
+    targets = [str(checks / n) for n in nodeids] if nodeids else [str(checks)]
+    # --strict-markers: a misspelt marker (weight, visibility, exercise) is an error, not a no-op.
+    args = [*targets, "-c", str(ini), "--rootdir", str(checks), "--strict-markers",
             "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib", "-q",
             "--tb=line"]
     if in_process_student:
@@ -201,18 +237,26 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
         args += ["--junitxml", tmp, "-o", "junit_suite_name=dlgrade", "-o", "junit_family=xunit2"]
     saved = {k: os.environ.pop(k, None) for k in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # third-party plugins must not change grading
+    # The checks are compiled from their source, never loaded from bytecode in a __pycache__
+    # folder beside them (which a worker might have written): bytecode goes to a private folder.
+    saved_prefix, sys.pycache_prefix = sys.pycache_prefix, tempfile.mkdtemp(prefix="dlgrade-pycache-")
     log = io.StringIO()
     try:
         with contextlib.redirect_stdout(log):
             code = pytest.main(args, plugins=[plugin])
-        if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: pytest caught it; pass it on to the caller
+        # pytest reports Ctrl-C and collection errors with the same exit code: the plugin
+        # saw which one it was.
+        if plugin.keyboard_interrupted:  # Ctrl-C: pytest caught it; pass it on to the caller
             raise KeyboardInterrupt
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            raise RuntimeError(f"the check suite could not run (pytest exit {int(code)}):\n{log.getvalue()[-4000:]}")
+            raise CheckSuiteError(f"the grader's check suite could not run (pytest exit {int(code)}); "
+                                  "this is an error in the grader, not in the submission", log.getvalue()[-8000:])
         if tmp:
             os.replace(tmp, junit_path)
             tmp = None
     finally:
+        shutil.rmtree(sys.pycache_prefix, ignore_errors=True)
+        sys.pycache_prefix = saved_prefix
         os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         for k, v in saved.items():
             if v is not None:

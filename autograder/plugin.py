@@ -19,7 +19,8 @@ from autograder.compare import hidden_check
 from autograder.exercises import EXERCISES
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
-from autograder.sandbox.errors import WorkerTimeout
+from autograder.sandbox.errors import TimeBudgetExceeded, WorkerTimeout
+from autograder.sanitize import clean_text
 
 CONTEXT = pytest.StashKey()
 SPEC = pytest.StashKey()
@@ -35,6 +36,43 @@ class CheckNotRun(Exception):
 
     def describe(self):
         return str(self)
+
+
+class TimeKeeper:
+    """When the checks of each exercise must stop: the rubric's time budgets (rubric.TimeBudget).
+
+    An exercise's clock starts with its first check; the submission's with the first check of
+    the run. The MNIST gate is outside the submission budget: its budget is its own timeout.
+    Checks run exercise by exercise, so an exercise's time is one stretch of the run.
+    """
+
+    def __init__(self, budget, gate_seconds, clock=time.monotonic):
+        self.budget = budget
+        self.gate_seconds = gate_seconds
+        self.clock = clock
+        self.run_start = None
+        self.exercise_start = {}
+
+    def deadline(self, exercise):
+        """Return (deadline on self.clock, what runs out then) for a check of exercise starting now."""
+        now = self.clock()
+        if self.run_start is None:
+            self.run_start = now
+        start = self.exercise_start.setdefault(exercise, now)
+        if exercise == "mnist":
+            return start + self.gate_seconds + 5.0, f"the MNIST gate's {self.gate_seconds:g} s"
+        own = start + self.budget.exercise
+        whole = self.run_start + self.budget.submission
+        if own <= whole:
+            return own, f"the {self.budget.exercise:g} s allowed for {exercise}"
+        return whole, f"the {self.budget.submission:g} s allowed for the whole submission"
+
+
+def budget_message(what):
+    """The student-facing reason a check was stopped or not run: what ran out."""
+    return (f"{what} ran out, so this check and the exercise's remaining checks fail. Each call into "
+            "your code has its own time limit, and the calls together have this one: make slow code "
+            "faster (no sleeping, no needless loops).")
 
 
 def check_spec(item):
@@ -91,6 +129,16 @@ class GradingPlugin:
         self.results = {}
         self.timeouts = {}
         self.started = {}
+        self.keyboard_interrupted = False
+        rubric = context.rubric
+        self.timekeeper = TimeKeeper(rubric.budget, rubric.mnist.timeout)
+        self.deadline_what = "the time budget"  # what the deadline of the running check is
+        self.budget_spent = {}  # exercise: what ran out
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        # pytest also stops for collection errors by raising Session.Interrupted, a
+        # KeyboardInterrupt subclass: that one is the grader's error, not the user's Ctrl-C.
+        self.keyboard_interrupted = not isinstance(excinfo.value, pytest.Session.Interrupted)
 
     def pytest_configure(self, config):
         config.stash[CONTEXT] = self.context
@@ -127,6 +175,7 @@ class GradingPlugin:
         self.specs = {i.nodeid: i.stash[SPEC] for i in keep}
         self.all_specs = specs
 
+    @pytest.hookimpl(tryfirst=True)  # before the fixtures, which already call student code
     def pytest_runtest_setup(self, item):
         spec = item.stash[SPEC]
         self.started[item.nodeid] = time.perf_counter()
@@ -134,6 +183,15 @@ class GradingPlugin:
             raise CheckNotRun(f"not run: {MAX_TIMEOUTS_PER_EXERCISE} earlier checks of {spec.exercise} "
                               "timed out, so its remaining checks were skipped to keep grading fast. "
                               "Fix the infinite loop or slow code first.")
+        deadline, what = self.timekeeper.deadline(spec.exercise)
+        set_deadline = getattr(self.context.pool, "set_deadline", None)  # a notebook kernel has none
+        if set_deadline is None:
+            return
+        if spec.exercise in self.budget_spent or deadline <= self.timekeeper.clock():
+            self.budget_spent.setdefault(spec.exercise, what)
+            raise CheckNotRun("not run: " + budget_message(self.budget_spent[spec.exercise]))
+        set_deadline(deadline)
+        self.deadline_what = what
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
@@ -148,6 +206,13 @@ class GradingPlugin:
         spec = item.stash[SPEC]
         if call.excinfo is not None and (report.failed or report.skipped):
             message, internal = failure_text(call.excinfo)
+            if isinstance(call.excinfo.value, TimeBudgetExceeded):
+                what = self.deadline_what
+                self.budget_spent.setdefault(spec.exercise, what)
+                message = "stopped: " + budget_message(what) + "\n" + message
+            # Student text (messages, output, reprs) reaches the report, results.json and JUnit
+            # XML from here on: never with control characters or invalid Unicode.
+            message = clean_text(message)
             if isinstance(call.excinfo.value, WorkerTimeout):
                 self.timeouts[spec.exercise] = self.timeouts.get(spec.exercise, 0) + 1
             report.longrepr = message

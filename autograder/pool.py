@@ -53,15 +53,19 @@ class WorkerPool:
     - memory_limit: bytes of address space per worker.
     - isolation: a ``sandbox.isolation.Isolation`` for every worker (None: level "off").
     - gate_files: files the MNIST gate's worker may read (and no other worker).
+    - max_reply: largest reply accepted from a worker, bytes (None: the wire default).
     """
 
-    def __init__(self, submission, reference_dir, *, timeout, memory_limit, isolation=None, gate_files=()):
+    def __init__(self, submission, reference_dir, *, timeout, memory_limit, isolation=None, gate_files=(),
+                 max_reply=None):
         self.submission = submission
         self.reference_dir = reference_dir
         self.timeout = timeout
         self.memory_limit = memory_limit
         self.isolation = isolation
         self.gate_files = tuple(gate_files)
+        self.max_reply = max_reply
+        self.deadline = None
         self._workers = {}
         self._modules = {}
         self._failures = {}
@@ -88,11 +92,19 @@ class WorkerPool:
             student = MODULES if config == ALL_STUDENT else (config,)
             layout = self.submission.layout(config, student,
                                             None if config == ALL_STUDENT else self.reference_dir)
+            limits = {} if self.max_reply is None else {"max_message": self.max_reply}
             self._workers[config] = Worker(
                 layout.root, import_paths=layout.import_paths, timeout=self.timeout,
                 memory_limit=self.memory_limit, isolation=self.isolation, cpu_seconds=CPU_SECONDS,
-                data_files=self.gate_files if config == ALL_STUDENT else ())
+                data_files=self.gate_files if config == ALL_STUDENT else (), **limits)
+            self._workers[config].deadline = self.deadline
         return self._workers[config]
+
+    def set_deadline(self, deadline):
+        """No call into student code runs past this time.monotonic() value (None: no limit)."""
+        self.deadline = deadline
+        for worker in self._workers.values():
+            worker.deadline = deadline
 
     def student_module(self, config, module):
         """The student's module imported in the configuration's worker (a Remote).

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import textwrap
 
+from autograder.sanitize import clean_text
+
 
 def _fmt(x):
     return f"{x:.2f}".rstrip("0").rstrip(".")
@@ -16,7 +18,8 @@ def render(result, *, show_hidden=True, width=100):
     - show_hidden: include failure details of hidden checks (a TA's view);
       False gives a student's view, where a hidden check only says it failed.
     """
-    lines = [result.output.strip(), ""]
+    # Messages carry student text: cleaned here too, so no caller can print a forged report.
+    lines = [clean_text(result.output).strip(), ""]
     name_width = max(len(e.exercise) for e in result.exercises)
     for ex in result.exercises:
         if not ex.checks:
@@ -36,7 +39,7 @@ def render(result, *, show_hidden=True, width=100):
             if check.visibility != "visible" and not show_hidden:
                 details.append("    (hidden check: details are not shown)")
                 continue
-            for para in (check.output or "failed").splitlines():
+            for para in (clean_text(check.output) or "failed").split("\n"):
                 details.extend(textwrap.wrap(para, width=width, initial_indent="    ",
                                              subsequent_indent="      ") or [""])
     if details:

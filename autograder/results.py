@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 
 from autograder.atomic import write_text_atomic
+from autograder.sanitize import clean_json, clean_text
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -49,12 +50,12 @@ class CheckResult:
             "score": round(self.score, 6),
             "max_score": round(self.max_score, 6),
             "status": self.status,
-            "output": self.output,
+            "output": clean_text(self.output),
             "visibility": self.visibility,
             "tags": [self.exercise, self.check_id],
         }
         if self.extra_data:
-            d["extra_data"] = self.extra_data
+            d["extra_data"] = clean_json(self.extra_data)
         return d
 
 
@@ -100,6 +101,7 @@ class GradeResult:
     output: str = ""
     phases: dict = field(default_factory=dict)
     isolation: str = ""  # the workers' isolation level: "bwrap", "uid" or "off"
+    seed: str = ""  # the id of the checks' inputs (autograder.seeds); --seed replays them
 
     @property
     def score(self):
@@ -129,12 +131,17 @@ class GradeResult:
             "score": round(self.score, 6),
             "max_score": round(self.max_score, 6),
             "execution_time": round(self.execution_time, 3),
-            "output": self.output,
+            "output": clean_text(self.output),
             "isolation": self.isolation,
             "tests": [c.to_dict() for c in self.checks],
+            "extra_data": {"seed": self.seed},
         }
 
 
 def write_json(result, path):
-    """Write ``result.to_dict()`` as Gradescope results.json, atomically."""
-    write_text_atomic(path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    """Write ``result.to_dict()`` as Gradescope results.json, atomically.
+
+    Strict JSON: no NaN or Infinity tokens (``clean_json`` turns them into null), valid UTF-8.
+    """
+    text = json.dumps(clean_json(result.to_dict()), indent=2, ensure_ascii=False, allow_nan=False)
+    write_text_atomic(path, text + "\n")

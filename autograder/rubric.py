@@ -24,6 +24,13 @@ An instructor overrides them with ``dlgrade grade --rubric FILE`` (TOML):
     [mnist]             # the accuracy gate
     threshold = 0.95
     iterations = 1200
+
+    [budget]            # seconds of grading per exercise and per submission (see TimeBudget)
+    exercise = 15
+    submission = 60
+
+    [grading]           # the course secret the checks' inputs derive from (see checks/inputs.py)
+    secret = "a long random string, kept out of the students' reach"
 """
 from __future__ import annotations
 
@@ -67,6 +74,44 @@ class MnistGate:
 
 
 @dataclass
+class TimeBudget:
+    """Wall-clock seconds the checks of one exercise, and of a whole submission, may take.
+
+    Every call into student code also has its own timeout (``--timeout``); the budgets bound
+    their sum, so calls that each stay just under the timeout cannot stretch a grading. When a
+    budget runs out, the exercise's remaining checks fail with a message that says so. The
+    MNIST gate is outside the submission budget and has its own: its ``[mnist] timeout``.
+
+    Calibration (2-core machine, busy): the reference's slowest exercise takes 0.4 s, all
+    exercises but the gate 2.5 s; the defaults leave room for slow but honest code (Python
+    loops) and a loaded grading machine, and for two 5 s timeouts within one exercise.
+    """
+
+    exercise: float = 15.0
+    submission: float = 60.0
+
+    def validate(self):
+        for name in ("exercise", "submission"):
+            if not getattr(self, name) > 0:
+                raise UserError(f"rubric: [budget] {name} must be positive, got {getattr(self, name)}")
+
+
+@dataclass
+class GradingSettings:
+    """How the checks' inputs are drawn (see ``autograder/checks/inputs.py``).
+
+    secret: the course secret the inputs derive from (with the check id); every student of
+    the course faces the same inputs and a regrade is reproducible. Empty: the
+    ``DLGRADE_SECRET`` environment variable, else a random seed per run.
+    """
+
+    secret: str = ""
+
+    def validate(self):
+        pass
+
+
+@dataclass
 class CheckSpec:
     """One check as collected, with its points resolved."""
 
@@ -91,6 +136,8 @@ class Rubric:
     visibility: dict = field(default_factory=dict)
     weight: dict = field(default_factory=dict)
     mnist: MnistGate = field(default_factory=MnistGate)
+    budget: TimeBudget = field(default_factory=TimeBudget)
+    grading: GradingSettings = field(default_factory=GradingSettings)
     source: str = "built-in defaults"
 
     @classmethod
@@ -109,10 +156,11 @@ class Rubric:
 
     @classmethod
     def from_dict(cls, data, source="<dict>"):
-        unknown = set(data) - {"points", "visibility", "weight", "mnist"}
+        unknown = set(data) - {"points", "visibility", "weight", *_SETTINGS}
         if unknown:
             raise UserError(f"rubric {source}: unknown section(s) {sorted(unknown)}; "
-                            "expected [points], [visibility], [weight], [mnist]")
+                            "expected [points], [visibility], [weight], "
+                            + ", ".join(f"[{name}]" for name in _SETTINGS))
         rubric = cls(source=source)
         for key, value in data.get("points", {}).items():
             _check_target(key, source, "points")
@@ -129,16 +177,8 @@ class Rubric:
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise UserError(f"rubric {source}: weight for {key!r} must be a number >= 0, got {value!r}")
             rubric.weight[key] = float(value)
-        gate = data.get("mnist", {})
-        known = {f.name: f.type for f in fields(MnistGate)}
-        for key, value in gate.items():
-            if key not in known:
-                raise UserError(f"rubric {source}: unknown [mnist] setting {key!r}; known: {sorted(known)}")
-            default = getattr(MnistGate, key)
-            if isinstance(default, bool) or type(value) not in (type(default), int) or isinstance(value, bool):
-                raise UserError(f"rubric {source}: [mnist] {key} must be a {type(default).__name__}, got {value!r}")
-            setattr(rubric.mnist, key, type(default)(value))
-        rubric.mnist.validate()
+        for section in _SETTINGS:
+            _load_settings(getattr(rubric, section), data.get(section, {}), section, source)
         return rubric
 
     def resolve(self, specs, default_points):
@@ -163,6 +203,26 @@ class Rubric:
             for s in group:
                 s.max_score = points * s.weight / total if total else 0.0
         return specs
+
+
+# Sections made of one dataclass of settings each: {section: attribute of Rubric}.
+_SETTINGS = ("mnist", "budget", "grading")
+
+
+def _load_settings(settings, values, section, source):
+    """Set the fields of a settings dataclass from a rubric table, checking names and types."""
+    if not isinstance(values, dict):
+        raise UserError(f"rubric {source}: [{section}] must be a table")
+    known = {f.name for f in fields(settings)}
+    for key, value in values.items():
+        if key not in known:
+            raise UserError(f"rubric {source}: unknown [{section}] setting {key!r}; known: {sorted(known)}")
+        default = getattr(type(settings)(), key)
+        if isinstance(default, bool) or type(value) not in (type(default), int) or isinstance(value, bool) \
+                or (type(default) is str and type(value) is not str):
+            raise UserError(f"rubric {source}: [{section}] {key} must be a {type(default).__name__}, got {value!r}")
+        setattr(settings, key, type(default)(value))
+    settings.validate()
 
 
 def _check_target(key, source, section):

@@ -41,12 +41,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Handle", "WireError", "encode", "decode", "DEFAULT_MAX_SIZE", "MAX_DEPTH"]
+__all__ = ["Handle", "WireError", "encode", "decode", "DEFAULT_MAX_SIZE", "MAX_DEPTH",
+           "MAX_HEADER", "MAX_ELEMENTS"]
 
 MAGIC = b"DLW1"
-DEFAULT_MAX_SIZE = 512 * 2**20
+# A check's arrays are small (the MNIST gate's parameter snapshots, the largest, are a few
+# MB): 64 MiB leaves room and keeps one reply far from the grader's 1 GiB budget.
+DEFAULT_MAX_SIZE = 64 * 2**20
 MAX_DEPTH = 64
+# Decoding must stay bounded in memory and time whatever the bytes say. The JSON header is
+# what could blow up (``[[],[],...]`` costs ~20x its size as Python objects), so it is
+# capped in bytes and in values before it is parsed; array data is bounded by the size cap
+# and copied once.
+MAX_HEADER = 4 * 2**20
+MAX_ELEMENTS = 200_000
+_MAX_HEADER_VALUES = 4 * MAX_ELEMENTS  # JSON items: a tuple or an array reference is several
 _MAX_NDIM = 32
+_MAX_DIM = 2**40
 _PREFIX = struct.Struct("<4sI")
 
 
@@ -123,7 +134,8 @@ def encode_chunks(obj, *, max_size=DEFAULT_MAX_SIZE):
     can change.
     """
     arrays = []
-    tree = _enc(obj, arrays, 0)
+    count = [0]
+    tree = _enc(obj, arrays, 0, count)
     meta = [[a.dtype.str, list(a.shape)] for a in arrays]
     try:
         header = json.dumps({"v": tree, "a": meta}, ensure_ascii=True, allow_nan=True,
@@ -140,29 +152,47 @@ def encode_chunks(obj, *, max_size=DEFAULT_MAX_SIZE):
         total += flat.nbytes
     if total > max_size:
         raise WireError(f"message too large: {total} bytes (limit {max_size})")
-    if len(header) > 2**32 - 1:
-        raise WireError("message header too large")
+    _check_header(header)
     return [_PREFIX.pack(MAGIC, len(header)), header, *buffers]
 
 
-def _enc(x, arrays, depth):
+def _check_header(header):
+    """Refuse a header whose parsing could cost more than a bounded amount of memory.
+
+    Every JSON value but the first follows one of ``,[{:``: counting those bytes bounds the
+    number of objects ``json.loads`` would create, before any is created. (Both ends apply
+    the same test, so a value the worker cannot send fails there, with a clear message.)
+    """
+    if len(header) > MAX_HEADER:
+        raise WireError(f"message header too large: {len(header)} bytes (limit {MAX_HEADER}); "
+                        "send numbers as numpy arrays, not long lists")
+    values = 1 + sum(header.count(c) for c in (b",", b"[", b"{", b":"))
+    if values > _MAX_HEADER_VALUES:
+        raise WireError(f"message has too many values ({values} JSON items, limit {_MAX_HEADER_VALUES}); "
+                        "send numbers as numpy arrays, not long lists")
+
+
+def _enc(x, arrays, depth, count):
     if depth > MAX_DEPTH:
         raise WireError(f"value nested deeper than {MAX_DEPTH} levels (or contains a cycle)")
+    count[0] += 1
+    if count[0] > MAX_ELEMENTS:
+        raise WireError(f"value has more than {MAX_ELEMENTS} elements; send numbers as numpy arrays")
     t = type(x)
     if x is None or t is bool or t is int or t is str:
         return x
     if t is float:
         return x  # json writes NaN / Infinity / -Infinity, and reads them back
     if t is list:
-        return [_enc(v, arrays, depth + 1) for v in x]
+        return [_enc(v, arrays, depth + 1, count) for v in x]
     if t is tuple:
-        return {"t": [_enc(v, arrays, depth + 1) for v in x]}
+        return {"t": [_enc(v, arrays, depth + 1, count) for v in x]}
     if t is dict:
         out = {}
         for k, v in x.items():
             if type(k) is not str:
                 raise WireError(f"dict keys must be str, got {type(k).__name__}")
-            out[k] = _enc(v, arrays, depth + 1)
+            out[k] = _enc(v, arrays, depth + 1, count)
         return {"d": out}
     if t is np.ndarray:
         if x.dtype.str not in _DTYPES:
@@ -214,8 +244,12 @@ def decode(data, *, max_size=DEFAULT_MAX_SIZE):
         raise WireError("not a wire message (bad magic)")
     if hlen > n - _PREFIX.size:
         raise WireError("message truncated (header)")
+    if hlen > MAX_HEADER:
+        raise WireError(f"message header too large: {hlen} bytes (limit {MAX_HEADER})")
+    raw = bytes(data[_PREFIX.size:_PREFIX.size + hlen])
+    _check_header(raw)
     try:
-        text = bytes(data[_PREFIX.size:_PREFIX.size + hlen]).decode("ascii")
+        text = raw.decode("ascii")
         top = json.loads(text, object_pairs_hook=_pairs_no_duplicates)
     except WireError:
         raise
@@ -233,7 +267,7 @@ def decode(data, *, max_size=DEFAULT_MAX_SIZE):
         if type(dtype_str) is not str or dtype_str not in _DTYPES:
             raise WireError(f"array dtype not allowed: {str(dtype_str)[:20]!r}")
         if type(shape) is not list or len(shape) > _MAX_NDIM or any(
-                type(d) is not int or d < 0 for d in shape):
+                type(d) is not int or not 0 <= d <= _MAX_DIM for d in shape):
             raise WireError("malformed array shape")
         dtype = np.dtype(dtype_str)
         nbytes = math.prod(shape) * dtype.itemsize
@@ -259,7 +293,7 @@ def _array(i, data, specs, used):
     try:
         flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
         return flat.reshape(shape).copy()  # own, aligned, writable memory
-    except (ValueError, MemoryError) as exc:
+    except (ValueError, MemoryError, OverflowError) as exc:
         raise WireError(f"cannot rebuild array: {exc}") from None
 
 

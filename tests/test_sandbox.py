@@ -384,12 +384,16 @@ def test_a_live_graders_folder_is_never_removed(tmp_path):
 # --------------------------------------------------------------------------- hostile corpus entries
 
 
-def grade_entry(entry_id, tmp_path, sandbox, only=("layers.Affine",)):
+def grade_entry(entry_id, tmp_path, sandbox, only=("layers.Affine",), rename=None):
+    """Grade a corpus entry; ``rename`` = (old, new) replaces a name in its files (unique markers)."""
     import corpus
     from autograder.grading import GradeOptions, grade
 
     entry = corpus.load_entry(corpus.SUBMISSIONS / entry_id)
     submission = corpus.assemble(entry, tmp_path / f"submission-{sandbox}")
+    if rename is not None:
+        for path in submission.glob("*.py"):
+            path.write_text(path.read_text().replace(*rename))
     return grade(submission, GradeOptions(timeout=2.0, only=frozenset(only), sandbox=sandbox))
 
 
@@ -468,13 +472,15 @@ PERSIST_PLACES = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), KIT / "autog
 @pytest.mark.parametrize("sandbox", ["auto", "uid", "off"])
 def test_a_submission_persists_nothing(tmp_path, sandbox):
     """hostile/persist_everywhere leaves files in the kit, the MNIST cache and /tmp: only at level off."""
-    markers = [place / MARKER for place in PERSIST_PLACES]
+    unique = f"{MARKER}-{os.getpid()}-{sandbox}"  # tests running side by side must not see each other's
+    markers = [place / unique for place in PERSIST_PLACES]
     try:
-        result = grade_entry("hostile/persist_everywhere", tmp_path, sandbox, only=("optimizer.SGD",))
+        result = grade_entry("hostile/persist_everywhere", tmp_path, sandbox, only=("optimizer.SGD",),
+                             rename=(MARKER, unique))
         assert result.score == pytest.approx(result.max_score)
         left = [m for m in markers if m.exists()]
         if sandbox == "off":
-            assert KIT / "autograder" / MARKER in left and Path("/tmp") / MARKER in left
+            assert KIT / "autograder" / unique in left and Path("/tmp") / unique in left
         else:
             assert left == []
     finally:

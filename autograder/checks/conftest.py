@@ -6,18 +6,25 @@
 - ``worker``: that worker itself, for ``put``/``fetch`` of arrays the student
   code may modify, and for ``probe`` helpers (grader code run in the worker).
 - ``ref``: the reference module from ``solutions``, imported in the grader's process.
-- ``rng``: a numpy Generator seeded from the check's id, so every run sees the
-  same inputs.
+- ``rng``: a numpy Generator drawn from the run's input seed (a course secret, or a
+  random seed per run; see ``autograder.seeds``) and the check's id. Every input a check
+  makes comes from it, so no table of answers to the public kit's inputs earns anything;
+  the book's fixed examples stay only beside inputs drawn from it.
 - ``extra_data``: a dict stored with the check's result (Gradescope extra_data).
 """
-import importlib
-import zlib
-
-import numpy as np
 import pytest
 
+import solutions.functions
+import solutions.gradient
+import solutions.layers
+import solutions.optimizer
+import solutions.two_layer_net
 from autograder.exercises import module_of
 from autograder.plugin import CONTEXT, EXTRA, SPEC
+
+# Imported here, at collection, before any student code runs (never lazily during a check).
+REFERENCE = {m.__name__.rpartition(".")[2]: m for m in (
+    solutions.functions, solutions.gradient, solutions.layers, solutions.two_layer_net, solutions.optimizer)}
 
 
 @pytest.fixture(scope="session")
@@ -43,13 +50,12 @@ def student(context, exercise):
 
 @pytest.fixture
 def ref(exercise):
-    return importlib.import_module(f"solutions.{exercise.split('.', 1)[0]}")
+    return REFERENCE[exercise.split(".", 1)[0]]
 
 
 @pytest.fixture
-def rng(request):
-    # crc32, not hash(): the seed must not change between runs (PYTHONHASHSEED).
-    return np.random.default_rng(zlib.crc32(request.node.stash[SPEC].check_id.encode()))
+def rng(request, context):
+    return context.seed.rng(request.node.stash[SPEC].check_id)
 
 
 @pytest.fixture

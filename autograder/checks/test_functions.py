@@ -28,24 +28,30 @@ class TestSigmoid:
         expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(x) for x of shape (4, 5)",
                      hints={"Use np.exp(-x), not np.exp(x): sigmoid(x) = 1 / (1 + exp(-x)).": 1 / (1 + np.exp(x))})
 
-    def test_book_example(self, student, ref):
+    def test_book_example(self, student, ref, rng):
         """sigmoid(np.array([-1.0, 1.0, 2.0])) from the book"""
         x = np.array([-1.0, 1.0, 2.0])
         expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(np.array([-1.0, 1.0, 2.0]))")
+        x = rng.normal(size=3)
+        expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(x) for another x of shape (3,)")
 
-    def test_extreme_inputs(self, student, ref):
+    def test_extreme_inputs(self, student, ref, rng):
         """sigmoid of very large and very small inputs saturates to 0 and 1"""
-        x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
-        expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(np.array([-1000., -50., 0., 50., 1000.]))")
+        big, moderate = rng.uniform(700.0, 1000.0), rng.uniform(30.0, 60.0)
+        x = np.array([-big, -moderate, 0.0, moderate, big])
+        expect_close(student.sigmoid(x), ref.sigmoid(x),
+                     "sigmoid(x) for x = [-a, -b, 0, b, a] with a in [700, 1000] and b in [30, 60]")
 
 
 class TestSoftmax:
     pytestmark = pytest.mark.exercise("functions.softmax", points=6)
 
-    def test_book_example(self, student, ref):
+    def test_book_example(self, student, ref, rng):
         """softmax(np.array([0.3, 2.9, 4.0])) from the book"""
         a = np.array([0.3, 2.9, 4.0])
         expect_close(student.softmax(a), ref.softmax(a), "softmax(np.array([0.3, 2.9, 4.0]))")
+        a = rng.normal(scale=2.0, size=4)
+        expect_close(student.softmax(a), ref.softmax(a), "softmax(a) for another a of shape (4,)")
 
     @pytest.mark.weight(2)
     def test_batch_rows(self, student, ref, rng):
@@ -60,14 +66,14 @@ class TestSoftmax:
         })
 
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
-    def test_large_logits(self, student, ref):
+    def test_large_logits(self, student, ref, rng):
         """softmax does not overflow for logits around 1000"""
-        x = np.array([[1010.0, 1000.0, 990.0], [-5.0, 0.0, 3.0]])
-        expect_close(student.softmax(x[0]), ref.softmax(x[0]), "softmax(np.array([1010., 1000., 990.]))")
+        x = np.array([1000.0 + rng.normal(scale=10.0, size=3), rng.normal(scale=3.0, size=3)])
+        expect_close(student.softmax(x[0]), ref.softmax(x[0]), "softmax(a) for logits a of shape (3,) around 1000")
         # The second row underflows to 0/0 if the maximum of the whole batch is subtracted.
         expect_close(student.softmax(x), ref.softmax(x),
-                     "softmax(x) for the batch [[1010., 1000., 990.], [-5., 0., 3.]] "
-                     "(subtract each row's own maximum)")
+                     "softmax(x) for a batch of shape (2, 3) whose first row is around 1000 and second "
+                     "around 0 (subtract each row's own maximum)")
 
     def test_input_unchanged(self, student, worker, rng):
         """softmax leaves its input array unchanged"""
@@ -80,13 +86,15 @@ class TestSoftmax:
 class TestSumSquaredError:
     pytestmark = pytest.mark.exercise("functions.sum_squared_error", points=3)
 
-    def test_book_example(self, student, ref):
+    def test_book_example(self, student, ref, rng):
         """sum_squared_error for the book's example (0.0975 for t=2, 0.5975 for t=7)"""
-        for label in (2, 7):
+        examples = [(BOOK_Y, label, "the book's y") for label in (2, 7)]
+        examples.append((probabilities(rng, 1, 10)[0], int(rng.integers(0, 10)), "another y of shape (10,)"))
+        for y, label, which in examples:
             t = one_hot(label, 10)
-            expect_close(student.sum_squared_error(BOOK_Y, t), ref.sum_squared_error(BOOK_Y, t),
-                         f"sum_squared_error(y, t) for the book's y and one-hot t = {label}",
-                         hints={"Multiply by 0.5: E = 0.5 * sum((y - t)**2).": np.sum((BOOK_Y - t) ** 2)})
+            expect_close(student.sum_squared_error(y, t), ref.sum_squared_error(y, t),
+                         f"sum_squared_error(y, t) for {which} and one-hot t = {label}",
+                         hints={"Multiply by 0.5: E = 0.5 * sum((y - t)**2).": np.sum((y - t) ** 2)})
 
     def test_batch(self, student, ref, rng):
         """sum_squared_error of a batch sums over all samples"""
@@ -99,18 +107,20 @@ class TestSumSquaredError:
 class TestCrossEntropyError:
     pytestmark = pytest.mark.exercise("functions.cross_entropy_error", points=8)
 
-    def test_book_example(self, student, ref):
+    def test_book_example(self, student, ref, rng):
         """cross_entropy_error for the book's example (0.5108 for t=2, 2.3026 for t=7)"""
-        for label in (2, 7):
+        examples = [(BOOK_Y, label, "the book's y") for label in (2, 7)]
+        examples.append((probabilities(rng, 1, 10)[0], int(rng.integers(0, 10)), "another y of shape (10,)"))
+        for y, label, which in examples:
             t = one_hot(label, 10)
-            expect_close(student.cross_entropy_error(BOOK_Y, t), ref.cross_entropy_error(BOOK_Y, t),
-                         f"cross_entropy_error(y, t) for the book's y and one-hot t = {label}")
+            expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
+                         f"cross_entropy_error(y, t) for {which} and one-hot t = {label}")
 
-    def test_single_label(self, student, ref):
+    def test_single_label(self, student, ref, rng):
         """cross_entropy_error with an integer label of shape ()"""
-        t = np.array(2)
-        expect_close(student.cross_entropy_error(BOOK_Y, t), ref.cross_entropy_error(BOOK_Y, t),
-                     "cross_entropy_error(y, t) for y of shape (10,) and t = np.array(2)")
+        y, t = probabilities(rng, 1, 10)[0], np.array(rng.integers(0, 10))
+        expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
+                     "cross_entropy_error(y, t) for y of shape (10,) and an integer label t of shape ()")
 
     @pytest.mark.weight(2)
     def test_batch_one_hot(self, student, ref, rng):
@@ -138,10 +148,12 @@ class TestCrossEntropyError:
                      })
 
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
-    def test_zero_probability_at_target(self, student, ref):
+    def test_zero_probability_at_target(self, student, ref, rng):
         """cross_entropy_error stays finite when the target's probability is 0"""
-        y = np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5]])
-        t = np.array([0, 2])
+        y = probabilities(rng, 2, 3)
+        t = rng.integers(0, 3, size=2)
+        y[0] = np.where(np.arange(3) == t[0], 0.0, y[0])  # the first sample gives its target 0
+        y[0] /= y[0].sum()
         expected = ref.cross_entropy_error(y, t)
         got = as_numeric_array(student.cross_entropy_error(y, t), "cross_entropy_error(y, t)")
         expect_true(np.all(np.isfinite(got)),
@@ -152,7 +164,7 @@ class TestCrossEntropyError:
     def test_inputs_unchanged(self, student, worker, rng):
         """cross_entropy_error leaves y and t unchanged"""
         y = probabilities(rng, 3, 4)
-        t = one_hot(np.array([1, 0, 3]), 4)
+        t = one_hot(rng.integers(0, 4, size=3), 4)
         ry, rt = worker.put(y), worker.put(t)
         student.cross_entropy_error(ry, rt)
         expect_unchanged(y, worker.fetch(ry), "cross_entropy_error(y, t) (argument y)")

@@ -18,38 +18,41 @@ class TestNumericalDiff:
     pytestmark = pytest.mark.exercise("gradient.numerical_diff", points=3)
 
     @pytest.mark.parametrize("x", [5.0, 10.0])
-    def test_book_function(self, student, ref, worker, x):
+    def test_book_function(self, student, ref, worker, rng, x):
         """numerical_diff of the book's function_1 = 0.01x² + 0.1x"""
         f = probes.FUNCTIONS["function_1"]
-        expect_close(student.numerical_diff(worker.probe("function", key="function_1"), x),
-                     ref.numerical_diff(f, x), f"numerical_diff(function_1, {x})", rtol=1e-6, hints={
-                         "Use the central difference (f(x + h) - f(x - h)) / (2 * h); "
-                         "the forward difference is less accurate.": forward_difference(f, x),
-                         "h is too small: with h = 1e-50 rounding error wipes out the difference. "
-                         "Use h = 1e-4.": 0.0,
-                     })
+        for point, shown in ((x, f"{x}"), (float(rng.uniform(-10.0, 10.0)), "another x in [-10, 10]")):
+            expect_close(student.numerical_diff(worker.probe("function", key="function_1"), point),
+                         ref.numerical_diff(f, point), f"numerical_diff(function_1, {shown})", rtol=1e-6, hints={
+                             "Use the central difference (f(x + h) - f(x - h)) / (2 * h); "
+                             "the forward difference is less accurate.": forward_difference(f, point),
+                             "h is too small: with h = 1e-50 rounding error wipes out the difference. "
+                             "Use h = 1e-4.": 0.0,
+                         })
 
-    def test_curved_function(self, student, ref, worker):
-        """numerical_diff of exp(x) at 1.0"""
-        expect_close(student.numerical_diff(worker.probe("function", key="exp"), 1.0),
-                     np.exp(1.0), "numerical_diff(np.exp, 1.0)", rtol=1e-6,
+    def test_curved_function(self, student, ref, worker, rng):
+        """numerical_diff of exp(x) near 1.0"""
+        x = float(rng.uniform(0.5, 1.5))
+        expect_close(student.numerical_diff(worker.probe("function", key="exp"), x),
+                     np.exp(x), "numerical_diff(np.exp, x) for an x in [0.5, 1.5]", rtol=1e-6,
                      hints={"Use the central difference (f(x + h) - f(x - h)) / (2 * h).":
-                            forward_difference(np.exp, 1.0)})
+                            forward_difference(np.exp, x)})
 
 
 class TestNumericalGradient:
     pytestmark = pytest.mark.exercise("gradient.numerical_gradient", points=7)
 
     @pytest.mark.parametrize("point", [(3.0, 4.0), (0.0, 2.0), (3.0, 0.0)])
-    def test_book_function(self, student, worker, point):
+    def test_book_function(self, student, worker, rng, point):
         """numerical_gradient of the book's function_2 = x0² + x1²"""
-        x = np.array(point)
         f = probes.FUNCTIONS["function_2"]
-        expect_close(student.numerical_gradient(worker.probe("function", key="function_2"), x),
-                     2 * x, f"numerical_gradient(function_2, np.array({list(point)}))", rtol=1e-6, atol=1e-7,
-                     hints={"Use the central difference (f(x + h) - f(x - h)) / (2 * h).":
-                            np.array([forward_difference(lambda v: f(np.array([v, x[1]])), x[0]),
-                                      forward_difference(lambda v: f(np.array([x[0], v])), x[1])])})
+        another = rng.uniform(-5.0, 5.0, size=2)
+        for x, shown in ((np.array(point), f"np.array({list(point)})"), (another, "another x of shape (2,)")):
+            expect_close(student.numerical_gradient(worker.probe("function", key="function_2"), x),
+                         2 * x, f"numerical_gradient(function_2, {shown})", rtol=1e-6, atol=1e-7,
+                         hints={"Use the central difference (f(x + h) - f(x - h)) / (2 * h).":
+                                np.array([forward_difference(lambda v: f(np.array([v, x[1]])), x[0]),
+                                          forward_difference(lambda v: f(np.array([x[0], v])), x[1])])})
 
     @pytest.mark.weight(2)
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
@@ -88,24 +91,25 @@ class TestGradientDescent:
             x = x - lr * numgrad.numerical_gradient(probes.FUNCTIONS["function_2"], x)
         return x
 
-    def test_book_example(self, student, worker):
+    def test_book_example(self, student, worker, rng):
         """gradient_descent(function_2, init_x=np.array([-3.0, 4.0]), lr=0.1, step_num=100)"""
-        init = np.array([-3.0, 4.0])
-        expect_close(self.run(student, worker, init, lr=0.1, step_num=100), self.expected(init, 0.1, 100),
-                     "gradient_descent(function_2, np.array([-3.0, 4.0]), lr=0.1, step_num=100)",
-                     rtol=1e-5, atol=1e-8)
+        for init, shown in ((np.array([-3.0, 4.0]), "np.array([-3.0, 4.0])"),
+                            (rng.uniform(-5.0, 5.0, size=2), "another init_x of shape (2,)")):
+            expect_close(self.run(student, worker, init, lr=0.1, step_num=100), self.expected(init, 0.1, 100),
+                         f"gradient_descent(function_2, {shown}, lr=0.1, step_num=100)",
+                         rtol=1e-5, atol=1e-8)
 
     @pytest.mark.weight(2)
-    def test_defaults_and_step_count(self, student, worker):
+    def test_defaults_and_step_count(self, student, worker, rng):
         """gradient_descent uses lr=0.01 and step_num=100 by default and takes exactly step_num steps"""
-        init = np.array([-3.0, 4.0])
+        init = rng.uniform(-5.0, 5.0, size=2)
         expect_close(self.run(student, worker, init), self.expected(init),
-                     "gradient_descent(function_2, np.array([-3.0, 4.0])) with the default lr and step_num",
+                     "gradient_descent(function_2, init_x of shape (2,)) with the default lr and step_num",
                      rtol=1e-6, hints={
                          "Take exactly step_num steps (one too many).": self.expected(init, step_num=101),
                          "Take exactly step_num steps (one too few).": self.expected(init, step_num=99),
                          "Move against the gradient: x -= lr * grad.": init * (1.02 ** 100),
                      })
-        init3 = np.array([[1.0, -2.0], [0.5, 3.0]])
+        init3 = rng.uniform(-3.0, 3.0, size=(2, 2))
         expect_close(self.run(student, worker, init3, lr=0.05, step_num=20), self.expected(init3, 0.05, 20),
                      "gradient_descent(function_2, x of shape (2, 2), lr=0.05, step_num=20)", rtol=1e-6)

@@ -54,17 +54,22 @@ def expect_gradient_check(analytic, numeric, what, tol=1e-6):
 class TestMulLayer:
     pytestmark = pytest.mark.exercise("layers.MulLayer", points=3)
 
-    def test_apple_example(self, student):
+    def test_apple_example(self, student, rng):
         """the book's apple example: 2 apples at 100, tax 1.1"""
-        mul_apple, mul_tax = student.MulLayer(), student.MulLayer()
-        apple_price = mul_apple.forward(100.0, 2.0)
-        price = mul_tax.forward(apple_price, 1.1)
-        expect_close(price, 220.0, "price = MulLayer().forward(MulLayer().forward(100, 2), 1.1)")
-        dapple_price, dtax = expect_pair(mul_tax.backward(1.0), "MulLayer.backward(1)")
-        dapple, dapple_num = expect_pair(mul_apple.backward(dapple_price), "MulLayer.backward(dout)")
-        hint = {"dx is dout times the *other* input: dx = dout * y, dy = dout * x.": [1.1 * 2.0, 1.1 * 100.0][::-1]}
-        expect_close([dapple, dapple_num], [2.2, 110.0], "(dapple, dapple_num) in the apple example", hints=hint)
-        expect_close(dtax, 200.0, "dtax in the apple example")
+        another = (float(rng.integers(50, 300)), float(rng.integers(1, 10)), float(rng.uniform(1.0, 1.2)))
+        for (apple, num, tax), which in (((100.0, 2.0, 1.1), "the apple example"),
+                                         (another, "the apple example with other prices")):
+            mul_apple, mul_tax = student.MulLayer(), student.MulLayer()
+            apple_price = mul_apple.forward(apple, num)
+            price = mul_tax.forward(apple_price, tax)
+            expect_close(price, apple * num * tax, f"price = MulLayer().forward(MulLayer().forward(apple, num), "
+                                                   f"tax) in {which}")
+            dapple_price, dtax = expect_pair(mul_tax.backward(1.0), "MulLayer.backward(1)")
+            dapple, dapple_num = expect_pair(mul_apple.backward(dapple_price), "MulLayer.backward(dout)")
+            hint = {"dx is dout times the *other* input: dx = dout * y, dy = dout * x.": [tax * apple, tax * num]}
+            expect_close([dapple, dapple_num], [tax * num, tax * apple], f"(dapple, dapple_num) in {which}",
+                         hints=hint)
+            expect_close(dtax, apple * num, f"dtax in {which}")
 
     @pytest.mark.weight(2)
     def test_arrays(self, student, rng):
@@ -81,13 +86,16 @@ class TestMulLayer:
 class TestAddLayer:
     pytestmark = pytest.mark.exercise("layers.AddLayer", points=3)
 
-    def test_apple_orange_example(self, student):
+    def test_apple_orange_example(self, student, rng):
         """the book's apple and orange example: the add node"""
-        add = student.AddLayer()
-        expect_close(add.forward(200.0, 450.0), 650.0, "AddLayer().forward(200, 450)")
-        dapple, dorange = expect_pair(add.backward(1.1), "AddLayer.backward(1.1)")
-        expect_close([dapple, dorange], [1.1, 1.1], "AddLayer.backward(1.1)",
-                     hints={"An add node passes dout through unchanged: dx = dy = dout.": [0.0, 0.0]})
+        another = (float(rng.integers(100, 500)), float(rng.integers(100, 900)), float(rng.uniform(1.0, 1.2)))
+        for (x, y, dout), shown in (((200.0, 450.0, 1.1), "(200, 450) and dout 1.1"),
+                                    (another, "other prices x, y and dout")):
+            add = student.AddLayer()
+            expect_close(add.forward(x, y), x + y, f"AddLayer().forward(x, y) for {shown}")
+            dapple, dorange = expect_pair(add.backward(dout), "AddLayer.backward(dout)")
+            expect_close([dapple, dorange], [dout, dout], f"AddLayer.backward(dout) for {shown}",
+                         hints={"An add node passes dout through unchanged: dx = dy = dout.": [0.0, 0.0]})
 
     @pytest.mark.weight(2)
     def test_arrays(self, student, rng):
@@ -293,10 +301,10 @@ class TestSoftmaxWithLoss:
         expect_gradient_check(layer.backward(), numeric, "SoftmaxWithLoss.backward", tol=1e-4)
 
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
-    def test_large_scores_and_inputs_unchanged(self, student, ref, worker):
+    def test_large_scores_and_inputs_unchanged(self, student, ref, worker, rng):
         """SoftmaxWithLoss handles scores around 1000 and leaves x and t unchanged"""
-        x = np.array([[1000.0, 990.0, 1010.0], [-3.0, 2.0, 0.5]])
-        t = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+        x = np.array([1000.0 + rng.normal(scale=10.0, size=3), rng.normal(scale=3.0, size=3)])
+        t = np.eye(3)[rng.integers(0, 3, size=2)]
         rx, rt = worker.put(x), worker.put(t)
         layer = student.SoftmaxWithLoss()
         expect_close(layer.forward(rx, rt), ref.SoftmaxWithLoss().forward(x, t),

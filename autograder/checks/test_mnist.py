@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import mnist_data
-from autograder.compare import expect_true
+from autograder.compare import as_numeric_array, expect_true
+from solutions import two_layer_net as ref
 from autograder.exercises import ALL_STUDENT
 
 pytestmark = pytest.mark.exercise("mnist", points=8)
@@ -38,8 +39,6 @@ def accuracy(ref_module, params, x, t, hidden_size):
 
 def test_trained_accuracy(context, worker, extra_data, mnist):
     """TwoLayerNet(784, 50, 10) trained on MNIST reaches the required test accuracy"""
-    from solutions import two_layer_net as ref
-
     gate = context.rubric.mnist
     module = context.pool.student_module(ALL_STUDENT, "two_layer_net")
     run = worker.probe("train_two_layer_net", timeout=gate.timeout, module=module, paths=mnist["paths"],
@@ -49,8 +48,7 @@ def test_trained_accuracy(context, worker, extra_data, mnist):
     shapes = {"W1": (784, gate.hidden_size), "b1": (gate.hidden_size,), "W2": (gate.hidden_size, 10), "b2": (10,)}
     for snapshot in run["snapshots"]:
         for key, shape in shapes.items():
-            expect_true(np.shape(snapshot[key]) == shape,
-                        f"net.params['{key}'] has shape {np.shape(snapshot[key])} during training; expected {shape}.")
+            snapshot[key] = as_numeric_array(snapshot[key], f"net.params['{key}'] during training", shape=shape)
             expect_true(np.all(np.isfinite(snapshot[key])),
                         f"training diverged: params['{key}'] contains NaN or inf after "
                         f"{snapshot['iteration']} iterations. Check your gradient.")

@@ -5,6 +5,7 @@ then fetches it: the values must follow the reference, and every array must
 be the *same object* as before (updated in place), because a network's Affine
 layers hold those arrays.
 """
+import numpy as np
 import pytest
 
 from autograder.compare import expect_close, expect_true
@@ -12,13 +13,24 @@ from autograder.compare import expect_close, expect_true
 SHAPES = {"W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
 
 
+def clear_of_zero(rng, shape):
+    """Random entries of magnitude at least 0.5, for parameters and gradients.
+
+    Where |g| is tiny, the 1e-7 of AdaGrad and Adam shows in the result, and where a
+    parameter is near 0 the relative tolerance shrinks below that: only the gradient entry
+    that is exactly 0 is there to test the 1e-7, so everything else stays clear of 0.
+    """
+    g = rng.normal(size=shape)
+    return np.sign(g + 1e-300) * (0.5 + np.abs(g))
+
+
 def run_steps(student, ref, worker, rng, name, steps=4, hints_for=None, tolerance=None, **kwargs):
     """Apply `steps` updates with the student's and the reference optimizer and compare.
 
     tolerance: rtol/atol for expect_close (default: expect_close's).
     """
-    params = {k: rng.normal(size=s) for k, s in SHAPES.items()}
-    grads = [{k: rng.normal(size=s) for k, s in SHAPES.items()} for _ in range(steps)]
+    params = {k: clear_of_zero(rng, s) for k, s in SHAPES.items()}
+    grads = [{k: clear_of_zero(rng, s) for k, s in SHAPES.items()} for _ in range(steps)]
     for g in grads:  # a parameter whose gradient stays 0: without the 1e-7, AdaGrad and Adam divide 0 by 0
         g["b2"][0] = 0.0
     remote = worker.put(params)

@@ -12,17 +12,26 @@ from autograder.compare import as_numeric_array, expect_close, expect_true, rel_
 D, H, C, N = 6, 5, 4, 3
 
 
-def weights_away_from_kinks(rng, x, margin=0.05):
+def weights_away_from_kinks(rng, x, labels=None, margin=0.05, least=0.05):
     """Random params for which no hidden pre-activation lies within margin of 0.
 
-    The scale keeps every softmax probability well above 1e-7, where the
-    delta inside the loss's log would make numerical and backprop gradients differ.
+    With labels, the softmax probability of each sample's target is also at least ``least``:
+    the 1e-7 inside the loss's log shifts its gradient by a factor 1e-7 / y, which a
+    target probability near 1e-3 would make larger than the checks' tolerance.
     """
     for _ in range(1000):
         params = {"W1": rng.normal(scale=0.5, size=(D, H)), "b1": rng.normal(scale=0.1, size=H),
                   "W2": rng.normal(scale=0.5, size=(H, C)), "b2": rng.normal(scale=0.1, size=C)}
-        if np.min(np.abs(x @ params["W1"] + params["b1"])) > margin:
-            return params
+        hidden = x @ params["W1"] + params["b1"]
+        if np.min(np.abs(hidden)) <= margin:
+            continue
+        if labels is not None:
+            scores = np.maximum(hidden, 0) @ params["W2"] + params["b2"]
+            y = np.exp(scores - scores.max(axis=1, keepdims=True))
+            y /= y.sum(axis=1, keepdims=True)
+            if np.min(y[np.arange(len(labels)), labels]) < least:
+                continue
+        return params
     raise RuntimeError("could not draw weights away from the ReLU kinks")
 
 
@@ -30,7 +39,7 @@ def networks(student, ref, worker, rng):
     """A student and a reference TwoLayerNet(D, H, C) holding the same weights, plus inputs."""
     x = rng.normal(size=(N, D))
     labels = rng.integers(0, C, size=N)
-    params = weights_away_from_kinks(rng, x)
+    params = weights_away_from_kinks(rng, x, labels)
     net = student.TwoLayerNet(D, H, C)
     worker.probe("set_params_inplace", net=net, values=params)
     reference = ref.TwoLayerNet(D, H, C)
@@ -44,10 +53,14 @@ def initial_params(student, *args, **kwargs):
     params = student.TwoLayerNet(*args, **kwargs).params
     call = f"TwoLayerNet({', '.join([*map(str, args), *(f'{k}={v}' for k, v in kwargs.items())])})"
     expect_true(isinstance(params, dict), f"{call}.params must be a dict of arrays, got {type(params).__name__}")
+    sizes = args[:3]  # input_size, hidden_size, output_size
+    shapes = {"W1": tuple(sizes[:2]), "b1": tuple(sizes[1:2]), "W2": tuple(sizes[1:3]), "b2": tuple(sizes[2:3])}
+    arrays = {}
     for key in ("W1", "b1", "W2", "b2"):
         expect_true(key in params, f"{call}.params has no key '{key}' (keys: {sorted(map(str, params))})")
-        as_numeric_array(params[key], f"{call}.params['{key}']")
-    return {key: np.asarray(params[key]) for key in ("W1", "b1", "W2", "b2")}
+        # The shape is checked before any statistic is computed on the student's array.
+        arrays[key] = as_numeric_array(params[key], f"{call}.params['{key}']", shape=shapes[key])
+    return arrays
 
 
 def expect_param_dict(got, expected, what, **tolerance):
@@ -152,6 +165,8 @@ class TestTwoLayerNet:
         backprop = net.gradient(x, labels)
         expect_param_dict(backprop, reference.gradient(x, labels), "net.gradient(x, t)")
         for key in ("W1", "b1", "W2", "b2"):
+            # np.allclose, not the largest entrywise relative error: an entry that is a near-zero
+            # sum over the batch has a large relative error in any correct central difference.
             error = rel_error(numeric[key], backprop[key])
-            expect_true(error < 1e-5, f"net.numerical_gradient and net.gradient disagree on '{key}' "
-                                      f"(relative error {error:.2g})")
+            expect_true(np.allclose(numeric[key], backprop[key], rtol=1e-4, atol=1e-6),
+                        f"net.numerical_gradient and net.gradient disagree on '{key}' (relative error {error:.2g})")

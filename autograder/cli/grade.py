@@ -28,11 +28,24 @@ def add_parser(sub):
                    "bwrap (bubblewrap sandbox), uid (a dedicated uid, as root), off (none: trusted code only)")
     p.add_argument("--student-view", action="store_true",
                    help="hide failure details of hidden checks in the report")
+    from autograder.wire import DEFAULT_MAX_SIZE
+
+    p.add_argument("--max-reply", type=float, default=DEFAULT_MAX_SIZE / 2**20, metavar="MIB",
+                   help=f"largest reply accepted from a worker process, MiB (default {DEFAULT_MAX_SIZE // 2**20})")
+    p.add_argument("--seed", metavar="ID",
+                   help="draw the checks' inputs from this seed id (as recorded in an earlier results.json) "
+                        "to replay that grading; default: the course secret, else a random seed")
+    p.add_argument("--checks", metavar="DIR",
+                   help="run this check suite (a folder like autograder/checks) instead of the built-in one")
     p.set_defaults(run=run)
 
 
+# The grader's own failure (its check suite does not run): neither the student's nor the user's.
+EXIT_GRADER_ERROR = 3
+
+
 def run(args):
-    from autograder.grading import GradeOptions, grade
+    from autograder.grading import CheckSuiteError, GradeOptions, grade
     from autograder.report import render
     from autograder.results import write_json
     from autograder.rubric import Rubric
@@ -45,11 +58,16 @@ def run(args):
     try:
         options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
                                only=frozenset(args.only) if args.only else None, junit_path=args.junit,
-                               data_dir=args.data_dir, sandbox=args.sandbox)
+                               data_dir=args.data_dir, checks_dir=args.checks, sandbox=args.sandbox,
+                               max_reply=int(args.max_reply * 2**20), seed=args.seed)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    result = grade(args.submission, options)
+    try:
+        result = grade(args.submission, options)
+    except CheckSuiteError as exc:
+        print(f"dlgrade grade: error: {exc}. pytest's log:\n{exc.log}", file=sys.stderr)
+        return EXIT_GRADER_ERROR
     sys.stdout.write(render(result, show_hidden=not args.student_view))
     if args.json:
         write_json(result, args.json)

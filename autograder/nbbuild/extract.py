@@ -11,18 +11,31 @@ given module code (``given-<module>-<what>``), in notebook order. Each module be
 
 The star-imports come first, so the student's own definitions below them win. Lines that
 are IPython syntax (``%matplotlib inline``, ``!pip install``) are turned into comments,
-but only in a cell that is not valid Python as it stands. The submission then covers the
+but only in a cell that is not valid Python as it stands.
+
+The notebook is untrusted: any notebook must be read without crashing the grader or
+costing it unbounded memory. Its JSON is sized up before it is parsed (``MAX_JSON_VALUES``),
+and an answer cell the parser cannot handle (too large, nested too deeply, null bytes,
+invalid Unicode, or a ``RecursionError`` / ``MemoryError`` inside the parser) is *graded as
+broken*: it becomes a stub whose names raise a ``SyntaxError`` that says why, so only that
+exercise scores 0. The submission then covers the
 exercises of the notebook's assignment, which the grading engine grades like a directory
 (the other exercises are listed as not graded in this run).
 """
-import ast
 import re
+import warnings
 from pathlib import Path
 
 from autograder import UserError
 from autograder.nbbuild import conventions as conv
 
 MAX_NOTEBOOK_BYTES = 100 * 2**20  # outputs (plots) make notebooks big; the code is small
+# JSON values parsed from one notebook: a real one has a few thousand (lines of sources and
+# outputs); 100 MB of "[]," would be 33 million Python lists (2 GB).
+MAX_JSON_VALUES = 2_000_000
+# Compiling costs ~15 us per token here: these bound the time and memory the parser may take.
+MAX_CELL_CHARS = 50_000  # an answer cell is a few dozen lines
+MAX_CODE_CHARS = 500_000  # all module cells of a notebook together
 
 
 class NotebookFiles(dict):
@@ -54,6 +67,9 @@ def read_notebook(path):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         _fail(path, "not a Jupyter notebook (the file is not UTF-8 text)")
+    # Every JSON value but the first follows one of these bytes: parsing cannot create more.
+    if 1 + sum(data.count(c) for c in (b",", b"[", b"{", b":")) > MAX_JSON_VALUES:
+        _fail(path, f"notebook with more than {MAX_JSON_VALUES} JSON values; clear its outputs and try again")
     try:
         nb = nbformat.reader.reads(text)
         major = nb.get("nbformat") if isinstance(nb, dict) else None
@@ -86,18 +102,57 @@ def _grade_id(cell):
     return nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
 
 
+class UnreadableCell(ValueError):
+    """The parser itself fails on a cell (not a plain syntax error); the message says why."""
+
+
+def _parses(source):
+    """Whether source is valid Python; UnreadableCell when the parser cannot even tell."""
+    return syntax_error(source) is None
+
+
+def syntax_error(source):
+    """The SyntaxError of source (None if it is valid Python); UnreadableCell when the parser
+    cannot even tell."""
+    if len(source) > MAX_CELL_CHARS:
+        raise UnreadableCell(f"it is too large ({len(source)} characters; at most {MAX_CELL_CHARS})")
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnreadableCell("it contains invalid Unicode (lone surrogates)") from None
+    if "\0" in source:
+        raise UnreadableCell("it contains null bytes")
+    try:
+        # compile, not ast.parse: the same front end, without building a tree of Python
+        # objects (faster, smaller, and it accepts the long expressions Python itself does).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are the worker's to show
+            compile(source, "<cell>", "exec", dont_inherit=True)
+        return None
+    except SyntaxError as exc:
+        return exc
+    except RecursionError:
+        raise UnreadableCell("it is nested too deeply for Python's parser (RecursionError)") from None
+    except MemoryError:
+        raise UnreadableCell("it is too complex for Python's parser (MemoryError)") from None
+    except (ValueError, OverflowError) as exc:
+        raise UnreadableCell(f"Python's parser rejects it ({type(exc).__name__})") from None
+
+
 def strip_ipython(source):
     """Comment out IPython-only lines (``%magic``, ``%%cell magic``, ``!shell``) of a cell.
 
     A cell that already parses as Python is returned unchanged, so a ``%`` or ``!`` line
     inside a string is never touched. A removed line becomes ``pass`` at its indentation
-    (a block whose only statement was a magic still compiles).
+    (a block whose only statement was a magic still compiles). Raises UnreadableCell for a
+    cell the parser cannot handle.
     """
-    try:
-        ast.parse(source)
+    if _parses(source):
         return source
-    except SyntaxError:
-        pass
+    return _comment_out_magics(source)
+
+
+def _comment_out_magics(source):
     lines = []
     for line in source.split("\n"):
         stripped = line.lstrip()
@@ -106,6 +161,21 @@ def strip_ipython(source):
             line = f"{indent}pass  # IPython line removed by dlgrade: {stripped}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def broken_cell(grade_id, why):
+    """Code standing in for an answer cell that cannot be read: its names raise, saying why.
+
+    ``sol-layers-Affine`` defines ``Affine``; calling it (or any name of a given cell,
+    which defines nothing here) raises SyntaxError, so the cell's exercise scores 0 with
+    that message and the other exercises of the module are graded as usual.
+    """
+    message = f"dlgrade could not read the notebook cell {grade_id}: {why}"
+    lines = [f"# {message}"]
+    name = grade_id.split("-", 2)[2] if grade_id.startswith("sol-") else ""
+    if name.isidentifier():
+        lines += [f"def {name}(*args, **kwargs):", f"    raise SyntaxError({message!r})"]
+    return "\n".join(lines) + "\n"
 
 
 def module_header(module, notebook_name, code=""):
@@ -134,6 +204,7 @@ def notebook_modules(path):
     path = Path(path)
     nb = read_notebook(path)
     chunks, solution_ids = {}, []
+    budget = MAX_CODE_CHARS
     for cell in nb["cells"]:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -143,7 +214,21 @@ def notebook_modules(path):
             continue
         if grade_id.startswith("sol-"):
             solution_ids.append(grade_id)
-        chunks.setdefault(module, []).append(strip_ipython(_source(cell)).rstrip() + "\n")
+        source = _source(cell)
+        budget -= len(source)
+        try:
+            if budget < 0:
+                raise UnreadableCell(f"the notebook's code cells hold more than {MAX_CODE_CHARS} characters")
+            code, error = source, syntax_error(source)
+            if error is not None:
+                code = _comment_out_magics(source)
+                error = syntax_error(code) if code != source else error
+            if error is not None:  # as under nbgrader: only this cell is lost, not its whole module
+                raise UnreadableCell(f"SyntaxError: {error.msg} (line {error.lineno} of the cell)")
+            code = code.rstrip() + "\n"
+        except UnreadableCell as exc:
+            code = broken_cell(grade_id, str(exc))
+        chunks.setdefault(module, []).append(code)
     exercises = conv.exercises_of_solutions(solution_ids)
     if not exercises:
         _fail(path, "not a notebook of this course (no answer cells with a 'sol-<module>-<name>' grade_id; "

@@ -30,7 +30,7 @@ _EXPORTS = {
     "pid_namespace_prefix": "process",
     "Isolation": "isolation", "resolve": "isolation", "SandboxUnavailable": "isolation",
     "StudentCodeError": "errors", "StudentException": "errors", "OutputLimitExceeded": "errors",
-    "WorkerTimeout": "errors", "WorkerCrashed": "errors", "WorkerProtocolError": "errors",
+    "WorkerTimeout": "errors", "TimeBudgetExceeded": "errors", "WorkerCrashed": "errors", "WorkerProtocolError": "errors",
     "StaleRemoteError": "errors", "WorkerStartupError": "errors", "WorkerUsageError": "errors",
 }
 __all__ = sorted(_EXPORTS)

@@ -112,6 +112,18 @@ class WorkerTimeout(StudentCodeError):
                 "(infinite loop? very slow code?) and was stopped.")
 
 
+class TimeBudgetExceeded(StudentCodeError):
+    """The time budget the grader set (``Worker.deadline``) ran out before or during the call.
+
+    Each call may stay under its own timeout, yet their sum is bounded: a worker cut short
+    by the budget was killed, like after a timeout.
+    """
+
+    def describe(self):
+        return (f"{self._lead()} code was stopped: the time allowed for this exercise ran out "
+                "(calls into your code took too long in total).")
+
+
 class WorkerCrashed(StudentCodeError):
     """The worker process died during the call.
 

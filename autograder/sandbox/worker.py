@@ -34,8 +34,8 @@ from pathlib import Path
 from autograder import wire
 from autograder.sandbox import tempdirs
 from autograder.sandbox.errors import (
-    OutputLimitExceeded, StaleRemoteError, StudentException, WorkerCrashed, WorkerProtocolError,
-    WorkerStartupError, WorkerTimeout, WorkerUsageError, fmt_bytes,
+    OutputLimitExceeded, StaleRemoteError, StudentException, TimeBudgetExceeded, WorkerCrashed,
+    WorkerProtocolError, WorkerStartupError, WorkerTimeout, WorkerUsageError, fmt_bytes,
 )
 from autograder.sandbox.isolation import OFF, worker_ids
 from autograder.sandbox.process import ChannelDied, ChannelGarbage, ChannelTimeout, WorkerProcess
@@ -123,6 +123,9 @@ class Worker:
         self._gen = 0
         self._pending_release = []
         self.last_output = ""
+        # A time budget (time.monotonic() value, or None): no call runs past it, whatever its
+        # own timeout. Set by the grader per exercise (see plugin.TimeKeeper).
+        self.deadline = None
         tmp = tempdirs.mkdtemp("worker-")
         capture_fd = os.open(os.path.join(tmp, "output"),
                              os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
@@ -323,6 +326,11 @@ class Worker:
             chunks = wire.encode_chunks(msg, max_size=self._max_message)
             proc.seq = proc.seq % (2**32 - 1) + 1
             deadline = time.monotonic() + timeout
+            budget_bound = self.deadline is not None and self.deadline < deadline
+            if budget_bound:
+                if self.deadline <= time.monotonic():
+                    raise TimeBudgetExceeded(context=context)
+                deadline = self.deadline
             try:
                 proc.send(proc.seq, chunks, deadline)
                 payload = proc.recv(proc.seq, deadline)
@@ -332,6 +340,8 @@ class Worker:
             except ChannelTimeout:
                 output, _ = self._collect_output()
                 proc.kill()
+                if budget_bound:
+                    raise TimeBudgetExceeded(context=context, output=output) from None
                 raise WorkerTimeout(timeout, context=context, output=output) from None
             except ChannelDied:
                 exited = proc.wait_exit(min(1.0, max(0.0, deadline - time.monotonic())))
