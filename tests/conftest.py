@@ -1,6 +1,14 @@
-<<<<<<< HEAD
-"""Fixtures shared by the test modules (helpers that need no fixture live in tests_support.py)."""
+"""Settings shared by the project's own tests.
+
+The checks draw their inputs from a course secret, else from a random seed per run
+(``autograder.seeds``). The test suite fixes a secret, for itself and every ``dlgrade`` it
+starts, so a failure in CI can be replayed; tests/test_trust.py grades with other seeds.
+Fixtures shared by test modules live here too (helpers that need no fixture: tests_support.py).
+"""
 import os
+
+os.environ.setdefault("DLGRADE_SECRET", "dlgrade's own test suite")
+
 from pathlib import Path
 
 import pytest
@@ -77,14 +85,3 @@ class _Processes:
 def processes():
     """children(pid), alive(pid) and wait_gone(pids, timeout), read from /proc."""
     return _Processes()
-=======
-"""Settings shared by the project's own tests.
-
-The checks draw their inputs from a course secret, else from a random seed per run
-(``autograder.seeds``). The test suite fixes a secret, for itself and every ``dlgrade`` it
-starts, so a failure in CI can be replayed; tests/test_trust.py grades with other seeds.
-"""
-import os
-
-os.environ.setdefault("DLGRADE_SECRET", "dlgrade's own test suite")
->>>>>>> main

@@ -118,13 +118,16 @@ def test_content_hash_follows_the_files(tmp_path):
     assert disc.content_hash(tmp_path) != first, "a new (even empty) file changes the hash"
 
 
-def test_options_fingerprint_covers_every_option_and_the_rubric_content(tmp_path):
+def test_options_fingerprint_covers_every_option_and_the_rubric_content(tmp_path, monkeypatch):
     base = GradeOptions()
     fp = jr.options_fingerprint(base)
     assert jr.options_fingerprint(GradeOptions()) == fp
     assert jr.options_fingerprint(dataclasses.replace(base, timeout=6.0)) != fp
     assert jr.options_fingerprint(dataclasses.replace(base, only=frozenset({"mnist"}))) != fp
     assert jr.options_fingerprint(base, lang="ko") != fp
+    monkeypatch.setenv("DLGRADE_SECRET", "another course")
+    assert jr.options_fingerprint(base) != fp and "another course" not in jr.options_fingerprint(base)
+    monkeypatch.undo()
     rubric = tmp_path / "r.toml"
     rubric.write_text("[points]\n\"layers.Affine\" = 12\n")
     assert jr.options_fingerprint(dataclasses.replace(base, rubric=Rubric.load(rubric))) != fp

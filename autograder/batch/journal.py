@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -69,6 +70,11 @@ def options_fingerprint(options, lang: str = "en") -> str:
         data["rubric"].pop("source", None)
     data.pop("junit_path", None)  # where a report goes does not change a verdict
     data["lang"] = lang
+    # The course secret may also come from the environment; only its fingerprint enters the key.
+    from autograder import seeds
+
+    secret = os.environ.get(seeds.SECRET_ENV, "")
+    data["secret"] = seeds.fingerprint(secret) if secret else ""
     return json.dumps(data, sort_keys=True, default=_plain)
 
 
