@@ -3,12 +3,85 @@
 The checks draw their inputs from a course secret, else from a random seed per run
 (``autograder.seeds``). The test suite fixes a secret, for itself and every ``dlgrade`` it
 starts, so a failure in CI can be replayed; tests/test_trust.py grades with other seeds.
+Fixtures shared by test modules live here too (helpers that need no fixture: tests_support.py).
 """
 import os
 
 os.environ.setdefault("DLGRADE_SECRET", "dlgrade's own test suite")
 
+from pathlib import Path
 
-def pytest_configure(config):
-    # Slow tests are marked, so that `-m "not nbgrader"` gives a quick run.
-    config.addinivalue_line("markers", "nbgrader: runs the real nbgrader and Jupyter kernels (slow)")
+import pytest
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    """The MNIST folder of MNIST_DATA_DIR; a test using it fails (never skips) without the data."""
+    data = os.environ.get("MNIST_DATA_DIR")
+    if not data or not Path(data).is_dir():
+        pytest.fail("MNIST_DATA_DIR must point at the four MNIST .gz files for this test")
+    return Path(data)
+
+
+@pytest.fixture(scope="session")
+def make_class():
+    """Build a class folder from corpus entries: make_class(dest, {student: "kind/name"}) -> dest.
+
+    Each student's folder is the corpus entry assembled (``tests/corpus.py``): complete
+    submissions with the entry's mistake.
+    """
+    import corpus
+
+    entries = {e.id: e for e in corpus.load_all()}
+
+    def build(dest, students):
+        dest = Path(dest)
+        dest.mkdir(parents=True, exist_ok=True)
+        for student, entry_id in students.items():
+            corpus.assemble(entries[entry_id], dest / student)
+        return dest
+
+    return build
+
+
+class _Processes:
+    """Look at processes through /proc (Linux): children of a pid, and whether a pid still runs."""
+
+    @staticmethod
+    def _stat(pid):
+        # The command name in field 2 may hold spaces and parentheses: split after the last ")".
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    def children(self, pid):
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int(self._stat(entry.name)[1]) == pid:
+                        found.append(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        return found
+
+    def alive(self, pid):
+        try:
+            return self._stat(pid)[0] != "Z"
+        except (OSError, IndexError):
+            return False
+
+    def wait_gone(self, pids, timeout):
+        """True when none of pids runs any more (waiting up to timeout seconds)."""
+        import time
+
+        end = time.monotonic() + timeout
+        while any(self.alive(p) for p in pids):
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.1)
+        return True
+
+
+@pytest.fixture(scope="session")
+def processes():
+    """children(pid), alive(pid) and wait_gone(pids, timeout), read from /proc."""
+    return _Processes()

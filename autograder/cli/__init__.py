@@ -8,7 +8,7 @@ import sys
 
 from autograder import UserError
 
-SUBCOMMANDS = ["stubs", "grade", "nbgrader", "mutants"]
+SUBCOMMANDS = ["stubs", "grade", "batch", "nbgrader", "mutants"]
 
 
 def _load(name):

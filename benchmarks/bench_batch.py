@@ -1,0 +1,102 @@
+"""Benchmark: `dlgrade batch -j 2` against a serial loop of `dlgrade grade` over the same class.
+
+The class is 24 complete submissions built from the corpus (tests/submissions): the eight
+correct ones and sixteen realistic mistakes spread over the five modules, so every
+submission runs every check and the MNIST gate. Both ways are timed in the same run,
+alternately, and compared as a ratio (target: batch <= 0.4 x serial). The gradebook is
+checked against the serial results. Also printed: the MNIST gate's share of the grading
+time in the batch (from the journal's per-phase timings).
+
+Usage: MNIST_DATA_DIR=... python benchmarks/bench_batch.py [--runs 1] [--jobs 2]
+"""
+import argparse
+import csv
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import corpus  # noqa: E402  (tests/corpus.py: assembles corpus entries into submissions)
+
+BUGGY = ("softmax_axis0", "cee_sum_not_mean", "sigmoid_exp_of_x", "numgrad_one_sided", "gd_ascends",
+         "numdiff_forward_difference", "affine_dW_transposed", "affine_db_wrong_axis", "relu_backward_ones",
+         "swl_backward_not_divided", "sigmoid_backward_uses_x", "tln_no_relu", "tln_predict_returns_softmax",
+         "momentum_forgets_velocity", "sgd_rebinds_params", "adam_without_bias_correction")
+
+
+def build_class(dest):
+    entries = {e.id: e for e in corpus.load_all()}
+    chosen = [e for e in entries.values() if e.kind == "correct"] + [entries[f"buggy/{n}"] for n in BUGGY]
+    assert len(chosen) == 24, len(chosen)
+    for i, entry in enumerate(chosen):
+        corpus.assemble(entry, dest / f"s{i:02d}_{entry.name}")
+    return sorted(p for p in dest.iterdir())
+
+
+def run(cmd):
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(map(str, cmd))}\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def serial(students, out):
+    start = time.perf_counter()
+    for s in students:
+        run([sys.executable, "-m", "autograder", "grade", str(s), "--json", str(out / f"{s.name}.json")])
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        klass = tmp / "class"
+        klass.mkdir()
+        students = build_class(klass)
+        run([sys.executable, "-m", "autograder", "grade", str(ROOT / "solutions")])  # warm caches
+        serial_times, batch_times, gate_share, per_sub = [], [], [], []
+        for i in range(args.runs):
+            out = tmp / f"serial{i}"
+            out.mkdir()
+            serial_times.append(serial(students, out))
+            batch_out = tmp / f"batch{i}"
+            batch_times.append(run([sys.executable, "-m", "autograder", "batch", str(klass), "--out", str(batch_out),
+                                    "-j", str(args.jobs)]))
+            records = [json.loads(p.read_text()) for p in (batch_out / ".dlgrade-journal").glob("*.json")]
+            graded = sum(r["elapsed"] for r in records)
+            gate = sum(r["result"]["phases"].get("mnist gate", 0.0) for r in records if r["result"])
+            gate_share.append(gate / graded)
+            per_sub.append(graded / len(records))
+            book = {row["student"]: row for row in csv.DictReader((batch_out / "gradebook.csv").open())}
+            for s in students:
+                expected = json.loads((out / f"{s.name}.json").read_text())["score"]
+                if abs(float(book[s.name]["score"]) - expected) > 1e-3:
+                    sys.exit(f"{s.name}: batch gave {book[s.name]['score']}, dlgrade grade {expected}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    s, b = statistics.median(serial_times), statistics.median(batch_times)
+    n = len(students)
+    print(f"class: {n} complete submissions (8 correct, 16 with a realistic mistake); runs: {args.runs} (medians)")
+    print(f"serial loop of `dlgrade grade`      {s:7.1f} s   ({s / n:.2f} s per submission)")
+    print(f"`dlgrade batch -j {args.jobs}`               {b:7.1f} s   ({b / n:.2f} s per submission)")
+    print(f"ratio batch / serial                {b / s:7.2f}     (target <= 0.40)")
+    print(f"in the batch: {statistics.median(per_sub):.2f} s of grading per submission in a slot, "
+          f"MNIST gate {100 * statistics.median(gate_share):.0f}% of it")
+
+
+if __name__ == "__main__":
+    main()
