@@ -181,11 +181,16 @@ def test_results_json_is_strict_json_with_nan_from_student_values(tmp_path):
     proc = dlgrade("grade", submission, "--only", "mnist", "--json", out_json)
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
     text = out_json.read_text(encoding="utf-8")
-    assert "NaN" not in text and "Infinity" not in text
-    doc = strict_json(text)
-    gate = next(t for t in doc["tests"] if t["tags"][0] == "mnist")
-    losses = gate["extra_data"]["loss"]
-    assert len(losses) > 0 and all(v is None for v in losses), losses[:5]
+    doc = strict_json(text)  # refuses NaN / Infinity tokens
+    assert any(t["tags"][0] == "mnist" for t in doc["tests"])
+    # Student numbers that do reach a check's extra_data are written as null.
+    from autograder.results import CheckResult, ExerciseResult, GradeResult, write_json
+
+    check = CheckResult("mnist::x", "mnist", "x", 0.0, 1.0, False,
+                        extra_data={"loss": [float("nan"), float("inf"), 1.5]})
+    write_json(GradeResult("s", [ExerciseResult("mnist", [check])]), tmp_path / "direct.json")
+    direct = strict_json((tmp_path / "direct.json").read_text())
+    assert direct["tests"][0]["extra_data"]["loss"] == [None, None, 1.5]
 
 
 # --------------------------------------------------------------------------- bounded replies

@@ -75,11 +75,14 @@ class TestSoftmax:
                      "softmax(x) for a batch of shape (2, 3) whose first row is around 1000 and second "
                      "around 0 (subtract each row's own maximum)")
 
-    def test_one_sample_large_logits(self, student, ref):
+    def test_one_sample_large_logits(self, student, ref, rng):
         """softmax(np.array([1010., 1000., 990.])) from the book does not overflow"""
         a = np.array([1010.0, 1000.0, 990.0])
         expect_close(student.softmax(a), ref.softmax(a),
                      "softmax(np.array([1010., 1000., 990.])) (subtract the maximum before np.exp)")
+        a = 1000.0 + rng.normal(scale=10.0, size=3)
+        expect_close(student.softmax(a), ref.softmax(a),
+                     "softmax(a) for other logits a of shape (3,) around 1000 (subtract the maximum before np.exp)")
 
     def test_input_unchanged(self, student, worker, rng):
         """softmax leaves its input array unchanged"""
@@ -167,7 +170,7 @@ class TestCrossEntropyError:
                     "add a tiny delta inside the log, np.log(y + 1e-7).")
         expect_close(got, expected, "cross_entropy_error(y, t) with y = 0 at a target", rtol=1e-5)
 
-    def test_zero_probability_one_sample(self, student, ref):
+    def test_zero_probability_one_sample(self, student, ref, rng):
         """cross_entropy_error stays finite for one sample whose target has probability 0"""
         y, t = np.array([0.0, 0.4, 0.6]), np.array([1.0, 0.0, 0.0])
         got = as_numeric_array(student.cross_entropy_error(y, t), "cross_entropy_error(y, t)")
@@ -176,6 +179,9 @@ class TestCrossEntropyError:
                     "add a tiny delta inside the log, np.log(y + 1e-7).")
         expect_close(got, ref.cross_entropy_error(y, t),
                      "cross_entropy_error(np.array([0.0, 0.4, 0.6]), np.array([1.0, 0.0, 0.0]))", rtol=1e-5)
+        y = np.concatenate([[0.0], probabilities(rng, 1, 2)[0]])  # another sample, target probability 0
+        expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
+                     "cross_entropy_error(y, t) for another y of shape (3,) that is 0 at the target", rtol=1e-5)
 
     def test_inputs_unchanged(self, student, worker, rng):
         """cross_entropy_error leaves y and t unchanged"""
