@@ -93,7 +93,10 @@ def main():
 
     s, b = statistics.median(serial_times), statistics.median(batch_times)
     n = len(students)
-    print(f"class: {n} complete submissions (8 correct, 16 with a realistic mistake); runs: {args.runs} (medians)")
+    right = sum(1 for p in students if (p.name.split("_", 1)[1], "correct") in
+                {(e.name, e.kind) for e in corpus.load_all()})
+    print(f"class: {n} complete submissions ({right} correct, {n - right} with a realistic mistake); "
+          f"runs: {args.runs} (medians)")
     print(f"serial loop of `dlgrade grade`      {s:7.1f} s   ({s / n:.2f} s per submission)")
     print(f"`dlgrade batch -j {args.jobs}`               {b:7.1f} s   ({b / n:.2f} s per submission)")
     print(f"ratio batch / serial                {b / s:7.2f}     (target <= 0.40)")
