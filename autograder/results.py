@@ -38,7 +38,8 @@ class CheckResult:
     extra_data: dict = field(default_factory=dict)
     duration: float = 0.0
     internal_error: bool = False
-    graded: bool = True  # False when the run excluded this check's exercise (--only)
+    graded: bool = True  # False when the run excluded this check's exercise (--only) or could not run it
+    not_run: str = ""  # when graded is False for a reason the student must act on (no MNIST data): what to do
 
     @property
     def status(self):
