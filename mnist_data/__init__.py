@@ -125,7 +125,7 @@ def cache_paths(data_dir=None, *, download=True):
 
     Raises MNISTError as load_mnist does, and also when no cache folder is writable.
     """
-    _, files = dataset.load_arrays(data_dir, MNIST_FILES, download=download)
+    _, files = dataset.load_arrays(data_dir, MNIST_FILES, fetch_missing=download)
     if any(path is None for path in files.values()):
         from .cache import CACHE_DIR_ENV, candidate_dirs
 

@@ -12,23 +12,23 @@ from .files import PAIRS, read_verified, resolve_data_dir
 from .idx import NUM_CLASSES, IDXError, gunzip, parse
 
 
-def ensure_present(folder, origin, specs, *, progress=None, download=True):
+def ensure_present(folder, origin, specs, *, progress=None, fetch_missing=True):
     """Download whichever files are missing from folder.
 
     Inputs:
     - folder, origin: as returned by files.resolve_data_dir
     - specs: sequence of FileSpec
     - progress: passed to download.fetch
-    - download: False only looks: nothing is fetched
+    - fetch_missing: False only looks: nothing is downloaded
 
     Returns:
     - dict key -> pathlib.Path of each file (present, not yet verified)
 
     Raises MNISTError naming the folder and MNIST_DATA_DIR if a download fails; without
-    download, DataNotFoundError when none of the files is there, MNISTError when only some are.
+    fetch_missing, DataNotFoundError when none of the files is there, MNISTError when only some are.
     """
     missing = [s for s in specs if not (folder / s.name).is_file()]
-    if missing and not download:
+    if missing and not fetch_missing:
         raise _not_present(folder, origin, missing, specs)
     for i, spec in enumerate(missing):
         try:
@@ -96,7 +96,7 @@ def check_pairs(arrays, sources):
             )
 
 
-def load_arrays(data_dir, specs, *, use_cache=True, progress=None, download=True):
+def load_arrays(data_dir, specs, *, use_cache=True, progress=None, fetch_missing=True):
     """Return the raw arrays of all files, from the cache when possible.
 
     Inputs:
@@ -104,7 +104,7 @@ def load_arrays(data_dir, specs, *, use_cache=True, progress=None, download=True
     - specs: sequence of FileSpec
     - use_cache: False skips reading and writing the cache (CLI verify, tests)
     - progress: passed to download.fetch
-    - download: False never fetches a missing file (see ensure_present)
+    - fetch_missing: False never downloads a missing file (see ensure_present)
 
     Returns:
     - arrays: dict key -> read-only uint8 array (an np.memmap when cached);
@@ -113,7 +113,7 @@ def load_arrays(data_dir, specs, *, use_cache=True, progress=None, download=True
       array could not be cached
     """
     folder, origin = resolve_data_dir(data_dir)
-    sources = ensure_present(folder, origin, specs, progress=progress, download=download)
+    sources = ensure_present(folder, origin, specs, progress=progress, fetch_missing=fetch_missing)
     arrays, cache_files = {}, {}
     for spec in specs:
         # Hashing the .gz on every load (about 6 ms for all four files with

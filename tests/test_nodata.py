@@ -198,7 +198,7 @@ def test_looking_for_data_never_downloads(no_data):
     assert found.value.folder == no_data
     (no_data / MNIST_FILES[0].name).write_bytes(b"x")
     with pytest.raises(mnist_data.MNISTError) as partial:
-        dataset.ensure_present(no_data, "test", MNIST_FILES, download=False)
+        dataset.ensure_present(no_data, "test", MNIST_FILES, fetch_missing=False)
     assert not isinstance(partial.value, mnist_data.DataNotFoundError)
 
 
