@@ -51,5 +51,5 @@ def render(result, *, show_hidden=True, width=100):
     for item in result.left_out():  # not run for a reason the reader must act on: say what to do
         lines.append("")
         lines.extend(textwrap.wrap(f"{item['exercise']}: {clean_text(item['reason'])}", width=width,
-                                   subsequent_indent="    "))
+                                   subsequent_indent="    ", break_on_hyphens=False))
     return "\n".join(lines) + "\n"
