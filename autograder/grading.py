@@ -29,8 +29,7 @@ from pathlib import Path
 import pytest
 
 import mnist_data
-import solutions
-from autograder import UserError, seeds, wire
+from autograder import UserError, reference, seeds, wire
 from autograder.exercises import ALL_STUDENT, EXERCISES, MODULES, module_of
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
@@ -41,11 +40,11 @@ from autograder.sandbox.isolation import resolve as resolve_isolation
 from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
-REFERENCE_DIR = Path(solutions.__file__).parent
+REFERENCE_DIR = reference.directory()
 # Everything the grader runs is imported now, before any student code: the reference
 # modules (the checks compute expected values with them) and, in _run_checks, the checks.
 # Nothing is imported later from a place a worker could have written to meanwhile.
-REFERENCE = {m: importlib.import_module(f"solutions.{m}") for m in MODULES}
+REFERENCE = {m: reference.module(m) for m in MODULES}
 
 
 class CheckSuiteError(RuntimeError):
