@@ -42,10 +42,22 @@ def kit_fingerprint() -> str:
     digest.update(f"{version}\0{platform.python_version()}\0{np.__version__}\0".encode())
     root = Path(autograder.__file__).resolve().parent.parent
     for package in _KIT_PACKAGES:
-        for path in sorted((root / package).rglob("*")):
-            if path.suffix in _KIT_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes() + b"\0")
+        _hash_sources(digest, root / package, root)
+    return digest.hexdigest()
+
+
+def _hash_sources(digest, folder: Path, root: Path) -> None:
+    """Feed the names (relative to root) and bytes of folder's source files into digest."""
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in _KIT_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+
+
+def checks_fingerprint(checks_dir) -> str:
+    """Hash of another check suite's sources (``--checks DIR``): its content, wherever it lies."""
+    digest = hashlib.sha256()
+    _hash_sources(digest, Path(checks_dir), Path(checks_dir))
     return digest.hexdigest()
 
 
@@ -69,6 +81,8 @@ def options_fingerprint(options, lang: str = "en") -> str:
     if isinstance(data.get("rubric"), dict):
         data["rubric"].pop("source", None)
     data.pop("junit_path", None)  # where a report goes does not change a verdict
+    if data.get("checks_dir"):  # another check suite (--checks): what its checks say counts, not where
+        data["checks_dir"] = checks_fingerprint(data["checks_dir"])
     data["lang"] = lang
     # The course secret may also come from the environment; only its fingerprint enters the key.
     from autograder import seeds
