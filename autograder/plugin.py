@@ -217,8 +217,13 @@ def _import_failure(exc):
             failure["line"] = int(at.group(3))
         failure["message"] = clean_text(student_text(message))
         failure["source"] = clean_text(student_text(cause.traceback or ""))
-    else:  # it hung or crashed the process: its own sentence says how
-        failure["message"] = clean_text(student_text(cause.describe()))
+    else:  # it hung or crashed: its own sentence says how (without "While importing ...", said already)
+        context, cause.context = getattr(cause, "context", ""), ""
+        try:
+            text = cause.describe()
+        finally:
+            cause.context = context
+        failure["message"] = clean_text(student_text(text[:1].lower() + text[1:]))
     return failure
 
 

@@ -82,7 +82,7 @@ def group_key(check):
     return ("text", check.output)
 
 
-def _one_line(text, limit=160):
+def _one_line(text, limit=300):
     """Student text on a row: one line, bounded."""
     text = " ".join(clean_text(text).split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -151,8 +151,13 @@ class _Report:
         return check.visibility != "visible" and not self.show_hidden
 
     def row(self, name, score, max_score, status):
-        self.lines.append(f"{_ROW_INDENT}{name:<{self.name_width}}  {_fmt(score):>5} / {_fmt(max_score):<5} {status}"
-                          .rstrip())
+        """One row of the table; a long status goes on under it, indented like a failure's text."""
+        head = f"{_ROW_INDENT}{name:<{self.name_width}}  {_fmt(score):>5} / {_fmt(max_score):<5} "
+        first, *more = textwrap.wrap(status, width=max(self.width - len(head), 40)) or [""]
+        self.lines.append((head + first).rstrip())
+        if more:
+            self.lines += textwrap.wrap(" ".join(more), width=self.width, initial_indent=_TEXT_INDENT,
+                                        subsequent_indent=_TEXT_INDENT)
 
     def render(self):
         self.lines += [clean_text(self.result.output).strip(), ""]
@@ -246,7 +251,7 @@ class _Report:
                 checks=_checks_phrase(len(group))))
             return
         if kind in _MODULE_WIDE:
-            self.lines.append(f"{_CHECK_INDENT}✗ {_module_summary(lead)}: {_checks_phrase(len(group))}")
+            self.lines += _wrap(f"✗ {_module_summary(lead)}: {_checks_phrase(len(group))}", _CHECK_INDENT, self.width)
             return
         if kind in _TITLELESS:
             self.lines.append(f"{_CHECK_INDENT}✗ " + _("{checks}:").format(checks=_checks_phrase(len(group))))
