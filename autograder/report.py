@@ -29,6 +29,8 @@ _RANK = {MISMATCH: 3, ERROR: 3, TIMEOUT: 2, MISSING_NAME: 2, IMPORT: 1, MISSING_
 _MODULE_WIDE = (IMPORT, MISSING_MODULE)
 # Kinds whose message does not depend on the check: shown once, without the checks' titles.
 _TITLELESS = (MISSING_NAME, NOT_RUN, INTERNAL)
+# Kinds that say nothing of a check's inputs: a hidden check joins their group.
+_SHARED = _MODULE_WIDE + (NOT_IMPLEMENTED, MISSING_NAME)
 
 _ROW_INDENT = "  "
 _CHECK_INDENT = " " * 6
@@ -98,7 +100,7 @@ def _module_summary(check):
         cause = _("{error} at line {line}").format(error=f["error"], line=f["line"])
     else:
         cause = f.get("error") or ""
-    message = f.get("message") or ""
+    message = (f.get("message") or "").rstrip(".")
     detail = ": ".join(p for p in (cause, message) if p)
     text = _("{module} does not import: {detail}").format(module=module, detail=detail) if detail \
         else _("{module} does not import").format(module=module)
@@ -213,11 +215,16 @@ class _Report:
             self.row(ex.exercise, ex.score, ex.max_score, _("ok") + (f": {accuracy}" if accuracy else ""))
             return
         groups = self.groups(failed)
-        if len(groups) == 1 and _kind(groups[0][0]) in _MODULE_WIDE + (NOT_IMPLEMENTED,):
-            # One short reason for every failure: the row says it all.
+        if len(groups) == 1 and _kind(groups[0][0]) in _SHARED:
+            # One reason for every failure, whichever the check: the row says it all.
             lead = groups[0][0]
-            reason = (_("not implemented yet") if _kind(lead) == NOT_IMPLEMENTED else _module_summary(lead))
-            status = f"{reason}: {_checks_phrase(len(failed), len(graded))}"
+            checks = _checks_phrase(len(failed), len(graded))
+            if _kind(lead) == NOT_IMPLEMENTED:
+                status = _("not implemented yet: {checks}").format(checks=checks)
+            elif _kind(lead) in _MODULE_WIDE:
+                status = f"{_module_summary(lead)}: {checks}"
+            else:
+                status = f"{_one_line(lead.output)} ({checks})"
             self.row(ex.exercise, ex.score, ex.max_score, status + (f"; {accuracy}" if accuracy else ""))
             return
         status = (_("failed") if len(graded) == 1 else
@@ -235,15 +242,17 @@ class _Report:
 
         groups = {}
         for check in sorted(failed, key=key):
-            # A hidden check's details are not shown, so it joins no group a student reads.
-            gkey = ("hidden", id(check)) if self.hidden(check) else group_key(check)
+            # A hidden check's details are not shown, so it joins no group a student reads, unless
+            # its message says nothing about the check (a missing name, a stub, a failed import).
+            shared = _kind(check) in _SHARED
+            gkey = ("hidden", id(check)) if self.hidden(check) and not shared else group_key(check)
             groups.setdefault(gkey, []).append(check)
         return sorted(groups.values(), key=lambda g: key(g[0]))
 
     def group_lines(self, group):
         lead, rest = group[0], group[1:]
         kind = _kind(lead)
-        if self.hidden(lead):
+        if self.hidden(lead) and kind not in _SHARED:
             self.lines.append(f"{_CHECK_INDENT}✗ {lead.name}: " + _("hidden check, details are not shown"))
             return
         if kind == NOT_IMPLEMENTED:
@@ -254,11 +263,12 @@ class _Report:
             self.lines += _wrap(f"✗ {_module_summary(lead)}: {_checks_phrase(len(group))}", _CHECK_INDENT, self.width)
             return
         if kind in _TITLELESS:
-            self.lines.append(f"{_CHECK_INDENT}✗ " + _("{checks}:").format(checks=_checks_phrase(len(group))))
-        else:
-            self.lines.append(f"{_CHECK_INDENT}✗ {lead.name}")
+            text = clean_text(lead.output) or _("failed")
+            self.lines += _wrap(f"✗ {text} ({_checks_phrase(len(group))})", _CHECK_INDENT, self.width)
+            return
+        self.lines.append(f"{_CHECK_INDENT}✗ {lead.name}")
         self.lines += _wrap(clean_text(lead.output) or _("failed"), _TEXT_INDENT, self.width)
-        if rest and kind not in _TITLELESS:
+        if rest:
             titles = "; ".join(c.name for c in rest)
             text = ngettext("The same failure in {n} more check: {titles}.",
                             "The same failure in {n} more checks: {titles}.", len(rest)).format(
