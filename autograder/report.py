@@ -155,7 +155,8 @@ class _Report:
     def row(self, name, score, max_score, status):
         """One row of the table; a long status goes on under it, indented like a failure's text."""
         head = f"{_ROW_INDENT}{name:<{self.name_width}}  {_fmt(score):>5} / {_fmt(max_score):<5} "
-        first, *more = textwrap.wrap(status, width=max(self.width - len(head), 40)) or [""]
+        # A row may run a little past the messages' width before its status goes on below.
+        first, *more = textwrap.wrap(status, width=max(self.width + 12 - len(head), 40)) or [""]
         self.lines.append((head + first).rstrip())
         if more:
             self.lines += textwrap.wrap(" ".join(more), width=self.width, initial_indent=_TEXT_INDENT,
