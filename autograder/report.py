@@ -152,9 +152,13 @@ class _Report:
     def hidden(self, check):
         return check.visibility != "visible" and not self.show_hidden
 
-    def row(self, name, score, max_score, status):
-        """One row of the table; a long status goes on under it, indented like a failure's text."""
+    def row(self, name, score, max_score, status, wrap=True):
+        """One row of the table; a long status goes on under it, indented like a failure's text
+        (unless wrap is False: a module's one line)."""
         head = f"{_ROW_INDENT}{name:<{self.name_width}}  {_fmt(score):>5} / {_fmt(max_score):<5} "
+        if not wrap:
+            self.lines.append((head + status).rstrip())
+            return
         # A row may run a little past the messages' width before its status goes on below.
         first, *more = textwrap.wrap(status, width=max(self.width + 12 - len(head), 40)) or [""]
         self.lines.append((head + first).rstrip())
@@ -203,7 +207,7 @@ class _Report:
         count = ngettext("(the {n} checks of its {m} exercise)", "(the {n} checks of its {m} exercises)",
                          len(exercises)).format(n=len(checks), m=len(exercises))
         self.row(f"{module}.*", sum(e.score for e in exercises), sum(e.max_score for e in exercises),
-                 f"{_module_summary(check)} {count}")
+                 f"{_module_summary(check)} {count}", wrap=False)
         source = check.failure.get("source") or ""
         if source and not self.hidden(check):
             self.lines += _wrap(clean_text(source), _TEXT_INDENT, self.width)
