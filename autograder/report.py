@@ -182,7 +182,8 @@ class _Report:
                 continue
             self.exercise_block(ex)
         self.lines.append("")
-        self.row(_("Total"), self.result.score, self.result.max_score, "")
+        note = self.result.total_note()  # what the total leaves out (the MNIST gate without data)
+        self.row(_("Total"), self.result.score, self.result.max_score, note, wrap=False)
         self.not_graded([e for e in exercises if not e.graded])
         return "\n".join(self.lines) + "\n"
 
@@ -288,9 +289,8 @@ class _Report:
         plain = {}
         for ex in exercises:
             reason = next((c.not_run for c in ex.checks if c.not_run), "")
-            if reason:
-                self.lines += _wrap(f"{ex.exercise}: " + _("not run: {reason}").format(reason=clean_text(reason)),
-                                    _ROW_INDENT, self.width)
+            if reason:  # it says what to do ("not run: ..."): in full
+                self.lines += _wrap(f"{ex.exercise}: {clean_text(reason)}", _ROW_INDENT, self.width)
             else:
                 plain.setdefault(clean_text(ex.checks[0].output), []).append(ex.exercise)
         for why, names in plain.items():
