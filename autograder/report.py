@@ -10,8 +10,9 @@ code, then "not implemented". Exercises this run did not grade are listed once, 
 
 Input is a ``results.GradeResult``; each failed ``CheckResult`` carries the full message
 (``output``, also in results.json) and its classification (``failure``, see
-``plugin.classify``), which drives grouping and order. Every line holding student text is
-indented by at least four spaces, so no message can pass for a row or the total.
+``plugin.classify``), which drives grouping and order. Student text starts a line only
+indented by at least four spaces, and on a row only after the grader's own columns, so no
+message can pass for a row or the total.
 """
 from __future__ import annotations
 
