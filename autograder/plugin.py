@@ -169,13 +169,15 @@ NOT_IMPLEMENTED, IMPORT, MISSING_MODULE, MISSING_NAME, NOT_RUN = (
 MISMATCH, ERROR, TIMEOUT, INTERNAL = "mismatch", "error", "timeout", "internal"
 _SYNTAX_AT = re.compile(r"^(.*?)\s*\((\w+\.py), line (\d+)\)$", re.S)
 _LINE_AT = re.compile(r"^\s*(\w+\.py):(\d+)\b", re.M)
+_CALLED = re.compile(r"^calling (?:method|function|class) ([\w.]+)")  # the context of a worker call
 
 
 def classify(exc, internal=False):
     """The structured part of a failure (``CheckResult.failure``): plain data, no prose.
 
     Returns a dict with ``kind`` (one of the constants above) and, by kind: ``how``
-    (``compare.CheckFailure.kind``), ``hint`` and ``what`` (a comparison); ``module``, ``error``, ``line``, ``message``, ``source`` (an
+    (``compare.CheckFailure.kind``), ``hint`` and ``what`` (a comparison); ``where`` (what is
+    not implemented, when the call says); ``module``, ``error``, ``line``, ``message``, ``source`` (an
     import that failed); ``module``, ``name`` (a missing name).
     """
     if internal:
@@ -193,7 +195,8 @@ def classify(exc, internal=False):
     if isinstance(exc, ModuleImportFailed):
         return _import_failure(exc)
     if isinstance(exc, StudentException) and exc.not_implemented:
-        return {"kind": NOT_IMPLEMENTED}
+        where = _CALLED.match(exc.context or "")
+        return {"kind": NOT_IMPLEMENTED, "where": where.group(1) if where else ""}
     if isinstance(exc, (WorkerTimeout, TimeBudgetExceeded)):
         return {"kind": TIMEOUT}
     return {"kind": ERROR}

@@ -134,6 +134,15 @@ def _accuracy_status(checks):
     return ""
 
 
+def _not_implemented(group, checks, named):
+    """"not implemented yet: 3 checks", or with what is missing when only part of an exercise is:
+    "not implemented yet (Relu.backward): 2 of 4 checks"."""
+    where = list(dict.fromkeys(c.failure.get("where") for c in group if c.failure.get("where")))
+    if named and where:
+        return _("not implemented yet ({names}): {checks}").format(names=", ".join(where), checks=checks)
+    return _("not implemented yet: {checks}").format(checks=checks)
+
+
 def _checks_phrase(n, of=None):
     if of is not None and of != n:
         return ngettext("{n} of {total} check", "{n} of {total} checks", of).format(n=n, total=of)
@@ -227,7 +236,7 @@ class _Report:
             lead = groups[0][0]
             checks = _checks_phrase(len(failed), len(graded))
             if _kind(lead) == NOT_IMPLEMENTED:
-                status = _("not implemented yet: {checks}").format(checks=checks)
+                status = _not_implemented(groups[0], checks, named=len(failed) < len(graded))
             elif _kind(lead) in _MODULE_WIDE:
                 status = f"{_module_summary(lead)}: {checks}"
             else:
@@ -263,8 +272,7 @@ class _Report:
             self.lines.append(f"{_CHECK_INDENT}✗ {lead.name}: " + _("hidden check, details are not shown"))
             return
         if kind == NOT_IMPLEMENTED:
-            self.lines.append(f"{_CHECK_INDENT}✗ " + _("not implemented yet: {checks}").format(
-                checks=_checks_phrase(len(group))))
+            self.lines.append(f"{_CHECK_INDENT}✗ " + _not_implemented(group, _checks_phrase(len(group)), named=True))
             return
         if kind in _MODULE_WIDE:
             self.lines += _wrap(f"✗ {_module_summary(lead)}: {_checks_phrase(len(group))}", _CHECK_INDENT, self.width)
