@@ -139,8 +139,8 @@ def train(worker, module, x_train, t_train, gate, reference, *, concurrent=True,
         for msg, reply in replies:
             expected = len(msg["x"])
             if type(reply) is not list or not reply or len(reply) > expected:
-                fail("the gate's training step returned a malformed reply: the worker's training loop "
-                     "was tampered with.")
+                fail(_("the gate's training step returned a malformed reply: your code tampered with the "
+                       "gate's training loop."))
             for grads, x, t in zip(reply, msg["x"], msg["t"]):
                 grads = _checked(grads, i, shapes)
                 run.losses[i] = auditor.audit(i, params, grads, x, t, run.worst)
@@ -149,8 +149,8 @@ def train(worker, module, x_train, t_train, gate, reference, *, concurrent=True,
                 if i % iter_per_epoch == 0 or i == gate.iterations:
                     run.snapshots.append(_snapshot(i, params))
             if len(reply) != expected:
-                fail(f"the gate's training step stopped after iteration {i} without an error: the worker's "
-                     "training loop was tampered with.")
+                fail(_("the gate's training step stopped after iteration {i} without an error: your code "
+                       "tampered with the gate's training loop.").format(i=i))
     return run
 
 
@@ -167,7 +167,7 @@ def _snapshot(iteration, params):
 def _initial_params(start, shapes):
     """The network handle and its initial parameters as float64 copies (validated)."""
     if type(start) is not dict or "session" not in start or type(start.get("params")) is not dict:
-        fail("the gate could not build your TwoLayerNet: the worker's reply was malformed.")
+        fail(_("the gate could not build your TwoLayerNet: what came back was not a network's parameters."))
     got = start["params"]
     params = {}
     for key, shape in shapes.items():
