@@ -29,8 +29,7 @@ from pathlib import Path
 import pytest
 
 import mnist_data
-import solutions
-from autograder import UserError, seeds
+from autograder import UserError, reference, seeds
 from autograder.exercises import ALL_STUDENT, CATALOG, EXERCISES, MODULES, POINTS, module_of
 from autograder.grade_options import GradeOptions
 from autograder.i18n import _
@@ -43,11 +42,11 @@ from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 GATE = next(e.id for e in CATALOG if e.kind == "gate")  # the MNIST accuracy gate: the only exercise that needs data
-REFERENCE_DIR = Path(solutions.__file__).parent
+REFERENCE_DIR = reference.directory()
 # Everything the grader runs is imported now, before any student code: the reference
 # modules (the checks compute expected values with them) and, in _run_checks, the checks.
 # Nothing is imported later from a place a worker could have written to meanwhile.
-REFERENCE = {m: importlib.import_module(f"solutions.{m}") for m in MODULES}
+REFERENCE = {m: reference.module(m) for m in MODULES}
 
 
 class CheckSuiteError(RuntimeError):

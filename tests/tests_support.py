@@ -11,7 +11,7 @@ def solution_namespace(*modules):
     """
     namespace = {}
     for module in modules:
-        source = (SOLUTIONS / f"{module}.py").read_text().replace("from .", "from solutions.")
+        source = (SOLUTIONS / f"{module}.py").read_text().replace("from .", "from dlscratch_reference.")
         exec(compile(source, f"/tmp/ipykernel_0/{module}.py", "exec"), namespace)
     return namespace
 

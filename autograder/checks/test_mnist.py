@@ -15,7 +15,7 @@ from autograder import gate as audited
 from autograder.compare import expect_true
 from autograder.exercises import ALL_STUDENT
 from autograder.pool import WorkerPool
-from solutions import two_layer_net as ref
+from dlscratch_reference import two_layer_net as ref
 
 pytestmark = pytest.mark.exercise("mnist")
 
