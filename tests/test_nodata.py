@@ -218,3 +218,14 @@ def test_gradebook_says_not_run_for_a_gate_graded_without_data(no_data):
     rows = gradebook_rows([SubmissionRecord("ann", GRADED, result=result)], full_marks=100.0)
     row = dict(zip(rows[0], rows[1]))
     assert row["mnist"] == NOT_RUN and row["functions.sigmoid"] == "3" and row["max_score"] == "3"
+
+
+def test_nbgrader_autograde_of_the_gates_assignment_needs_the_data(no_data):
+    """nbgrader scores the gate's test cell like any other: it cannot be "not run", so autograde refuses."""
+    from autograder import UserError
+    from autograder.nbbuild.course import require_data
+
+    with pytest.raises(UserError) as refused:
+        require_data("ps3_two_layer_net")
+    assert all(h in str(refused.value) for h in HELP) and "\n" not in str(refused.value)
+    require_data("ps1_losses_gradients")  # no gate there: no data needed
