@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import corpus
 import mnist_data
@@ -75,7 +76,9 @@ def train(submission, data, *, concurrent=True, **settings):
     x_train, t_train = data
     with load_submission(submission) as loaded:
         layout = loaded.layout("all", MODULES)
-        with Worker(layout.root, import_paths=layout.import_paths, timeout=60) as worker:
+        # One BLAS thread, as in the gate check: on a loaded machine more only fight each other.
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=60) as worker, \
+                threadpool_limits(limits=1):
             module = worker.import_module("submission.two_layer_net")
             return audited.train(worker, module, x_train, t_train, MnistGate(**settings), ref,
                                  concurrent=concurrent, timeout=120)
@@ -93,13 +96,17 @@ def gate_check(submission):
 
 @pytest.mark.parametrize("entry_id", ["correct/book_style", "correct/alternative_formulas", "correct/loops_and_views"])
 def test_correct_float64_gradients_match_to_rounding(entry_id, tmp_path, data):
-    """Correct code in other styles differs from the reference gradient by float64 rounding only."""
+    """Correct float64 code in other styles differs from the float32 audit by its rounding only.
+
+    Measured over whole gates (1,200 iterations): < 2.3e-6 for every style, so RTOL leaves a
+    margin of 400.
+    """
     run = train(entry(tmp_path, entry_id), data, iterations=100)
-    assert max(run.worst.values()) < 1e-12, run.worst
+    assert 0 < max(run.worst.values()) < audited.RTOL / 100, run.worst
 
 
 def test_float32_network_passes_with_margin(tmp_path, data):
-    """A net computing in float32 stays far inside the tolerance (measured: < 2e-5 over a whole gate)."""
+    """A net computing in float32 stays far inside the tolerance (measured: < 1e-6 over a whole gate)."""
     run = train(variant(tmp_path, FLOAT32_PARAMS), data, iterations=300)
     worst = max(run.worst.values())
     assert 1e-9 < worst < audited.RTOL / 10, run.worst  # really float32, and a margin of 10 at least
@@ -133,7 +140,7 @@ def test_grader_parameters_follow_the_reference_training(tmp_path, data):
     for i in range(gate.iterations):
         idx = batches.choice(len(x_train), gate.batch_size)
         grads = net.gradient(np.divide(x_train[idx], np.float32(255.0), dtype=np.float32), np.eye(10)[t_train[idx]])
-        assert run.losses[i] == pytest.approx(net.lastLayer.loss, rel=1e-12)
+        assert run.losses[i] == pytest.approx(net.lastLayer.loss, rel=1e-5)  # the audit's float32 loss
         for k in velocity:
             velocity[k] = gate.momentum * velocity[k] - gate.lr * grads[k]
             net.params[k] += velocity[k]
@@ -221,7 +228,9 @@ def test_substituted_weights_are_trained_but_never_reach_the_grader(tmp_path, da
     # The same net, driven the way the gate drives it but with nobody auditing: what does it hold?
     with load_submission(entry(tmp_path / "again", "hostile/gate_substitutes_weights")) as loaded:
         layout = loaded.layout("all", MODULES)
-        with Worker(layout.root, import_paths=layout.import_paths, timeout=60) as worker:
+        # One BLAS thread, as in the gate check: on a loaded machine more only fight each other.
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=60) as worker, \
+                threadpool_limits(limits=1):
             module = worker.import_module("submission.two_layer_net")
             start = worker.probe("gate_network", module=module, hidden_size=gate.hidden_size, seed=gate.seed)
             params = {k: v.astype(np.float64) for k, v in start["params"].items()}
