@@ -112,6 +112,41 @@ def test_float32_network_passes_with_margin(tmp_path, data):
     assert 1e-9 < worst < audited.RTOL / 10, run.worst  # really float32, and a margin of 10 at least
 
 
+def test_audit_gradient_is_the_reference_backprop_in_float32(data):
+    """The audit's gradient and loss are the reference TwoLayerNet's on float32 copies of the parameters.
+
+    Bit for bit: its first Affine layer skips only dx (unused), and the rest is the reference code.
+    """
+    x_train, t_train = data
+    gate = MnistGate()
+    rng = np.random.default_rng(3)
+    params = {"W1": rng.normal(0, 0.05, (784, gate.hidden_size)), "b1": rng.normal(0, 0.01, gate.hidden_size),
+              "W2": rng.normal(0, 0.05, (gate.hidden_size, 10)), "b2": rng.normal(0, 0.01, 10)}
+    auditor = audited._Auditor(ref, gate, params)
+    idx = rng.choice(len(x_train), gate.batch_size)
+    x, t = np.asarray(x_train[idx]), np.asarray(t_train[idx])
+    got, loss = auditor.gradient(params, x, t)
+
+    net = ref.TwoLayerNet(784, gate.hidden_size, 10)
+    for key in audited.KEYS:
+        net.params[key][...] = params[key]
+        net.params[key] = net.params[key].astype(np.float32)
+    net.layers["Affine1"] = ref.Affine(net.params["W1"], net.params["b1"])
+    net.layers["Affine2"] = ref.Affine(net.params["W2"], net.params["b2"])
+    expected = net.gradient(np.divide(x, np.float32(255.0), dtype=np.float32), np.eye(10, dtype=np.float32)[t])
+    assert loss == float(net.lastLayer.loss)
+    for key in audited.KEYS:
+        assert got[key].dtype == np.float32
+        np.testing.assert_array_equal(got[key], expected[key])
+    # ... and that float32 result is the float64 reference gradient to float32 rounding.
+    net64 = ref.TwoLayerNet(784, gate.hidden_size, 10)
+    for key in audited.KEYS:
+        net64.params[key][...] = params[key]
+    exact = net64.gradient(x / 255.0, np.eye(10)[t])
+    for key in audited.KEYS:
+        assert 0 < audited.relative_difference(got[key], exact[key]) < 1e-5
+
+
 def test_pipelined_and_inline_training_agree_exactly(tmp_path, data):
     """The concurrent pipeline (a thread talks to the worker) tracks exactly what the inline loop tracks."""
     submission = entry(tmp_path, "correct/book_style")
