@@ -16,30 +16,31 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import io
 import os
 import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import mnist_data
-from autograder import UserError, reference, seeds, studentdist, wire
-from autograder.exercises import ALL_STUDENT, EXERCISES, MODULES, module_of
+from autograder import UserError, reference, seeds, studentdist
+from autograder.exercises import ALL_STUDENT, CATALOG, EXERCISES, MODULES, POINTS, module_of
+from autograder.grade_options import GradeOptions
+from autograder.i18n import _
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
-from autograder.results import CheckResult, ExerciseResult, GradeResult
+from autograder.results import POINTS_NOT_RUN, CheckResult, ExerciseResult, GradeResult
 from autograder.rubric import Rubric
-from autograder.sandbox.isolation import REQUESTS
 from autograder.sandbox.isolation import resolve as resolve_isolation
 from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
+GATE = next(e.id for e in CATALOG if e.kind == "gate")  # the MNIST accuracy gate: the only exercise that needs data
 # None in a student distribution (no reference code): each module is then graded beside the
 # student's own modules (pool.WorkerPool), and the checks replay recorded answers.
 REFERENCE_DIR = reference.directory() if reference.available() else None
@@ -58,38 +59,6 @@ class CheckSuiteError(RuntimeError):
     def __init__(self, message, log):
         super().__init__(message)
         self.log = log
-
-
-@dataclass
-class GradeOptions:
-    """How to grade. The defaults are what ``dlgrade grade`` uses."""
-
-    timeout: float = 5.0
-    memory_limit: int = 2 * 2**30
-    rubric: Rubric = field(default_factory=Rubric)
-    only: frozenset | None = None
-    junit_path: str | None = None
-    data_dir: str | None = None
-    checks_dir: str | None = None  # another check suite (a folder like autograder/checks)
-    max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
-    seed: str | None = None  # replay the inputs of this seed id (see autograder.seeds)
-    sandbox: str = "auto"  # isolation level requested: auto, bwrap, uid or off (see sandbox.isolation)
-
-    def validate(self):
-        if self.sandbox not in REQUESTS:
-            raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
-        if self.timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {self.timeout}")
-        if not 2**20 <= self.max_reply <= 2**30:
-            raise ValueError(f"max_reply must be between 1 MiB and 1 GiB, got {self.max_reply}")
-        if self.memory_limit < 256 * 2**20:
-            raise ValueError(f"memory_limit must be at least 256 MiB, got {self.memory_limit}")
-        if self.only is not None:
-            unknown = set(self.only) - set(EXERCISES)
-            if unknown:
-                raise ValueError(f"unknown exercise id(s): {', '.join(sorted(unknown))}")
-        if self.checks_dir is not None and not Path(self.checks_dir).is_dir():
-            raise ValueError(f"checks folder not found: {self.checks_dir}")
 
 
 @dataclass
@@ -149,8 +118,19 @@ def grade(path, options=None, *, recorder=None):
             options = dataclasses.replace(options, only=only)
             excluded = "not in this notebook" if only == covered else "excluded by --only or not in this notebook"
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
-        if "mnist" in selected and not studentdist.active():  # a student distribution has no gate
-            _require_mnist(options.data_dir)
+        not_run = {}  # exercise: why it is not run ("" when nothing need say so)
+        if GATE in selected and studentdist.active():  # a student distribution has no gate
+            selected.remove(GATE)
+            options = dataclasses.replace(options, only=frozenset(selected))
+        if GATE in selected:
+            missing_data = gate_data_missing(options)
+            if missing_data is not None:
+                selected.remove(GATE)
+                if not selected:  # the gate alone was asked for: nothing else to grade
+                    raise UserError(_("the MNIST accuracy gate is all there is to grade, and it cannot run: "
+                                      "{why}").format(why=data_help(missing_data)))
+                not_run[GATE] = gate_not_run_reason(options, missing_data)
+                options = dataclasses.replace(options, only=frozenset(selected))
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
                         memory_limit=options.memory_limit, isolation=isolation,
@@ -163,7 +143,7 @@ def grade(path, options=None, *, recorder=None):
             notes = [pool.notes[e] for e in EXERCISES if e in pool.notes]
         # A notebook lacks the modules of the other assignments by design: not worth a mention.
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]
-    result = _assemble(plugin, options, str(path), missing, excluded, notes)
+    result = _assemble(plugin, options, str(path), missing, excluded, notes, not_run)
     result.seed = seed.id
     result.isolation = isolation.level
     result.output += f"\nIsolation: {isolation.describe()}."
@@ -181,29 +161,74 @@ def grade(path, options=None, *, recorder=None):
     return result
 
 
-def collect_checks(rubric=None):
+def collect_checks(rubric=None, checks_dir=None):
     """List every check with its resolved points, without running anything.
 
     Inputs:
     - rubric: a Rubric (built-in defaults if None).
+    - checks_dir: another check suite (default: the built-in one).
 
     Returns:
     - list of rubric.CheckSpec in report order.
     """
     plugin = GradingPlugin(GradingContext(None, None, GradeOptions(rubric=rubric or Rubric())))
-    _run_checks(plugin, None, collect_only=True)
+    _run_checks(plugin, None, collect_only=True, checks_dir=checks_dir)
     return list(plugin.specs.values())
 
 
-def _require_mnist(data_dir):
-    """Fail the whole run, not every student's gate, when the grader has no MNIST data.
+def gate_data_missing(options):
+    """Whether the MNIST gate's data is missing: the MNISTError, or None when the gate can run.
 
-    The gate's worker reads no data: the grader sends it each batch (autograder/gate.py).
+    The gate's worker reads no data: the grader sends it each batch (autograder/gate.py), so
+    the grader's data decides. Looked for, never downloaded (a grading makes no network
+    requests). No data at all leaves the gate out: everything else is graded, and the gate is
+    reported as not run with what to do. Worth 0 points (rubric), the gate needs no data:
+    data that is there but unusable then leaves it out too.
+
+    Raises UserError, when the gate is worth points, for data that is there but unusable
+    (damaged, incomplete) and for a data_dir (``--data-dir``) that holds none: a folder
+    named on purpose is a statement that the data is there.
     """
     try:
-        mnist_data.cache_paths(data_dir)
+        mnist_data.cache_paths(options.data_dir, download=False)
+    except mnist_data.DataNotFoundError as exc:
+        if options.data_dir is not None and gate_points(options.rubric) != 0:
+            raise UserError(f"--data-dir: {exc}; put the four MNIST .gz files there "
+                            "(`python -m mnist_data download --data-dir DIR` fetches them)") from None
+        return exc
     except mnist_data.MNISTError as exc:
-        raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+        if gate_points(options.rubric) != 0:
+            raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+        return exc
+    return None
+
+
+def gate_not_run_reason(options, missing):
+    """What a grading without the gate's data says about it: "" when the gate is worth 0 points
+    (nothing need say so), else "not run: ..." with what to do (see data_help).
+
+    Inputs:
+    - options: the GradeOptions (their rubric gives the gate's points).
+    - missing: what gate_data_missing returned (not None).
+    """
+    if gate_points(options.rubric) == 0:
+        return ""
+    return _("not run: {why}").format(why=data_help(missing))
+
+
+def data_help(exc):
+    """What a user without the MNIST data reads: where it was looked for, and how to get it."""
+    folder = getattr(exc, "folder", None)
+    if folder is None:
+        return str(exc)
+    return _("MNIST data not found in {folder}. Get the four MNIST files with `python -m mnist_data "
+             "download` (it saves them there), or point MNIST_DATA_DIR or --data-dir at a folder that "
+             "holds them, and grade again.").format(folder=folder)
+
+
+def gate_points(rubric):
+    """The points of the MNIST gate under this rubric."""
+    return rubric.points.get(GATE, POINTS[GATE])
 
 
 def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process_student=False,
@@ -274,12 +299,25 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
     return log.getvalue()
 
 
-def _assemble(plugin, options, name, missing, excluded="excluded by --only", notes=()):
-    """Group check results by exercise; exercises not graded in this run score 0 of 0."""
+def _assemble(plugin, options, name, missing, excluded="excluded by --only", notes=(), not_run=None):
+    """Group check results by exercise; exercises not graded in this run score 0 of 0.
+
+    not_run: {exercise: reason} of the exercises this run could not grade. A reason is
+    recorded on each check (CheckResult.not_run, with the points it was worth) and said once
+    in the output; an empty reason leaves the exercise out of the result without a word.
+    """
+    not_run = not_run or {}
     by_exercise = {e: [] for e in EXERCISES}
     recorded = {r.check_id: r for r in plugin.results.values()}
     for spec in plugin.all_specs:
         result = recorded.get(spec.check_id)
+        if spec.exercise in not_run:
+            if not_run[spec.exercise]:
+                by_exercise[spec.exercise].append(CheckResult(
+                    spec.check_id, spec.exercise, spec.title, 0.0, 0.0, False, output=not_run[spec.exercise],
+                    visibility=spec.visibility, graded=False, not_run=not_run[spec.exercise],
+                    extra_data={POINTS_NOT_RUN: spec.max_score}))
+            continue
         if result is None:
             # Excluded with --only: listed (every exercise appears), but outside the total.
             result = CheckResult(spec.check_id, spec.exercise, spec.title, 0.0, 0.0, False,
@@ -293,4 +331,9 @@ def _assemble(plugin, options, name, missing, excluded="excluded by --only", not
                      " (their exercises score 0).")
     # Exercises found under another accepted name (exercises.CATALOG aliases): one line each.
     lines.extend(f"Note: {note}." for note in notes)
-    return GradeResult(submission=name, exercises=exercises, output="\n".join(lines))
+    result = GradeResult(submission=name, exercises=exercises)
+    if result.left_out():
+        lines.append(_("Total {score} / {max_score} {note}.").format(
+            score=f"{result.score:.4g}", max_score=f"{result.max_score:.4g}", note=result.total_note()))
+    result.output = "\n".join(lines)
+    return result

@@ -51,10 +51,22 @@ def kit_fingerprint() -> str:
         version = "unknown"
     digest.update(f"{version}\0{platform.python_version()}\0{np.__version__}\0".encode())
     for package, folder in _kit_folders().items():
-        for path in sorted(folder.rglob("*")):
-            if path.suffix in _KIT_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
-                digest.update(f"{package}/{path.relative_to(folder).as_posix()}\0".encode())
-                digest.update(path.read_bytes() + b"\0")
+        _hash_sources(digest, folder, package)
+    return digest.hexdigest()
+
+
+def _hash_sources(digest, folder: Path, label: str) -> None:
+    """Feed the names (as ``label/relative path``) and bytes of folder's source files into digest."""
+    for path in sorted(Path(folder).rglob("*")):
+        if path.suffix in _KIT_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
+            digest.update(f"{label}/{path.relative_to(folder).as_posix()}\0".encode())
+            digest.update(path.read_bytes() + b"\0")
+
+
+def checks_fingerprint(checks_dir) -> str:
+    """Hash of another check suite's sources (``--checks DIR``): its content, wherever it lies."""
+    digest = hashlib.sha256()
+    _hash_sources(digest, Path(checks_dir), "checks")
     return digest.hexdigest()
 
 
@@ -78,6 +90,8 @@ def options_fingerprint(options, lang: str = "en") -> str:
     if isinstance(data.get("rubric"), dict):
         data["rubric"].pop("source", None)
     data.pop("junit_path", None)  # where a report goes does not change a verdict
+    if data.get("checks_dir"):  # another check suite (--checks): what its checks say counts, not where
+        data["checks_dir"] = checks_fingerprint(data["checks_dir"])
     data["lang"] = lang
     # The course secret may also come from the environment; only its fingerprint enters the key.
     from autograder import seeds
