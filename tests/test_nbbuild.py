@@ -194,12 +194,12 @@ def test_points_follow_the_rubric(course, specs, assignment):
     for cell in graded_cells(nbs[assignment]):
         spec = by_id[checks_called(cell)[0]]
         points = nbgrader_meta(cell)["points"]
-        assert points == pytest.approx(spec.max_score, abs=1e-6)
-        assert points == round(points, build.POINT_DIGITS)
+        assert points == spec.max_score
+        assert (points * 8).is_integer(), f"{points} is not a multiple of 1/8: nbgrader's sums would be inexact"
         assert grade_id(cell) == conventions.test_id(spec.check_id)
         total += points
     expected = sum(s.max_score for s in specs if s.exercise in conventions.ASSIGNMENTS[assignment])
-    assert total == pytest.approx(expected, abs=1e-9)
+    assert total == expected
 
 
 def test_three_totals_add_up_to_100(course):
@@ -209,16 +209,32 @@ def test_three_totals_add_up_to_100(course):
     assert all(t > 0 for t in totals.values())
 
 
-def test_allocate_points_keeps_each_exercise_total():
-    from autograder.rubric import CheckSpec
+def test_split_points_is_exact_in_binary():
+    """Shares are eighths summing exactly to the exercise's points, each within an eighth of
+    its proportional share; sums of them in any order are exact floats (no 24.222222000000002)."""
+    import itertools
 
-    specs = [CheckSpec(f"x.y::c{i}", "x.y", "t", max_score=12 / 17) for i in range(17)]
-    specs += [CheckSpec(f"x.z::c{i}", "x.z", "t", max_score=10 * w / 9) for i, w in enumerate((1, 3, 2, 2, 1))]
-    points = build.allocate_points(specs)
-    assert all(points[s.check_id] == round(points[s.check_id], 6) for s in specs)
-    assert all(abs(points[s.check_id] - s.max_score) <= 1e-6 for s in specs)
-    assert round(sum(points[s.check_id] for s in specs[:17]) * 1e6) == 12_000_000
-    assert round(sum(points[s.check_id] for s in specs[17:]) * 1e6) == 10_000_000
+    from autograder.rubric import split_points
+
+    for points, weights in ((12, [1] * 17), (10, [1, 3, 2, 2, 1]), (8, [1, 1, 2, 2, 1, 1, 1]), (0, [1, 2]),
+                            (24.25, [1, 1, 1])):
+        shares = split_points(points, weights)
+        assert sum(shares) == points
+        assert all((x * 8).is_integer() for x in shares)
+        assert all(abs(x - points * w / sum(weights)) < 0.125 for x, w in zip(shares, weights))
+        for prefix in itertools.accumulate(shares):
+            assert prefix == round(prefix * 8) / 8 and repr(prefix) == repr(float(f"{prefix:.3f}"))
+    assert split_points(5, [0, 0]) == [0.0, 0.0]
+    # Without eighths, shares rounded to decimals leave float noise in sums (5.333334000000001):
+    noisy = [round(8 * w / 9, 6) for w in (1, 1, 2, 2, 1, 1, 1)]
+    assert any(len(repr(p)) > 12 for p in itertools.accumulate(noisy))
+
+
+def test_rubric_points_must_be_eighths(tmp_path, capsys):
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text('[points]\n"layers.Affine" = 3.3\n')
+    assert main(["nbgrader", "build", str(tmp_path / "c"), "--rubric", str(rubric)]) == 2
+    assert "multiple of 0.125" in capsys.readouterr().err
 
 
 def test_hidden_checks_and_only_they_are_in_hidden_regions(tmp_path, specs):

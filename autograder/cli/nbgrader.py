@@ -95,14 +95,19 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _summary(failure):
-    """The check a failed cell runs (or its first line), and the error's final message."""
+    """The check a failed cell runs (or its first line), and the error's final message.
+
+    A failing check's output is its message alone (``notebook.CheckFailed``); any other
+    error is a traceback, whose last ``SomeError: ...`` line onwards is kept.
+    """
     source = failure.get("source", "")
-    called = re.search(r"""run_check\(['"]([^'"]+)['"]\)""", source)
+    called = re.search(r"""run_check\(['"]([^'"]+)['"]""", source)
     name = called.group(1) if called else (source.strip().splitlines() or ["(empty cell)"])[0]
     lines = _ANSI.sub("", failure.get("raw_error", "")).rstrip().splitlines()
     starts = [i for i, line in enumerate(lines) if _ERROR_LINE.match(line)]
-    message = lines[starts[-1]:] if starts else lines[-3:]
-    return name, message
+    if not any("Traceback" in line for line in lines):
+        return name, lines
+    return name, lines[starts[-1]:] if starts else lines[-3:]
 
 
 def run_validate(args):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 from autograder import UserError
@@ -28,7 +27,6 @@ from autograder.nbbuild import conventions as conv
 from autograder.nbbuild.source import Solutions
 
 NBGRADER_SCHEMA_VERSION = 3
-POINT_DIGITS = 6  # points are rounded to micro-points; each exercise still adds up exactly
 CELL_TIMEOUT = 120  # seconds per cell under nbgrader (the MNIST gate takes ~10 s)
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -132,33 +130,6 @@ class _Cells:
 # ----------------------------------------------------------------------------- points
 
 
-def allocate_points(specs):
-    """Points per check, rounded to POINT_DIGITS decimals, summing exactly to each exercise's total.
-
-    Inputs:
-    - specs: rubric.CheckSpec list (as from ``grading.collect_checks``).
-
-    Returns: {check_id: points (float)}. Within an exercise, the rounded total is split by
-    largest remainder, so an assignment's points equal the ``dlgrade grade`` points of its
-    exercises (to POINT_DIGITS decimals).
-    """
-    unit = 10 ** POINT_DIGITS
-    by_exercise = {}
-    for spec in specs:
-        by_exercise.setdefault(spec.exercise, []).append(spec)
-    points = {}
-    for members in by_exercise.values():
-        exact = [Fraction(spec.max_score) * unit for spec in members]
-        total = round(sum(exact))
-        units = [int(x) for x in exact]  # floor (all >= 0)
-        order = sorted(range(len(members)), key=lambda i: (-(exact[i] - units[i]), i))
-        for i in order[: total - sum(units)]:
-            units[i] += 1
-        for spec, u in zip(members, units):
-            points[spec.check_id] = u / unit
-    return points
-
-
 def _fmt_points(value):
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{text} point" + ("" if text == "1" else "s")
@@ -200,7 +171,8 @@ def build_notebook(assignment, specs, points, solutions):
     Inputs:
     - assignment: an :class:`Assignment`.
     - specs: {exercise: [CheckSpec, ...]} in report order.
-    - points: {check_id: points} from :func:`allocate_points`.
+    - points: {check_id: points}: each check's ``max_score`` (multiples of
+      ``rubric.POINT_UNIT``, so nbgrader's sums of them are exact).
     - solutions: a :class:`source.Solutions`.
     """
     cells = _Cells(assignment.name)
@@ -330,7 +302,7 @@ def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=N
         raise UserError(f"{course_dir} exists and is not a directory")
     solutions = Solutions(solutions_dir)
     specs = collect_checks(rubric)
-    points = allocate_points(specs)
+    points = {spec.check_id: spec.max_score for spec in specs}
     notebooks = {}
     for assignment in ASSIGNMENT_PARTS:
         nb = nbformat.from_dict(build_notebook(assignment, assignment_checks(assignment, specs),
