@@ -84,7 +84,7 @@ def test_writes_config_and_three_notebooks(course):
     ast.parse(config)
     assert 'c.CourseDirectory.course_id = "dl-test"' in config or "c.CourseDirectory.course_id = 'dl-test'" in config
     assert re.search(r"^c\.ExecutePreprocessor\.timeout = (\d+)$", config, re.M)
-    assert "ClearHiddenTestsAndTracebacks" in config and "c.GenerateFeedback.preprocessors" in config
+    assert "configure_feedback(c)" in config
 
 
 def test_config_loads_in_nbgrader(course):
@@ -96,7 +96,8 @@ def test_config_loads_in_nbgrader(course):
     assert config.CourseDirectory.course_id == "dl-test"
     assert config.ExecutePreprocessor.timeout == build.CELL_TIMEOUT >= 60
     names = [cls.__name__ for cls in config.GenerateFeedback.preprocessors]
-    assert names.index("GetGrades") < names.index("ClearHiddenTestsAndTracebacks")
+    assert names.index("GetGrades") < names.index("ClearHiddenTestsAndTracebacks") < names.index("FeedbackPage")
+    assert config.HTMLExporter.template_file == "dlgrade.html.j2"
 
 
 def test_rebuild_is_identical_and_atomic(course, tmp_path):
@@ -421,7 +422,7 @@ def test_feedback_preprocessor_hides_hidden_tests_in_tracebacks(course):
     visible_traceback = list(visible.outputs[0].traceback)
     nb, _ = ClearHiddenTestsAndTracebacks().preprocess(nb, {})
     assert HIDDEN_BEGIN not in hidden.source and "run_check" not in hidden.source
-    assert hidden.outputs[0].traceback == ["AssertionError: the message"]
+    assert hidden.outputs[0].traceback == ["the message"]
     assert visible.outputs[0].traceback == visible_traceback
     check = checks_called(nbs["ps1_losses_gradients"].cells[nb.cells.index(hidden)])[0]
     assert check not in nbformat.writes(nb)
@@ -474,3 +475,65 @@ def test_validate_refuses_bad_input(tmp_path, capsys):
     nbformat.write(nbformat.v4.new_notebook(), empty)
     assert main(["nbgrader", "validate", str(empty)]) == 1
     assert "no test cells" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- ps2's self-check
+
+
+def _run_cells_in_process(nb, prefixes, patch=None):
+    """Execute the cells of nb whose grade id starts with one of prefixes in one namespace (as a
+    kernel would, solution markers being comments); ``patch(namespace)`` runs before the demos.
+    Returns the demos' printed output."""
+    import contextlib
+    import io
+
+    namespace = {"__name__": "__main__"}
+    out = io.StringIO()
+    for cell in nb.cells:
+        gid = grade_id(cell) or ""
+        if not gid.startswith(prefixes):
+            continue
+        if gid.startswith("demo-") and patch is not None:
+            patch(namespace)
+            patch = None
+        with contextlib.redirect_stdout(out):
+            exec(compile(cell.source, gid, "exec"), namespace)
+    return out.getvalue()
+
+
+def test_layer_gradient_check_reports_a_transposed_dW(course):
+    """ps2's "check your gradients yourself" cell: a transposed dW is a clear failure naming dW,
+    W and both shapes (it used to crash with a broadcast error)."""
+    _, nbs = course
+    wanted = ("given-", "sol-layers-", "demo-layer-gradient-check")
+    clean = _run_cells_in_process(nbs["ps2_backprop_layers"], wanted)
+    assert "check this" not in clean and clean.count(" ok") == 6, clean
+
+    def transpose_dW(namespace):
+        backward = namespace["Affine"].backward
+
+        def wrong(self, dout):
+            dx = backward(self, dout)
+            self.dW = self.dW.T  # the classic mistake: dout^T . x instead of x^T . dout
+            return dx
+
+        namespace["Affine"].backward = wrong
+
+    text = _run_cells_in_process(nbs["ps2_backprop_layers"], wanted, patch=transpose_dW)
+    line = next(line for line in text.splitlines() if line.startswith("Affine.backward: dW"))
+    assert "dW has shape (3, 5), but W has shape (5, 3)" in line and "check this" in line, text
+    # the other layers are still checked
+    assert "SoftmaxWithLoss.backward: dx" in text and text.count("check this") == 1, text
+
+    def no_dW(namespace):
+        backward = namespace["Affine"].backward
+
+        def forgets(self, dout):
+            dx = backward(self, dout)
+            self.dW = None
+            return dx
+
+        namespace["Affine"].backward = forgets
+
+    text = _run_cells_in_process(nbs["ps2_backprop_layers"], wanted, patch=no_dW)
+    assert "dW is not an array, but W has shape (5, 3)" in text, text
