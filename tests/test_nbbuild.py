@@ -537,3 +537,76 @@ def test_layer_gradient_check_reports_a_transposed_dW(course):
 
     text = _run_cells_in_process(nbs["ps2_backprop_layers"], wanted, patch=no_dW)
     assert "dW is not an array, but W has shape (5, 3)" in text, text
+
+
+# ----------------------------------------------------------------------------- languages
+
+
+SCRIPT = {"ko": re.compile(r"[\uac00-\ud7a3]"), "ja": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")}
+FORMULA = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.S)
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_every_notebook_text_is_translated(lang):
+    """Each text the builder writes (markdown, comments, hints, headings, demo phrases) has a
+    translation that keeps its {placeholders} and its formulas."""
+    from autograder.nbbuild import text as nbtext
+
+    texts = build.notebook_texts()
+    assert len(texts) > 60 and any(t.startswith("# Problem set 1") for t in texts)
+    catalog = nbtext.catalog(lang)
+    missing = [t[:70] for t in texts if not catalog.get(t)]
+    assert not missing, f"{len(missing)} notebook texts lack a {lang} translation " \
+                        f"(run autograder.nbbuild.text.update_catalogs, then translate): {missing}"
+    for english in texts:
+        translated = catalog[english]
+        assert nbtext.placeholders(translated) == nbtext.placeholders(english), (english, translated)
+        assert sorted(FORMULA.findall(translated)) == sorted(FORMULA.findall(english)), (english, translated)
+        if re.search(r"[A-Za-z]{4}", re.sub(r"`[^`]*`|\$[^$]*\$|\{[^}]*\}|[A-Za-z_]+\(|\w*[._]\w*", "", english)):
+            assert SCRIPT[lang].search(translated), f"not {lang}: {translated!r}"
+
+
+def test_a_text_without_translation_falls_back_to_english_and_is_reported(tmp_path, monkeypatch):
+    from autograder.nbbuild import text as nbtext
+
+    monkeypatch.setattr(nbtext, "LOCALE_DIR", tmp_path)
+    nbtext.catalog.cache_clear()
+    try:
+        nbtext.update_catalogs(["Hint:", "A new paragraph."], langs=("ko",))
+        po = (tmp_path / "ko" / "LC_MESSAGES" / "notebooks.po").read_text(encoding="utf-8")
+        assert 'msgid "A new paragraph."' in po
+        assert nbtext.translate("A new paragraph.", "ko") == "A new paragraph."
+        assert nbtext.catalog("ko") == {}
+    finally:
+        nbtext.catalog.cache_clear()
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_a_course_in_one_language(tmp_path, lang):
+    """`dlgrade nbgrader build --lang`: no untranslated markdown, comment or heading; the kernels
+    get DLGRADE_LANG; the same cells, checks and points as the English course."""
+    root = tmp_path / lang
+    assert main(["nbgrader", "build", str(root), "--lang", lang]) == 0
+    english_root = tmp_path / "en"
+    assert main(["nbgrader", "build", str(english_root), "--lang", "en"]) == 0
+    for assignment in ASSIGNMENTS:
+        nb = nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+        en = nbformat.read(english_root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+        assert nb.metadata["dlgrade"]["language"] == lang
+        assert [grade_id(c) for c in nb.cells] == [grade_id(c) for c in en.cells]
+        assert [nbgrader_meta(c) for c in nb.cells] == [nbgrader_meta(c) for c in en.cells]
+        for cell, english in zip(nb.cells, en.cells):
+            if cell.cell_type == "markdown":
+                assert SCRIPT[lang].search(cell.source) and cell.source != english.source, cell.source[:200]
+                continue
+            gid = grade_id(cell)
+            assert checks_called(cell) == checks_called(english)
+            comments = [line for line in cell.source.splitlines() if line.startswith("# ")]
+            if gid.startswith(("given-", "demo-", "test-")):
+                assert comments and SCRIPT[lang].search(comments[0]), f"{gid}: {comments[:1]}"
+            if gid.startswith("sol-") and "# Hint:" in english.source:
+                assert "# Hint:" not in cell.source and SCRIPT[lang].search(cell.source), gid
+        setup = next(c for c in nb.cells if grade_id(c) == "given-setup")
+        namespace = {}
+        exec(setup.source.replace("import matplotlib.pyplot as plt", ""), namespace)
+        assert namespace["os"].environ.pop("DLGRADE_LANG") == lang

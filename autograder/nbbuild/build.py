@@ -187,6 +187,46 @@ def setup_source(solutions, lang="en"):
     ])
 
 
+# Texts the builder itself writes into notebooks (besides the parts' own texts).
+BUILDER_TEXTS = (
+    "Given: the imports this notebook uses. Run this cell first.",
+    "The language of the test cells' messages.",
+    "Given: helpers that check arguments. Run this cell; do not change it.",
+    "Test ({worth}): {title}",
+    "Hidden test ({worth}) of {exercise}: it runs when your work is graded.",
+    "{points} point",
+    "{points} points",
+    "Hint:",
+)
+
+
+def notebook_texts(assignments=None, solutions=None):
+    """Every English text the builder may translate (the msgids of the ``notebooks`` domain).
+
+    Inputs:
+    - assignments: the :class:`Assignment` list (default: the course's, from :mod:`.content`).
+    - solutions: a :class:`source.Solutions` for the hints (default: the installed reference).
+
+    Returns: list of texts, each once, in course order.
+    """
+    from autograder.nbbuild.content import ASSIGNMENT_PARTS
+
+    solutions = solutions or Solutions()
+    texts = list(BUILDER_TEXTS) + list(nbtext.FEEDBACK_WORDS)
+    for assignment in assignments or ASSIGNMENT_PARTS:
+        for part in assignment.parts:
+            if isinstance(part, (Markdown, Exercise)):
+                texts.append(part.text)
+            elif isinstance(part, Given) and part.comment:
+                texts.append(part.comment)
+            elif isinstance(part, Demo):
+                texts.append(part.comment)
+                texts.extend(nbtext.demo_texts(part.source))
+    for module in conv.MODULE_DEPS:
+        texts.extend(solutions[module].hints())
+    return list(dict.fromkeys(t.strip("\n") for t in texts))
+
+
 def build_notebook(assignment, specs, points, solutions, lang="en"):
     """One assignment's notebook as a plain dict in nbformat v4.5 (not yet validated).
 
@@ -234,8 +274,7 @@ def build_notebook(assignment, specs, points, solutions, lang="en"):
                 src = solutions[module]
                 helpers = [h for h in src.helpers if h not in emitted.get(module, set())]
                 if helpers:
-                    emit_given(module, helpers, "helpers",
-                               "Given: helpers that check arguments. Run this cell; do not change it.")
+                    emit_given(module, helpers, "helpers", BUILDER_TEXTS[2])
                 cells.solution(conv.solution_id(part.exercise), src.solution_cell(name, translate=tr))
                 emitted.setdefault(module, set()).add(name)
             for spec in specs[part.exercise]:

@@ -33,7 +33,8 @@ nudging every parameter against the gradient of that loss. In this notebook you 
 pieces for that with numpy: two activation functions, two loss functions, numerical
 derivatives, and gradient descent. Chapters 3 and 4 of *Deep Learning from Scratch* cover
 the ideas.
-""" + _HOW_TO_WORK),
+"""),
+    Markdown(_HOW_TO_WORK),
     Setup(),
     Exercise("functions.sigmoid", r"""
 ## 1. The sigmoid function
@@ -210,7 +211,8 @@ So each node only needs to know its own derivative and to remember, during `forw
 `backward` will need. Chained together, the nodes compute the gradient of the whole graph
 in one backward sweep. In this notebook every node is a *layer* with `forward` and
 `backward(dout)` methods (chapter 5 of *Deep Learning from Scratch*).
-""" + _HOW_TO_WORK),
+"""),
+    Markdown(_HOW_TO_WORK),
     Setup(),
     Given("functions", ("sigmoid", "softmax", "cross_entropy_error"),
           comment="Given: reference versions of problem set 1's functions, used by the layers below."),
@@ -358,9 +360,12 @@ def check_layer_gradients(seed=0):
                 analytic = None
         if analytic is None or analytic.shape != numeric.shape:
             # A gradient has the shape of its array: a transposed dW is (M, D) where W is (D, M).
-            got = _t("is not an array") if analytic is None else _t("has shape {shape}").format(shape=analytic.shape)
-            problem = _t("{name} {got}, but {of} has shape {shape}").format(
-                name=name.split(": ")[-1], got=got, of=of, shape=numeric.shape)
+            if analytic is None:
+                problem = _t("{name} is not an array, but {of} has shape {shape}")
+            else:
+                problem = _t("{name} has shape {got}, but {of} has shape {shape}")
+            problem = problem.format(name=name.split(": ")[-1], got=getattr(analytic, "shape", None), of=of,
+                                     shape=numeric.shape)
             print(f"{name:28s} {problem}   {check_this}")
             return
         error = np.max(np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric)))
@@ -410,7 +415,8 @@ digits, with learning curves. Chapters 5 and 6 of *Deep Learning from Scratch*.
 
 The layers and the numerical gradient are given below as reference code from the earlier
 problem sets, so this notebook does not depend on your earlier answers.
-""" + _HOW_TO_WORK),
+"""),
+    Markdown(_HOW_TO_WORK),
     Setup(),
     Given("functions", ("softmax", "cross_entropy_error"),
           comment="Given: reference versions of problem set 1's functions."),

@@ -35,8 +35,6 @@ from autograder.nbbuild import text as nbtext
 
 TEMPLATE_FILE = "dlgrade.html.j2"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-# The page's own words (the rest comes from the notebook, already in its language).
-PAGE_WORDS = ("Score", "Top", "Late submission penalty", "Comment")
 
 
 class ClearHiddenTestsAndTracebacks(ClearHiddenTests):
@@ -106,7 +104,7 @@ class FeedbackPage(Preprocessor):
         lang = nb.metadata.get("dlgrade", {}).get("language") or current_language()
         if lang not in LANGUAGES:
             lang = "en"
-        resources.setdefault("dlgrade", {})["words"] = {w: nbtext.translate(w, lang) for w in PAGE_WORDS}
+        resources.setdefault("dlgrade", {})["words"] = {w: nbtext.translate(w, lang) for w in nbtext.FEEDBACK_WORDS}
         resources["dlgrade"]["lang"] = lang
         return super().preprocess(nb, resources)
 

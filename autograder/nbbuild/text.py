@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import io
 import re
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from autograder.i18n import LANGUAGES
 
 DOMAIN = "notebooks"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+# The feedback page's own words (autograder/nbbuild/feedback.py; the rest of the page comes
+# from the notebook, already in its language).
+FEEDBACK_WORDS = ("Score", "Comment", "Late submission penalty")
 _DEMO_TEXT = re.compile(r'_t\((?P<literal>"(?:[^"\\\n]|\\.)*")\)')
 
 
@@ -78,3 +82,36 @@ def _literal(text: str) -> str:
 def placeholders(text: str) -> set:
     """The ``{name}`` placeholders of a text (``{{`` and ``}}`` are literal braces)."""
     return set(re.findall(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})", text))
+
+
+def update_catalogs(texts: list, langs: tuple = ("ko", "ja")) -> list:
+    """Bring each language's ``notebooks.po`` in line with ``texts`` (the builder's
+    ``notebook_texts()``): new texts are added untranslated, changed ones keep their old
+    translation marked fuzzy (Babel's update), texts no longer used are dropped.
+
+    Returns: the paths written. Translators then fill in the empty and fuzzy entries.
+    """
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    from autograder.atomic import write_text_atomic
+
+    template = Catalog(domain=DOMAIN, project="dlscratch-kit notebooks")
+    for text in texts:
+        template.add(text.strip("\n"))
+    written = []
+    for lang in langs:
+        path = catalog_path(lang)
+        if path.is_file():
+            with path.open("rb") as f:
+                po = read_po(f, locale=lang, domain=DOMAIN)
+        else:
+            po = Catalog(locale=lang, domain=DOMAIN, project="dlscratch-kit notebooks")
+        po.update(template, no_fuzzy_matching=False)
+        po.obsolete.clear()
+        buffer = io.BytesIO()
+        write_po(buffer, po, width=0, sort_output=False, include_previous=True)
+        write_text_atomic(path, buffer.getvalue().decode("utf-8"))
+        written.append(path)
+    catalog.cache_clear()
+    return written
