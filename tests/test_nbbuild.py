@@ -610,3 +610,37 @@ def test_a_course_in_one_language(tmp_path, lang):
         namespace = {}
         exec(setup.source.replace("import matplotlib.pyplot as plt", ""), namespace)
         assert namespace["os"].environ.pop("DLGRADE_LANG") == lang
+
+
+def test_feedback_preprocessors_accept_the_exporters_config(caplog):
+    """No "Config option `display_data_priority` not recognized" warning from the kit's
+    preprocessors under HTMLExporter's config (nbgrader's own ClearHiddenTests gets one)."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.preprocessors import ClearHiddenTests
+    from traitlets.config import Config
+
+    from autograder.nbbuild.feedback import ClearHiddenTestsAndTracebacks, FeedbackPage
+
+    config = Config(HTMLExporter().default_config)
+
+    def warnings_of(cls):
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            cls(config=config)
+        return [r.getMessage() for r in caplog.records if "not recognized" in r.getMessage()]
+
+    assert warnings_of(ClearHiddenTests), "the check would not see the warning"
+    assert warnings_of(ClearHiddenTestsAndTracebacks) == []
+    assert warnings_of(FeedbackPage) == []
+
+
+def test_latex_becomes_mathml_outside_code():
+    from autograder.nbbuild.feedback import cell_name, latex_to_mathml
+
+    text = latex_to_mathml("Use $h = 10^{-4}$:\n\n$$f'(x) \\approx \\frac{f(x + h) - f(x - h)}{2h}$$\n\n"
+                           "and `x$1 = $2` stays code.")
+    assert text.count("<math") == 2 and 'display="block"' in text and "<mfrac>" in text
+    assert "`x$1 = $2`" in text and "$$" not in text and "\\frac" not in text
+    assert cell_name("# Test (1.5 points): softmax of a batch\nrun_check('x')") == "Test: softmax of a batch"
+    assert cell_name("# 숨겨진 테스트 (2점), layers.Affine: 과제를 채점할 때 실행됩니다.\n### BEGIN HIDDEN TESTS") \
+        == "숨겨진 테스트, layers.Affine: 과제를 채점할 때 실행됩니다."

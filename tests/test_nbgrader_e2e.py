@@ -320,6 +320,9 @@ def test_autograde_matches_dlgrade(course, specs, assignment, kind, tmp_path):
         rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == assignment}
     assert float(rows[student]["score"]) == pytest.approx(score, abs=TOTAL_TOL)
     assert float(rows[student]["max_score"]) == pytest.approx(max_score, abs=TOTAL_TOL)
+    # No float noise (24.222222000000002): points are eighths, whose sums are exact.
+    for key in ("raw_score", "score", "max_score"):
+        assert re.fullmatch(r"\d+(\.\d{1,3})?", rows[student][key]), f"{key}: {rows[student][key]}"
 
 
 def assert_no_hidden_tests(page, hidden_check_ids):
