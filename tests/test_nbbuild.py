@@ -644,3 +644,16 @@ def test_latex_becomes_mathml_outside_code():
     assert cell_name("# Test (1.5 points): softmax of a batch\nrun_check('x')") == "Test: softmax of a batch"
     assert cell_name("# 숨겨진 테스트 (2점), layers.Affine: 과제를 채점할 때 실행됩니다.\n### BEGIN HIDDEN TESTS") \
         == "숨겨진 테스트, layers.Affine: 과제를 채점할 때 실행됩니다."
+
+
+def test_feedback_page_speaks_the_notebooks_language(course):
+    from autograder.nbbuild.feedback import FeedbackPage
+
+    _, nbs = course
+    nb = copy.deepcopy(nbs["ps1_losses_gradients"])
+    nb.metadata["dlgrade"]["language"] = "ja"
+    nb, resources = FeedbackPage().preprocess(nb, {})
+    assert resources["dlgrade"]["words"]["Score"] == "得点"
+    names = [c.metadata["dlgrade_feedback"]["name"] for c in graded_cells(nb)]
+    assert names and all(names) and all(n.startswith(("Test: ", "Hidden test of ")) for n in names), names
+    assert not any("$$" in c.source for c in nb.cells if c.cell_type == "markdown")
