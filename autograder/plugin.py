@@ -124,6 +124,7 @@ _INTERNAL = [
     (re.compile(r"/\S*?dlgrade-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
     (re.compile(r"/\S*?/(?:submission|plain|common)/(\w+\.py)\b"), r"\1"),  # the path inside a sandbox
     (re.compile(r"\.\.\. (\d+) more frames \.\.\."), r"... \1 more calls ..."),
+    (re.compile(r"\bcalling class (\w+)"), r"creating a \1"),  # a class is called to make an object
     # A batch of calls made in one round trip: the student knows the first failing one as "the first call".
     (re.compile(r" \(in call #0 of the batch\)"), ""),
     (re.compile(r"\bin call #(\d+) of the batch\b"), r"in call number \1 of them"),
