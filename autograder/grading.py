@@ -16,38 +16,38 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import io
 import os
 import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import mnist_data
-import solutions
-from autograder import UserError, seeds, wire
+from autograder import UserError, reference, seeds, studentdist
 from autograder.exercises import ALL_STUDENT, CATALOG, EXERCISES, MODULES, POINTS, module_of
+from autograder.grade_options import GradeOptions
 from autograder.i18n import _
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
 from autograder.results import POINTS_NOT_RUN, CheckResult, ExerciseResult, GradeResult
 from autograder.rubric import Rubric
-from autograder.sandbox.isolation import REQUESTS
 from autograder.sandbox.isolation import resolve as resolve_isolation
 from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 GATE = next(e.id for e in CATALOG if e.kind == "gate")  # the MNIST accuracy gate: the only exercise that needs data
-REFERENCE_DIR = Path(solutions.__file__).parent
+# None in a student distribution (no reference code): each module is then graded beside the
+# student's own modules (pool.WorkerPool), and the checks replay recorded answers.
+REFERENCE_DIR = reference.directory() if reference.available() else None
 # Everything the grader runs is imported now, before any student code: the reference
 # modules (the checks compute expected values with them) and, in _run_checks, the checks.
 # Nothing is imported later from a place a worker could have written to meanwhile.
-REFERENCE = {m: importlib.import_module(f"solutions.{m}") for m in MODULES}
+REFERENCE = {m: reference.module(m) for m in MODULES} if reference.available() else {}
 
 
 class CheckSuiteError(RuntimeError):
@@ -62,38 +62,6 @@ class CheckSuiteError(RuntimeError):
 
 
 @dataclass
-class GradeOptions:
-    """How to grade. The defaults are what ``dlgrade grade`` uses."""
-
-    timeout: float = 5.0
-    memory_limit: int = 2 * 2**30
-    rubric: Rubric = field(default_factory=Rubric)
-    only: frozenset | None = None
-    junit_path: str | None = None
-    data_dir: str | None = None
-    checks_dir: str | None = None  # another check suite (a folder like autograder/checks)
-    max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
-    seed: str | None = None  # replay the inputs of this seed id (see autograder.seeds)
-    sandbox: str = "auto"  # isolation level requested: auto, bwrap, uid or off (see sandbox.isolation)
-
-    def validate(self):
-        if self.sandbox not in REQUESTS:
-            raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
-        if self.timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {self.timeout}")
-        if not 2**20 <= self.max_reply <= 2**30:
-            raise ValueError(f"max_reply must be between 1 MiB and 1 GiB, got {self.max_reply}")
-        if self.memory_limit < 256 * 2**20:
-            raise ValueError(f"memory_limit must be at least 256 MiB, got {self.memory_limit}")
-        if self.only is not None:
-            unknown = set(self.only) - set(EXERCISES)
-            if unknown:
-                raise ValueError(f"unknown exercise id(s): {', '.join(sorted(unknown))}")
-        if self.checks_dir is not None and not Path(self.checks_dir).is_dir():
-            raise ValueError(f"checks folder not found: {self.checks_dir}")
-
-
-@dataclass
 class GradingContext:
     """What the checks' fixtures need, handed to them through the plugin."""
 
@@ -101,10 +69,11 @@ class GradingContext:
     pool: object
     options: GradeOptions
     seed: seeds.InputSeed | None = None  # where the checks' inputs come from (resolved if None)
+    recorder: object = None  # studentdist.recording.Recorder: record the reference's answers (a build)
 
     def __post_init__(self):
         if self.seed is None:
-            self.seed = seeds.resolve(self.options.seed, self.options.rubric.grading.secret)
+            self.seed = studentdist.input_seed(self.options.seed, self.options.rubric.grading.secret)
 
     @property
     def rubric(self):
@@ -115,7 +84,7 @@ class GradingContext:
         return self.options.only
 
 
-def grade(path, options=None):
+def grade(path, options=None, *, recorder=None):
     """Grade the submission at path.
 
     Inputs:
@@ -123,6 +92,8 @@ def grade(path, options=None):
       notebook (.ipynb). A notebook covers one assignment (``submission.exercises``): only
       its exercises are graded (``options.only`` narrows them further).
     - options: GradeOptions (defaults if None).
+    - recorder: a ``studentdist.recording.Recorder`` that notes the reference's answers
+      (``dlgrade student build``), or None.
 
     Returns:
     - a GradeResult listing every exercise in EXERCISES.
@@ -132,7 +103,7 @@ def grade(path, options=None):
     """
     options = options or GradeOptions()
     options.validate()
-    seed = seeds.resolve(options.seed, options.rubric.grading.secret)
+    seed = studentdist.input_seed(options.seed, options.rubric.grading.secret)
     isolation = resolve_isolation(options.sandbox, REFERENCE_DIR)  # refuses before any work
     started = time.perf_counter()
     phases = {}
@@ -148,6 +119,9 @@ def grade(path, options=None):
             excluded = "not in this notebook" if only == covered else "excluded by --only or not in this notebook"
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
         not_run = {}  # exercise: why it is not run ("" when nothing need say so)
+        if GATE in selected and studentdist.active():  # a student distribution has no gate
+            selected.remove(GATE)
+            options = dataclasses.replace(options, only=frozenset(selected))
         if GATE in selected:
             missing_data = gate_data_missing(options)
             if missing_data is not None:
@@ -163,7 +137,7 @@ def grade(path, options=None):
                         max_reply=options.max_reply) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
-            context = GradingContext(submission, pool, options, seed)
+            context = GradingContext(submission, pool, options, seed, recorder)
             plugin = GradingPlugin(context)
             log = _run_checks(plugin, options.junit_path, checks_dir=options.checks_dir)
             notes = [pool.notes[e] for e in EXERCISES if e in pool.notes]
@@ -174,6 +148,8 @@ def grade(path, options=None):
     result.isolation = isolation.level
     result.output += f"\nIsolation: {isolation.describe()}."
     result.output += f"\nInputs drawn with seed {seed.id} (--seed {seed.id} replays them)."
+    result.output += studentdist.note()
+    studentdist.annotate(result)
     for check in result.checks:
         phase = module_of(check.exercise)
         phase = "mnist gate" if phase == ALL_STUDENT else phase
@@ -185,17 +161,18 @@ def grade(path, options=None):
     return result
 
 
-def collect_checks(rubric=None):
+def collect_checks(rubric=None, checks_dir=None):
     """List every check with its resolved points, without running anything.
 
     Inputs:
     - rubric: a Rubric (built-in defaults if None).
+    - checks_dir: another check suite (default: the built-in one).
 
     Returns:
     - list of rubric.CheckSpec in report order.
     """
     plugin = GradingPlugin(GradingContext(None, None, GradeOptions(rubric=rubric or Rubric())))
-    _run_checks(plugin, None, collect_only=True)
+    _run_checks(plugin, None, collect_only=True, checks_dir=checks_dir)
     return list(plugin.specs.values())
 
 
@@ -216,12 +193,12 @@ def gate_data_missing(options):
         mnist_data.cache_paths(options.data_dir, download=False)
     except mnist_data.DataNotFoundError as exc:
         if options.data_dir is not None and gate_points(options.rubric) != 0:
-            raise UserError(f"--data-dir: {exc}; put the four MNIST .gz files there "
-                            "(`python -m mnist_data download --data-dir DIR` fetches them)") from None
+            raise UserError(_("--data-dir: {problem}; put the four MNIST .gz files there (`python -m "
+                              "mnist_data download --data-dir DIR` fetches them)").format(problem=exc)) from None
         return exc
     except mnist_data.MNISTError as exc:
         if gate_points(options.rubric) != 0:
-            raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+            raise UserError(_("the MNIST accuracy gate needs the MNIST data: {problem}").format(problem=exc)) from None
         return exc
     return None
 

@@ -8,9 +8,6 @@ fail loudly if it tried).
 """
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ from autograder.report import render
 from autograder.rubric import Rubric
 from mnist_data import dataset, download
 from mnist_data.files import MNIST_FILES
+from tests_support import run_dlgrade as dlgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -48,11 +46,6 @@ def no_data(tmp_path, monkeypatch):
 
     monkeypatch.setattr(download, "fetch", no_network)
     return empty
-
-
-def dlgrade(*args):
-    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
 
 
 def one_line(proc):
@@ -225,3 +218,31 @@ def test_gradebook_says_not_run_for_a_gate_graded_without_data(no_data):
     rows = gradebook_rows([SubmissionRecord("ann", GRADED, result=result)], full_marks=100.0)
     row = dict(zip(rows[0], rows[1]))
     assert row["mnist"] == NOT_RUN and row["functions.sigmoid"] == "3" and row["max_score"] == "3"
+
+
+def test_nbgrader_autograde_of_the_gates_assignment_needs_the_data(no_data):
+    """nbgrader scores the gate's test cell like any other: it cannot be "not run", so autograde refuses."""
+    from autograder import UserError
+    from autograder.nbbuild.course import require_data
+
+    with pytest.raises(UserError) as refused:
+        require_data("ps3_two_layer_net")
+    assert all(h in str(refused.value) for h in HELP) and "\n" not in str(refused.value)
+    require_data("ps1_losses_gradients")  # no gate there: no data needed
+
+
+def test_the_gate_cell_of_a_notebook_without_data_says_what_is_missing(no_data, monkeypatch):
+    """In a kernel the gate's cell runs as it is: no data is the student's to fix, not a grader bug."""
+    from autograder.notebook import run_check
+    from tests_support import solution_namespace
+
+    def offline(spec, *args, **kwargs):
+        raise download.DownloadError(f"could not download {spec.name} (offline)")
+
+    monkeypatch.setattr(download, "fetch", offline)
+    namespace = solution_namespace("functions", "gradient", "layers", "two_layer_net", "optimizer")
+    with pytest.raises(AssertionError) as failed:
+        run_check("mnist::test_trained_accuracy", namespace)
+    message = str(failed.value)
+    assert "internal grader error" not in message and "report this" not in message
+    assert "MNIST data" in message and "MNIST_DATA_DIR" in message and str(no_data) in message
