@@ -22,6 +22,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from autograder.i18n import _
+
 _hidden = contextvars.ContextVar("hidden_check", default=False)
 
 # Largest student value turned into an array: far above every check's arrays (the MNIST
@@ -60,7 +62,7 @@ def abridge(a):
 def describe(value):
     """A short description of a value's type and shape for messages."""
     if isinstance(value, np.ndarray):
-        return f"array of shape {value.shape}, dtype {value.dtype}"
+        return _("array of shape {shape}, dtype {dtype}").format(shape=value.shape, dtype=value.dtype)
     return type(value).__name__
 
 
@@ -100,21 +102,27 @@ def as_numeric_array(got, what, *, shape=None):
     - numpy array of a bool / int / uint / float / complex dtype.
     """
     if got is None:
-        fail(f"{what} returned None. Did you forget a `return` statement?")
+        fail(_("{what} returned None. Did you forget a `return` statement?").format(what=what))
     size = count_elements(got)
     if size > MAX_ELEMENTS:
-        fail(f"{what} returned {describe(got)} with more than {MAX_ELEMENTS} numbers; "
-             + (f"expected shape {tuple(shape)}." if shape is not None else "far more than expected."))
+        if shape is not None:
+            fail(_("{what} returned {value} with more than {limit} numbers; expected shape {shape}.").format(
+                what=what, value=describe(got), limit=MAX_ELEMENTS, shape=tuple(shape)))
+        fail(_("{what} returned {value} with more than {limit} numbers, far more than expected.").format(
+            what=what, value=describe(got), limit=MAX_ELEMENTS))
     if shape is not None and isinstance(got, np.ndarray) and got.shape != tuple(shape):
-        fail(f"{what}: expected shape {tuple(shape)}, got shape {got.shape}.")
+        fail(_("{what}: expected shape {expected}, got shape {got}.").format(
+            what=what, expected=tuple(shape), got=got.shape))
+    not_numeric = _("{what} returned {value}, which is not a numeric array.")
     try:
         arr = np.asarray(got)
     except Exception:  # ragged lists and other oddities
-        fail(f"{what} returned {describe(got)}, which is not a numeric array.")
+        fail(not_numeric.format(what=what, value=describe(got)))
     if arr.dtype.kind not in "biufc":
-        fail(f"{what} returned {describe(got)}, which is not a numeric array.")
+        fail(not_numeric.format(what=what, value=describe(got)))
     if shape is not None and arr.shape != tuple(shape):
-        fail(f"{what}: expected shape {tuple(shape)}, got shape {arr.shape}.")
+        fail(_("{what}: expected shape {expected}, got shape {got}.").format(
+            what=what, expected=tuple(shape), got=arr.shape))
     return arr
 
 
@@ -131,15 +139,16 @@ def _matching_hint(got, expected, hints, rtol, atol):
     # A single number is always "off by a constant factor": the hint only means something for arrays.
     if got.shape == expected.shape and expected.size > 1 and np.any(np.abs(expected) > atol):
         if _close(got, -expected, rtol, atol):
-            return "The result has the wrong sign everywhere: check the sign of your formula."
+            return _("The result has the wrong sign everywhere: check the sign of your formula.")
         nz = np.abs(expected) > 1e-12
         ratios = got[nz] / expected[nz]
         if ratios.size and np.all(np.isfinite(ratios)) and np.ptp(ratios) < 1e-6 * max(1.0, abs(ratios[0])):
             factor = float(ratios[0])
             if abs(factor - 1) > 1e-3 and abs(factor) > 1e-12:
-                return f"The result is off by a constant factor of {factor:.4g} everywhere."
+                return _("The result is off by a constant factor of {factor} everywhere.").format(
+                    factor=f"{factor:.4g}")
     if got.ndim == 2 and got.T.shape == expected.shape and _close(got.T, expected, rtol, atol):
-        return "The result is the transpose of what is expected."
+        return _("The result is the transpose of what is expected.")
     return None
 
 
@@ -173,12 +182,13 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
         if arr.size in sizes:
             hint = _matching_hint(arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64),
                                   expected, hints, rtol, atol)
-        msg = f"{what}: expected a result of shape {expected.shape}, got shape {arr.shape}."
-        fail(msg + (f"\nHint: {hint}" if hint else ""))
+        msg = _("{what}: expected a result of shape {expected}, got shape {got}.").format(
+            what=what, expected=expected.shape, got=arr.shape)
+        fail(msg + ("\n" + _("Hint: {hint}").format(hint=hint) if hint else ""))
     if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        fail(f"{what}: the result contains {bad} NaN or infinite value(s). "
-             "Overflow in np.exp, a log of 0 or a division by 0 are the usual causes.")
+        fail(_("{what}: the result contains {count} NaN or infinite value(s). "
+               "Overflow in np.exp, a log of 0 or a division by 0 are the usual causes.").format(what=what, count=bad))
     if _close(arr, expected, rtol, atol):
         return arr
     hint = _matching_hint(arr.astype(np.float64) if arr.dtype.kind != "c" else arr, expected, hints, rtol, atol)
@@ -186,16 +196,20 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
     # Name the entry furthest outside np.allclose's tolerance, not merely the largest difference.
     excess = err - (atol + rtol * np.abs(expected))
     where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(excess), np.inf, excess))), err.shape) if err.ndim else ()
-    index = f" at index {tuple(int(i) for i in where)}" if where != () else ""
+    index = tuple(int(i) for i in where) if where != () else None
     if hidden:  # neither the expected value nor the difference (which would give it away)
-        msg = f"{what}: wrong values{index}."
+        msg = (_("{what}: wrong values.") if index is None else _("{what}: wrong values at index {index}.")).format(
+            what=what, index=index)
     else:
-        msg = (f"{what}: wrong values{index}: expected {_entry(expected[where])}, got {_entry(arr[where])} "
-               f"(off by {float(err[where]):.3g}).")
+        msg = (_("{what}: wrong values: expected {expected}, got {got} (off by {diff}).") if index is None else
+               _("{what}: wrong values at index {index}: expected {expected}, got {got} (off by {diff}).")).format(
+            what=what, index=index, expected=_entry(expected[where]), got=_entry(arr[where]),
+            diff=f"{float(err[where]):.3g}")
     if not hidden and expected.size > 1:
-        msg += f"\n  expected: {abridge(expected)}\n  got:      {abridge(arr)}"
+        msg += "\n  " + _("expected: {value}").format(value=abridge(expected))
+        msg += "\n  " + _("got:      {value}").format(value=abridge(arr))
     if hint:
-        msg += f"\nHint: {hint}"
+        msg += "\n" + _("Hint: {hint}").format(hint=hint)
     fail(msg)
 
 
@@ -210,8 +224,8 @@ def expect_unchanged(before, after, what):
     changed = (not isinstance(after, np.ndarray) or after.shape != before.shape
                or not np.array_equal(before, after, equal_nan=True))
     if changed:
-        fail(f"{what} modified its input in place. Work on a copy (e.g. `x = x.copy()`) "
-             "or build a new array instead of writing into the one you were given.")
+        fail(_("{what} modified its input in place. Work on a copy (e.g. `x = x.copy()`) "
+               "or build a new array instead of writing into the one you were given.").format(what=what))
 
 
 def expect_true(condition, message):

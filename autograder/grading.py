@@ -32,6 +32,7 @@ import mnist_data
 import solutions
 from autograder import UserError, seeds, wire
 from autograder.exercises import ALL_STUDENT, EXERCISES, MODULES, module_of
+from autograder.i18n import LANGUAGES, using_language
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
 from autograder.results import CheckResult, ExerciseResult, GradeResult
@@ -73,8 +74,11 @@ class GradeOptions:
     max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
     seed: str | None = None  # replay the inputs of this seed id (see autograder.seeds)
     sandbox: str = "auto"  # isolation level requested: auto, bwrap, uid or off (see sandbox.isolation)
+    lang: str | None = None  # language of what the student reads: en, ko, ja (None: the environment's)
 
     def validate(self):
+        if self.lang is not None and self.lang not in LANGUAGES:
+            raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {self.lang!r}")
         if self.sandbox not in REQUESTS:
             raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
         if self.timeout <= 0:
@@ -114,6 +118,13 @@ class GradingContext:
 
 
 def grade(path, options=None):
+    """Grade the submission at path, in the language ``options.lang`` (see ``_grade``)."""
+    options = options or GradeOptions()
+    with using_language(options.lang):
+        return _grade(path, options)
+
+
+def _grade(path, options=None):
     """Grade the submission at path.
 
     Inputs:

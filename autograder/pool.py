@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from autograder.exercises import (ALIAS_NOTE_FORMAT, ALL_STUDENT, CATALOG, MODULES, alias_candidates, by_id,
                                   deps_of, module_of)
+from autograder.i18n import _
 from autograder.sandbox.errors import StudentCodeError, StudentException
 from autograder.sandbox.worker import Worker
 
@@ -209,7 +210,7 @@ class WorkerPool:
             self._failures[key] = ModuleImportFailed(module, exc)
             raise self._failures[key] from None
         for name, alias in found["aliased"].items():
-            self.notes[f"{module}.{name}"] = ALIAS_NOTE_FORMAT.format(alias=alias, name=name, module=module)
+            self.notes[f"{module}.{name}"] = _(ALIAS_NOTE_FORMAT).format(alias=alias, name=name, module=module)
         self._missing[key] = found["missing"]
         self._modules[key] = remote
         return remote

@@ -35,6 +35,9 @@ def add_parser(sub):
     p.add_argument("--seed", metavar="ID",
                    help="draw the checks' inputs from this seed id (as recorded in an earlier results.json) "
                         "to replay that grading; default: the course secret, else a random seed")
+    p.add_argument("--lang", metavar="L",
+                   help="language of the report and messages: en, ko or ja (default: $DLGRADE_LANG, else the "
+                        "locale, LANG)")
     p.add_argument("--checks", metavar="DIR",
                    help="run this check suite (a folder like autograder/checks) instead of the built-in one")
     p.set_defaults(run=run)
@@ -46,10 +49,14 @@ EXIT_GRADER_ERROR = 3
 
 def run(args):
     from autograder.grading import CheckSuiteError, GradeOptions, grade
+    from autograder.i18n import LANGUAGES, set_language
     from autograder.report import render
     from autograder.results import write_json
     from autograder.rubric import Rubric
 
+    if args.lang is not None and args.lang not in LANGUAGES:
+        raise UserError(f"--lang must be one of {', '.join(LANGUAGES)}, got {args.lang!r}")
+    set_language(args.lang)  # None: DLGRADE_LANG, else the locale
     if args.timeout <= 0:
         raise UserError("--timeout must be positive")
     if args.memory < 0.25:
@@ -59,7 +66,8 @@ def run(args):
         options = GradeOptions(timeout=args.timeout, memory_limit=int(args.memory * 2**30), rubric=rubric,
                                only=frozenset(args.only) if args.only else None, junit_path=args.junit,
                                data_dir=args.data_dir, checks_dir=args.checks, sandbox=args.sandbox,
-                               max_reply=int(args.max_reply * 2**20), seed=args.seed)
+                               max_reply=int(args.max_reply * 2**20), seed=args.seed,
+                               lang=args.lang)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None
