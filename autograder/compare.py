@@ -66,8 +66,23 @@ def describe(value):
     return type(value).__name__
 
 
-def fail(message):
-    raise AssertionError(message)
+class CheckFailure(AssertionError):
+    """A failed comparison, with its parts kept for the report (the text is the whole message).
+
+    Attributes:
+    - what: the call as a student reads it (``softmax(x) for x of shape (4, 10)``), or "".
+    - hint: the known mistake the wrong answer matches, or None.
+    - kind: ``"values"``, ``"shape"``, ``"nonfinite"``, ``"none"``, ``"type"``, ``"modified"`` or
+      ``"message"`` (a check's own sentence, from ``expect_true``).
+    """
+
+    def __init__(self, message, *, what="", hint=None, kind="message"):
+        super().__init__(message)
+        self.what, self.hint, self.kind = what, hint, kind
+
+
+def fail(message, *, what="", hint=None, kind="message"):
+    raise CheckFailure(message, what=what, hint=hint, kind=kind)
 
 
 def count_elements(value, limit=MAX_ELEMENTS):
@@ -90,52 +105,69 @@ def count_elements(value, limit=MAX_ELEMENTS):
     return total
 
 
-def as_numeric_array(got, what, *, shape=None):
+def as_numeric_array(got, what, *, shape=None, none=None):
     """Turn a student's return value into a numeric array or fail with a clear message.
 
     Inputs:
     - got: the value (plain data from the worker: untrusted).
     - what: how the call reads to a student.
     - shape: the shape the value must have (checked before anything is computed from it).
+    - none: what to say when got is None (default: a forgotten ``return``); for a value read
+      from an attribute, say which assignment is missing.
 
     Returns:
     - numpy array of a bool / int / uint / float / complex dtype.
     """
     if got is None:
-        fail(_("{what} returned None. Did you forget a `return` statement?").format(what=what))
+        fail(none or _("{what} returned None. Did you forget a `return` statement?").format(what=what),
+             what=what, kind="none")
     size = count_elements(got)
     if size > MAX_ELEMENTS:
-        if shape is not None:
-            fail(_("{what} returned {value} with more than {limit} numbers; expected shape {shape}.").format(
-                what=what, value=describe(got), limit=MAX_ELEMENTS, shape=tuple(shape)))
-        fail(_("{what} returned {value} with more than {limit} numbers, far more than expected.").format(
-            what=what, value=describe(got), limit=MAX_ELEMENTS))
+        fail((_("{what} returned {value} with more than {limit} numbers; expected shape {shape}.")
+              if shape is not None else
+              _("{what} returned {value} with more than {limit} numbers; far more than expected.")).format(
+                 what=what, value=describe(got), limit=MAX_ELEMENTS, shape=tuple(shape or ())),
+             what=what, kind="shape")
     if shape is not None and isinstance(got, np.ndarray) and got.shape != tuple(shape):
-        fail(_("{what}: expected shape {expected}, got shape {got}.").format(
-            what=what, expected=tuple(shape), got=got.shape))
-    not_numeric = _("{what} returned {value}, which is not a numeric array.")
+        _shape_failure(what, tuple(shape), got.shape)
     try:
         arr = np.asarray(got)
     except Exception:  # ragged lists and other oddities
-        fail(not_numeric.format(what=what, value=describe(got)))
+        fail(_("{what} returned {value}, which is not a numeric array.").format(what=what, value=describe(got)),
+             what=what, kind="type")
     if arr.dtype.kind not in "biufc":
-        fail(not_numeric.format(what=what, value=describe(got)))
+        fail(_("{what} returned {value}, which is not a numeric array.").format(what=what, value=describe(got)),
+             what=what, kind="type")
     if shape is not None and arr.shape != tuple(shape):
-        fail(_("{what}: expected shape {expected}, got shape {got}.").format(
-            what=what, expected=tuple(shape), got=arr.shape))
+        _shape_failure(what, tuple(shape), arr.shape)
     return arr
 
 
-def _close(got, expected, rtol, atol):
-    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=False))
+def _shape_failure(what, expected, got):
+    hint = _("The result is transposed: swap the order of the product or its factors.") \
+        if len(expected) == 2 and got == expected[::-1] else None
+    msg = _("{what}: expected shape {expected}, got shape {got}.").format(what=what, expected=expected, got=got)
+    fail(msg + ("\n" + _("Hint: {hint}").format(hint=hint) if hint else ""), what=what, hint=hint, kind="shape")
+
+
+def _close(got, expected, rtol, atol, equal_nan=False):
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol,
+                                                            equal_nan=equal_nan))
 
 
 def _matching_hint(got, expected, hints, rtol, atol):
-    """Return the hint of the first known mistake that explains got, else None."""
-    for hint, wrong in (hints or {}).items():
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if _close(got, wrong, rtol, atol):
-            return hint
+    """Return the hint of the first known mistake that explains got, else None.
+
+    A hint's value may hold NaN or infinities (the result of an overflow a student's formula
+    makes): it matches a result with the same non-finite entries in the same places.
+    """
+    with np.errstate(all="ignore"):
+        for hint, wrong in (hints or {}).items():
+            wrong = np.asarray(wrong, dtype=np.float64)
+            if _close(got, wrong, rtol, atol, equal_nan=True):
+                return hint
+    if not np.all(np.isfinite(got)):
+        return None
     # A single number is always "off by a constant factor": the hint only means something for arrays.
     if got.shape == expected.shape and expected.size > 1 and np.any(np.abs(expected) > atol):
         if _close(got, -expected, rtol, atol):
@@ -158,7 +190,7 @@ def _entry(value):
     return f"{value.real:.10g}" if value.imag == 0 else f"{value:.10g}"
 
 
-def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
+def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None, none=None):
     """Fail unless got equals expected within tolerance.
 
     Inputs:
@@ -167,12 +199,13 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
     - what: how the call reads to a student, e.g. "softmax(x) for x of shape (4, 10)".
     - rtol, atol: tolerance as in np.allclose.
     - hints: {hint text: value a student with that mistake would return}.
+    - none: what to say when got is None (see ``as_numeric_array``).
 
     Returns:
     - got as a numpy array (for further checks).
     """
     expected = np.asarray(expected)
-    arr = as_numeric_array(got, what)
+    arr = as_numeric_array(got, what, none=none)
     hidden = _hidden.get()
     if arr.shape != expected.shape:
         # Only a value of a size some hint or the expected value has can match a hint: an
@@ -184,11 +217,16 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
                                   expected, hints, rtol, atol)
         msg = _("{what}: expected a result of shape {expected}, got shape {got}.").format(
             what=what, expected=expected.shape, got=arr.shape)
-        fail(msg + ("\n" + _("Hint: {hint}").format(hint=hint) if hint else ""))
+        fail(msg + ("\n" + _("Hint: {hint}").format(hint=hint) if hint else ""), what=what, hint=hint, kind="shape")
     if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        fail(_("{what}: the result contains {count} NaN or infinite value(s). "
-               "Overflow in np.exp, a log of 0 or a division by 0 are the usual causes.").format(what=what, count=bad))
+        hint = _matching_hint(arr.astype(np.float64) if arr.dtype.kind != "c" else arr, expected, hints, rtol, atol)
+        msg = _("{what}: the result contains {count} NaN or infinite value(s).").format(what=what, count=bad)
+        if hint:
+            msg += "\n" + _("Hint: {hint}").format(hint=hint)
+        else:
+            msg += " " + _("Overflow in np.exp, a log of 0 or a division by 0 are the usual causes.")
+        fail(msg, what=what, hint=hint, kind="nonfinite")
     if _close(arr, expected, rtol, atol):
         return arr
     hint = _matching_hint(arr.astype(np.float64) if arr.dtype.kind != "c" else arr, expected, hints, rtol, atol)
@@ -196,21 +234,26 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, hints=None):
     # Name the entry furthest outside np.allclose's tolerance, not merely the largest difference.
     excess = err - (atol + rtol * np.abs(expected))
     where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(excess), np.inf, excess))), err.shape) if err.ndim else ()
-    index = tuple(int(i) for i in where) if where != () else None
+    index = tuple(int(i) for i in where)
     if hidden:  # neither the expected value nor the difference (which would give it away)
-        msg = (_("{what}: wrong values.") if index is None else _("{what}: wrong values at index {index}.")).format(
+        msg = (_("{what}: wrong values at index {index}.") if index else _("{what}: wrong values.")).format(
             what=what, index=index)
     else:
-        msg = (_("{what}: wrong values: expected {expected}, got {got} (off by {diff}).") if index is None else
-               _("{what}: wrong values at index {index}: expected {expected}, got {got} (off by {diff}).")).format(
+        msg = (_("{what}: wrong values at index {index}: expected {expected}, got {got} (off by {diff}).") if index
+               else _("{what}: wrong values: expected {expected}, got {got} (off by {diff}).")).format(
             what=what, index=index, expected=_entry(expected[where]), got=_entry(arr[where]),
             diff=f"{float(err[where]):.3g}")
     if not hidden and expected.size > 1:
-        msg += "\n  " + _("expected: {value}").format(value=abridge(expected))
-        msg += "\n  " + _("got:      {value}").format(value=abridge(arr))
+        msg += "\n  " + _("expected:") + " " + _indented(abridge(expected), 12) + \
+               "\n  " + _("got:") + "      " + _indented(abridge(arr), 12)
     if hint:
         msg += "\n" + _("Hint: {hint}").format(hint=hint)
-    fail(msg)
+    fail(msg, what=what, hint=hint, kind="values")
+
+
+def _indented(text, width):
+    """A multi-line array printout whose later lines line up under its first."""
+    return text.replace("\n", "\n" + " " * width)
 
 
 def expect_unchanged(before, after, what):
@@ -225,7 +268,8 @@ def expect_unchanged(before, after, what):
                or not np.array_equal(before, after, equal_nan=True))
     if changed:
         fail(_("{what} modified its input in place. Work on a copy (e.g. `x = x.copy()`) "
-               "or build a new array instead of writing into the one you were given.").format(what=what))
+               "or build a new array instead of writing into the one you were given.").format(what=what),
+             what=what, kind="modified")
 
 
 def expect_true(condition, message):

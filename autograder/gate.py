@@ -35,6 +35,7 @@ import numpy as np
 
 from autograder import probes
 from autograder.compare import fail
+from autograder.i18n import _
 from autograder.sandbox.errors import StudentCodeError, WorkerTimeout
 
 __all__ = ["CHUNK", "RTOL", "ATOL", "TrainingRun", "train", "relative_difference"]
@@ -188,7 +189,7 @@ def _checked(grads, i, shapes):
 
     NaN and inf are left to the audit, which finds them in its difference for free.
     """
-    where = f"at iteration {i + 1}"
+    where = _("at iteration {i}").format(i=i + 1)
     if type(grads) is not dict:
         plain = (list, tuple, int, float, str, bool, np.ndarray, type(None))
         what = type(grads).__name__ if type(grads) in plain else "an object that is not a dict"
@@ -204,9 +205,13 @@ def _checked(grads, i, shapes):
             fail(f"gradient {key} returned by net.gradient(x, t) {where} is not an array of numbers "
                  f"(got {type(value).__name__}).")
         if value.shape != shape:
-            hint = " (transposed?)" if value.shape == shape[::-1] and len(shape) == 2 else ""
-            fail(f"gradient {key} returned by net.gradient(x, t) {where} has shape {value.shape}{hint}; "
-                 f"expected {shape}, the shape of params['{key}'].")
+            msg = _("grads['{key}'] returned by net.gradient(x, t) has shape {got}, expected {expected} "
+                    "(the shape of params['{key}']), {where}.").format(key=key, got=value.shape, expected=shape,
+                                                                      where=where)
+            hint = None
+            if value.shape == shape[::-1] and len(shape) == 2:
+                hint = _("It is transposed: in Affine.backward, dW = np.dot(self.x.T, dout) has W's shape.")
+            fail(msg + ("\n" + _("Hint: {hint}").format(hint=hint) if hint else ""), hint=hint)
     return {key: grads[key] for key in KEYS}
 
 

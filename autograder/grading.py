@@ -31,17 +31,18 @@ import pytest
 import mnist_data
 import solutions
 from autograder import UserError, seeds, wire
-from autograder.exercises import ALL_STUDENT, EXERCISES, MODULES, module_of
-from autograder.i18n import LANGUAGES, using_language
+from autograder.exercises import ALL_STUDENT, CATALOG, EXERCISES, MODULES, POINTS, module_of
+from autograder.i18n import LANGUAGES, _, using_language
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
-from autograder.results import CheckResult, ExerciseResult, GradeResult
+from autograder.results import POINTS_NOT_RUN, CheckResult, ExerciseResult, GradeResult
 from autograder.rubric import Rubric
 from autograder.sandbox.isolation import REQUESTS
 from autograder.sandbox.isolation import resolve as resolve_isolation
 from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
+GATE = next(e.id for e in CATALOG if e.kind == "gate")  # the MNIST accuracy gate: the only exercise that needs data
 REFERENCE_DIR = Path(solutions.__file__).parent
 # Everything the grader runs is imported now, before any student code: the reference
 # modules (the checks compute expected values with them) and, in _run_checks, the checks.
@@ -156,8 +157,16 @@ def _grade(path, options=None):
             options = dataclasses.replace(options, only=only)
             excluded = "not in this notebook" if only == covered else "excluded by --only or not in this notebook"
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
-        if "mnist" in selected:
-            _require_mnist(options.data_dir)
+        not_run = {}  # exercise: why it is not run ("" when nothing need say so)
+        if GATE in selected:
+            missing_data = gate_data_missing(options)
+            if missing_data is not None:
+                selected.remove(GATE)
+                if not selected:  # the gate alone was asked for: nothing else to grade
+                    raise UserError(_("the MNIST accuracy gate is all there is to grade, and it cannot run: "
+                                      "{why}").format(why=data_help(missing_data)))
+                not_run[GATE] = gate_not_run_reason(options, missing_data)
+                options = dataclasses.replace(options, only=frozenset(selected))
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
                         memory_limit=options.memory_limit, isolation=isolation,
@@ -170,7 +179,7 @@ def _grade(path, options=None):
             notes = [pool.notes[e] for e in EXERCISES if e in pool.notes]
         # A notebook lacks the modules of the other assignments by design: not worth a mention.
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]
-    result = _assemble(plugin, options, str(path), missing, excluded, notes)
+    result = _assemble(plugin, options, str(path), missing, excluded, notes, not_run)
     result.seed = seed.id
     result.isolation = isolation.level
     result.output += f"\nIsolation: {isolation.describe()}."
@@ -200,15 +209,59 @@ def collect_checks(rubric=None):
     return list(plugin.specs.values())
 
 
-def _require_mnist(data_dir):
-    """Fail the whole run, not every student's gate, when the grader has no MNIST data.
+def gate_data_missing(options):
+    """Whether the MNIST gate's data is missing: the MNISTError, or None when the gate can run.
 
-    The gate's worker reads no data: the grader sends it each batch (autograder/gate.py).
+    The gate's worker reads no data: the grader sends it each batch (autograder/gate.py), so
+    the grader's data decides. Looked for, never downloaded (a grading makes no network
+    requests). No data at all leaves the gate out: everything else is graded, and the gate is
+    reported as not run with what to do. Worth 0 points (rubric), the gate needs no data:
+    data that is there but unusable then leaves it out too.
+
+    Raises UserError, when the gate is worth points, for data that is there but unusable
+    (damaged, incomplete) and for a data_dir (``--data-dir``) that holds none: a folder
+    named on purpose is a statement that the data is there.
     """
     try:
-        mnist_data.cache_paths(data_dir)
+        mnist_data.cache_paths(options.data_dir, download=False)
+    except mnist_data.DataNotFoundError as exc:
+        if options.data_dir is not None and gate_points(options.rubric) != 0:
+            raise UserError(f"--data-dir: {exc}; put the four MNIST .gz files there "
+                            "(`python -m mnist_data download --data-dir DIR` fetches them)") from None
+        return exc
     except mnist_data.MNISTError as exc:
-        raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+        if gate_points(options.rubric) != 0:
+            raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+        return exc
+    return None
+
+
+def gate_not_run_reason(options, missing):
+    """What a grading without the gate's data says about it: "" when the gate is worth 0 points
+    (nothing need say so), else "not run: ..." with what to do (see data_help).
+
+    Inputs:
+    - options: the GradeOptions (their rubric gives the gate's points).
+    - missing: what gate_data_missing returned (not None).
+    """
+    if gate_points(options.rubric) == 0:
+        return ""
+    return _("not run: {why}").format(why=data_help(missing))
+
+
+def data_help(exc):
+    """What a user without the MNIST data reads: where it was looked for, and how to get it."""
+    folder = getattr(exc, "folder", None)
+    if folder is None:
+        return str(exc)
+    return _("MNIST data not found in {folder}. Get the four MNIST files with `python -m mnist_data "
+             "download` (it saves them there), or point MNIST_DATA_DIR or --data-dir at a folder that "
+             "holds them, and grade again.").format(folder=folder)
+
+
+def gate_points(rubric):
+    """The points of the MNIST gate under this rubric."""
+    return rubric.points.get(GATE, POINTS[GATE])
 
 
 def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process_student=False,
@@ -279,12 +332,25 @@ def _run_checks(plugin, junit_path, collect_only=False, nodeids=None, in_process
     return log.getvalue()
 
 
-def _assemble(plugin, options, name, missing, excluded="excluded by --only", notes=()):
-    """Group check results by exercise; exercises not graded in this run score 0 of 0."""
+def _assemble(plugin, options, name, missing, excluded="excluded by --only", notes=(), not_run=None):
+    """Group check results by exercise; exercises not graded in this run score 0 of 0.
+
+    not_run: {exercise: reason} of the exercises this run could not grade. A reason is
+    recorded on each check (CheckResult.not_run, with the points it was worth) and said once
+    in the output; an empty reason leaves the exercise out of the result without a word.
+    """
+    not_run = not_run or {}
     by_exercise = {e: [] for e in EXERCISES}
     recorded = {r.check_id: r for r in plugin.results.values()}
     for spec in plugin.all_specs:
         result = recorded.get(spec.check_id)
+        if spec.exercise in not_run:
+            if not_run[spec.exercise]:
+                by_exercise[spec.exercise].append(CheckResult(
+                    spec.check_id, spec.exercise, spec.title, 0.0, 0.0, False, output=not_run[spec.exercise],
+                    visibility=spec.visibility, graded=False, not_run=not_run[spec.exercise],
+                    extra_data={POINTS_NOT_RUN: spec.max_score}))
+            continue
         if result is None:
             # Excluded with --only: listed (every exercise appears), but outside the total.
             result = CheckResult(spec.check_id, spec.exercise, spec.title, 0.0, 0.0, False,
@@ -298,4 +364,9 @@ def _assemble(plugin, options, name, missing, excluded="excluded by --only", not
                      " (their exercises score 0).")
     # Exercises found under another accepted name (exercises.CATALOG aliases): one line each.
     lines.extend(f"Note: {note}." for note in notes)
-    return GradeResult(submission=name, exercises=exercises, output="\n".join(lines))
+    result = GradeResult(submission=name, exercises=exercises)
+    if result.left_out():
+        lines.append(_("Total {score} / {max_score} {note}.").format(
+            score=f"{result.score:.4g}", max_score=f"{result.max_score:.4g}", note=result.total_note()))
+    result.output = "\n".join(lines)
+    return result

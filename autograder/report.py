@@ -25,13 +25,17 @@ def render(result, *, show_hidden=True, width=100):
         if not ex.checks:
             continue
         failed = ex.failed
-        if not ex.graded:
+        if any(c.not_run for c in ex.checks):
+            status = "not run (see below)"
+        elif not ex.graded:
             status = "not graded in this run"
         else:
             status = "ok" if not failed else f"{len(failed)} of {len(ex.checks)} checks failed"
         lines.append(f"  {ex.exercise:<{name_width}}  {_fmt(ex.score):>5} / {_fmt(ex.max_score):<5} {status}")
     lines.append("")
-    lines.append(f"  {'Total':<{name_width}}  {_fmt(result.score):>5} / {_fmt(result.max_score)}")
+    note = result.total_note()  # what the total leaves out (the MNIST gate without data)
+    lines.append(f"  {'Total':<{name_width}}  {_fmt(result.score):>5} / {_fmt(result.max_score)}"
+                 + (f" {note}" if note else ""))
     details = []
     for ex in result.exercises:
         for check in ex.failed:
@@ -44,4 +48,8 @@ def render(result, *, show_hidden=True, width=100):
                                              subsequent_indent="      ") or [""])
     if details:
         lines += ["", "Failed checks:"] + details
+    for item in result.left_out():  # not run for a reason the reader must act on: say what to do
+        lines.append("")
+        lines.extend(textwrap.wrap(f"{item['exercise']}: {clean_text(item['reason'])}", width=width,
+                                   subsequent_indent="    ", break_on_hyphens=False))
     return "\n".join(lines) + "\n"

@@ -14,9 +14,13 @@ import json
 from dataclasses import dataclass, field
 
 from autograder.atomic import write_text_atomic
+from autograder.i18n import _
 from autograder.sanitize import clean_json, clean_text
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+# extra_data key of a check that was not run (CheckResult.not_run): the points it was worth,
+# which its max_score (0: outside the total) no longer says.
+POINTS_NOT_RUN = "points_not_run"
 
 
 @dataclass
@@ -126,8 +130,43 @@ class GradeResult:
         """Return {exercise id: points scored}, rounded for comparisons."""
         return {e.exercise: round(e.score, 4) for e in self.exercises}
 
+    def left_out(self):
+        """The exercises this run could not grade for a reason to act on (CheckResult.not_run).
+
+        Returns:
+        - list of {"exercise", "points", "reason"} in report order: points is what the total
+          (score and max_score) leaves out, reason the student-facing text.
+        """
+        out = []
+        for ex in self.exercises:
+            skipped = [c for c in ex.checks if c.not_run]
+            if skipped:
+                points = sum(float(c.extra_data.get(POINTS_NOT_RUN, 0.0)) for c in skipped)
+                out.append({"exercise": ex.exercise, "points": round(points, 6), "reason": skipped[0].not_run})
+        return out
+
+    def total_note(self):
+        """What the total leaves out, to follow it: "(the MNIST gate, 8 points, was not run)", or ""."""
+        parts = []
+        for item in self.left_out():
+            points = f"{item['points']:g}"
+            if item["exercise"] == "mnist":
+                parts.append(_("the MNIST gate, {points} points, was not run").format(points=points))
+            else:
+                parts.append(_("{exercise}, {points} points, was not run").format(
+                    exercise=item["exercise"], points=points))
+        return f"({'; '.join(parts)})" if parts else ""
+
     def to_dict(self):
-        """Return the Gradescope results.json document."""
+        """Return the Gradescope results.json document.
+
+        An exercise that was not run (``left_out``) is outside score and max_score; its
+        checks are listed with 0 of 0 points and the reason, and ``extra_data.not_run``
+        names it with the points it was worth.
+        """
+        extra = {"seed": self.seed}
+        if self.left_out():
+            extra["not_run"] = self.left_out()
         return {
             "score": round(self.score, 6),
             "max_score": round(self.max_score, 6),
@@ -135,7 +174,7 @@ class GradeResult:
             "output": clean_text(self.output),
             "isolation": self.isolation,
             "tests": [c.to_dict() for c in self.checks],
-            "extra_data": {"seed": self.seed},
+            "extra_data": extra,
         }
 
 

@@ -24,11 +24,11 @@ and what to do; argument mistakes raise TypeError.
 import numpy as np
 
 from . import dataset
-from .errors import MNISTError
+from .errors import DataNotFoundError, MNISTError
 from .files import MNIST_FILES
 from .idx import COLS, NUM_CLASSES, ROWS
 
-__all__ = ["load_mnist", "cache_paths", "book_format", "MNISTError"]
+__all__ = ["load_mnist", "cache_paths", "book_format", "MNISTError", "DataNotFoundError"]
 
 
 def _check_flag(name, value):
@@ -106,7 +106,7 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None)
     return train, test
 
 
-def cache_paths(data_dir=None):
+def cache_paths(data_dir=None, *, download=True):
     """Verify the data, build the cache if needed, and return the cache files.
 
     Meant for handing MNIST to another process cheaply: each path is a plain
@@ -117,6 +117,7 @@ def cache_paths(data_dir=None):
 
     Inputs:
     - data_dir: as for load_mnist
+    - download: False never fetches missing files: DataNotFoundError when none is there
 
     Returns:
     - dict with keys 'x_train', 't_train', 'x_test', 't_test' mapping to absolute
@@ -124,7 +125,7 @@ def cache_paths(data_dir=None):
 
     Raises MNISTError as load_mnist does, and also when no cache folder is writable.
     """
-    _, files = dataset.load_arrays(data_dir, MNIST_FILES)
+    _, files = dataset.load_arrays(data_dir, MNIST_FILES, fetch_missing=download)
     if any(path is None for path in files.values()):
         from .cache import CACHE_DIR_ENV, candidate_dirs
 

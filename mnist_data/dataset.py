@@ -7,31 +7,52 @@ small synthetic IDX files and their own checksums.
 import numpy as np
 
 from . import cache, download
-from .errors import DamagedFileError, MNISTError
+from .errors import DamagedFileError, DataNotFoundError, MNISTError
 from .files import PAIRS, read_verified, resolve_data_dir
 from .idx import NUM_CLASSES, IDXError, gunzip, parse
 
 
-def ensure_present(folder, origin, specs, *, progress=None):
+def ensure_present(folder, origin, specs, *, progress=None, fetch_missing=True):
     """Download whichever files are missing from folder.
 
     Inputs:
     - folder, origin: as returned by files.resolve_data_dir
     - specs: sequence of FileSpec
     - progress: passed to download.fetch
+    - fetch_missing: False only looks: nothing is downloaded
 
     Returns:
     - dict key -> pathlib.Path of each file (present, not yet verified)
 
-    Raises MNISTError naming the folder and MNIST_DATA_DIR if a download fails.
+    Raises MNISTError naming the folder and MNIST_DATA_DIR if a download fails; without
+    fetch_missing, DataNotFoundError when none of the files is there, MNISTError when only some are.
     """
     missing = [s for s in specs if not (folder / s.name).is_file()]
+    if missing and not fetch_missing:
+        raise _not_present(folder, origin, missing, specs)
     for i, spec in enumerate(missing):
         try:
             download.fetch(spec, folder, progress=progress)
         except download.DownloadError as exc:
             raise MNISTError(_missing_message(folder, origin, missing[i:], specs, exc)) from None
     return {s.key: folder / s.name for s in specs}
+
+
+def _not_present(folder, origin, missing, specs):
+    """The error for files missing where nothing may be downloaded.
+
+    Nothing there at all is "not found"; some files, or uncompressed copies, are a folder
+    the user must fix (an interrupted copy, unpacked files), never mistaken for no data.
+    """
+    unpacked = any((folder / s.name[:-3]).is_file() for s in missing if s.name.endswith(".gz"))
+    if len(missing) < len(specs) or unpacked:
+        names = ", ".join(s.name for s in missing)
+        extra = " (it has uncompressed copies, but the original .gz files are needed)" if unpacked else ""
+        return MNISTError(
+            f"{folder} ({origin}) lacks {names}{extra}. Run `python -m mnist_data download` to fetch "
+            f"the missing files there, or point MNIST_DATA_DIR at a folder with all four."
+        )
+    return DataNotFoundError(folder, origin)
 
 
 def _missing_message(folder, origin, missing, specs, reason):
@@ -75,7 +96,7 @@ def check_pairs(arrays, sources):
             )
 
 
-def load_arrays(data_dir, specs, *, use_cache=True, progress=None):
+def load_arrays(data_dir, specs, *, use_cache=True, progress=None, fetch_missing=True):
     """Return the raw arrays of all files, from the cache when possible.
 
     Inputs:
@@ -83,6 +104,7 @@ def load_arrays(data_dir, specs, *, use_cache=True, progress=None):
     - specs: sequence of FileSpec
     - use_cache: False skips reading and writing the cache (CLI verify, tests)
     - progress: passed to download.fetch
+    - fetch_missing: False never downloads a missing file (see ensure_present)
 
     Returns:
     - arrays: dict key -> read-only uint8 array (an np.memmap when cached);
@@ -91,7 +113,7 @@ def load_arrays(data_dir, specs, *, use_cache=True, progress=None):
       array could not be cached
     """
     folder, origin = resolve_data_dir(data_dir)
-    sources = ensure_present(folder, origin, specs, progress=progress)
+    sources = ensure_present(folder, origin, specs, progress=progress, fetch_missing=fetch_missing)
     arrays, cache_files = {}, {}
     for spec in specs:
         # Hashing the .gz on every load (about 6 ms for all four files with

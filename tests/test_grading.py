@@ -197,13 +197,6 @@ def test_zip_submission_json_atomic_and_fail_under(tmp_path):
     assert passing.returncode == 0, passing.stderr
 
 
-def test_missing_mnist_data_is_one_clear_error(tmp_path):
-    env = dict(os.environ, MNIST_DATA_DIR=str(tmp_path / "no-data"), MNIST_CACHE_DIR=str(tmp_path / "cache"))
-    proc = dlgrade("grade", SOLUTIONS, env=env)
-    assert proc.returncode == 2
-    assert "MNIST" in proc.stderr and "no-data" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
-
-
 def test_gate_threshold_is_configurable(tmp_path):
     require_mnist()
     rubric = tmp_path / "strict.toml"

@@ -8,6 +8,7 @@ from autograder.atomic import write_text_atomic
 from autograder.exercises import EXERCISES
 
 COLUMNS = ("student", "score", "max_score", *EXERCISES, "status")
+NOT_RUN = "not run"  # an exercise cell whose exercise could not be run (no data): outside score and max_score
 
 
 def points(x: float) -> str:
@@ -24,7 +25,9 @@ def gradebook_rows(records, full_marks: float, only=None) -> list[list[str]]:
     - only: the exercise ids graded in this batch (None: all).
 
     An exercise cell is empty when the submission did not cover it (a notebook of another
-    assignment, ``--only``); a submission without a result scores 0 everywhere. No timings:
+    assignment, ``--only``) and says "not run" when it could not be graded (the MNIST gate
+    without data: score and max_score leave it out); a submission without a result scores 0
+    everywhere. No timings:
     the file depends only on the verdicts.
     """
     rows = [list(COLUMNS)]
@@ -41,7 +44,10 @@ def gradebook_rows(records, full_marks: float, only=None) -> list[list[str]]:
             except KeyError:
                 cells.append("")
                 continue
-            cells.append(points(ex.score) if ex.graded else "")
+            if any(c.not_run for c in ex.checks):  # e.g. the gate on a Dask worker without MNIST data
+                cells.append(NOT_RUN)
+            else:
+                cells.append(points(ex.score) if ex.graded else "")
         rows.append([record.student, points(result.score), points(result.max_score), *cells, record.status])
     return rows
 

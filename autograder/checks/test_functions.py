@@ -3,10 +3,18 @@ import numpy as np
 import pytest
 
 from autograder.compare import as_numeric_array, expect_close, expect_true, expect_unchanged
+from autograder.i18n import _
 
 # The book's example (chapter 4.2): the network thinks "2" with probability 0.6.
 BOOK_Y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
 BOOK_T = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+
+
+def _overflowed(x):
+    """What softmax returns without subtracting the maximum (inf / inf: NaN where exp overflows)."""
+    with np.errstate(all="ignore"):
+        e = np.exp(x)
+        return e / e.sum(axis=-1, keepdims=True)
 
 
 def one_hot(labels, classes):
@@ -69,20 +77,35 @@ class TestSoftmax:
     def test_large_logits(self, student, ref, rng):
         """softmax does not overflow for logits around 1000"""
         x = np.array([1000.0 + rng.normal(scale=10.0, size=3), rng.normal(scale=3.0, size=3)])
-        expect_close(student.softmax(x[0]), ref.softmax(x[0]), "softmax(a) for logits a of shape (3,) around 1000")
-        # The second row underflows to 0/0 if the maximum of the whole batch is subtracted.
+        expect_close(student.softmax(x[0]), ref.softmax(x[0]), "softmax(a) for logits a of shape (3,) around 1000",
+                     hints={_("Subtract the maximum before np.exp: np.exp(1000) overflows to inf."): _overflowed(x[0])})
+        # The second row underflows to 0/0 if the maximum of the whole batch is subtracted; the
+        # hints tell that apart from the batch mistakes the visible checks already name.
+        e = np.exp(x - x.max())
+        with np.errstate(all="ignore"):
+            whole_max = e / e.sum(axis=1, keepdims=True)
+        c = np.exp(x - x.max(axis=0))
         expect_close(student.softmax(x), ref.softmax(x),
-                     "softmax(x) for a batch of shape (2, 3) whose first row is around 1000 and second "
-                     "around 0 (subtract each row's own maximum)")
+                     "softmax(x) for a batch of shape (2, 3) whose first row is around 1000 and second around 0",
+                     hints={
+                         _("Subtract each row's own maximum (np.max(x, axis=1, keepdims=True)): with the maximum "
+                           "of the whole batch, a row far below it underflows to 0 / 0."): whole_max,
+                         _("Each row of a batch is one sample: normalise along axis=1 (use keepdims=True), "
+                           "not over the whole array."): e / e.sum(),
+                         _("You normalised the columns: for a batch of shape (N, C) take the maximum and the sum "
+                           "along axis=1 with keepdims=True, not axis=0."): c / c.sum(axis=0),
+                         _("Subtract the maximum before np.exp: np.exp(1000) overflows to inf."): _overflowed(x),
+                     })
 
     def test_one_sample_large_logits(self, student, ref, rng):
         """softmax(np.array([1010., 1000., 990.])) from the book does not overflow"""
+        hint = _("Subtract the maximum before np.exp: np.exp(1010) overflows to inf, and inf / inf is NaN.")
         a = np.array([1010.0, 1000.0, 990.0])
-        expect_close(student.softmax(a), ref.softmax(a),
-                     "softmax(np.array([1010., 1000., 990.])) (subtract the maximum before np.exp)")
+        expect_close(student.softmax(a), ref.softmax(a), "softmax(np.array([1010., 1000., 990.]))",
+                     hints={hint: _overflowed(a)})
         a = 1000.0 + rng.normal(scale=10.0, size=3)
-        expect_close(student.softmax(a), ref.softmax(a),
-                     "softmax(a) for other logits a of shape (3,) around 1000 (subtract the maximum before np.exp)")
+        expect_close(student.softmax(a), ref.softmax(a), "softmax(a) for other logits a of shape (3,) around 1000",
+                     hints={hint: _overflowed(a)})
 
     def test_input_unchanged(self, student, worker, rng):
         """softmax leaves its input array unchanged"""
@@ -129,7 +152,10 @@ class TestCrossEntropyError:
         """cross_entropy_error with an integer label of shape ()"""
         y, t = probabilities(rng, 1, 10)[0], np.array(rng.integers(0, 10))
         expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
-                     "cross_entropy_error(y, t) for y of shape (10,) and an integer label t of shape ()")
+                     "cross_entropy_error(y, t) for y of shape (10,) and an integer label t of shape ()", hints={
+                         _("Add the tiny delta inside the log as the book does, np.log(y + 1e-7): "
+                           "without it the loss differs slightly (and is infinite where y is 0)."): -np.log(y[t]),
+                     })
 
     @pytest.mark.weight(2)
     def test_batch_one_hot(self, student, ref, rng):
@@ -164,19 +190,25 @@ class TestCrossEntropyError:
         y[0] = np.where(np.arange(3) == t[0], 0.0, y[0])  # the first sample gives its target 0
         y[0] /= y[0].sum()
         expected = ref.cross_entropy_error(y, t)
-        got = as_numeric_array(student.cross_entropy_error(y, t), "cross_entropy_error(y, t)")
+        what = "cross_entropy_error(y, t) for y of shape (2, 3), 0 at the first sample's target, and labels t of shape (2,)"
+        got = as_numeric_array(student.cross_entropy_error(y, t), what)
         expect_true(np.all(np.isfinite(got)),
-                    "cross_entropy_error(y, t) is not finite when y is 0 at the target: "
-                    "add a tiny delta inside the log, np.log(y + 1e-7).")
-        expect_close(got, expected, "cross_entropy_error(y, t) with y = 0 at a target", rtol=1e-5)
+                    _("{what} is not finite: add a tiny delta inside the log, np.log(y + 1e-7).").format(what=what))
+        # Finite, so the delta is there: a wrong value here is one of the batch mistakes.
+        expect_close(got, expected, what, rtol=1e-5, hints={
+            _("The delta is there (the loss is finite), but the loss of a batch is the mean over its samples: "
+              "divide by the batch size."): expected * 2,
+            _("The delta is there (the loss is finite), but with labels pick y[np.arange(N), t] "
+              "(one entry per row), not y[:, t]."): -np.sum(np.log(y[:, t] + 1e-7)) / 2,
+        })
 
     def test_zero_probability_one_sample(self, student, ref, rng):
         """cross_entropy_error stays finite for one sample whose target has probability 0"""
         y, t = np.array([0.0, 0.4, 0.6]), np.array([1.0, 0.0, 0.0])
         got = as_numeric_array(student.cross_entropy_error(y, t), "cross_entropy_error(y, t)")
         expect_true(np.all(np.isfinite(got)),
-                    "cross_entropy_error(np.array([0.0, 0.4, 0.6]), np.array([1.0, 0.0, 0.0])) is not finite: "
-                    "add a tiny delta inside the log, np.log(y + 1e-7).")
+                    _("{what} is not finite: add a tiny delta inside the log, np.log(y + 1e-7).").format(
+                        what="cross_entropy_error(np.array([0.0, 0.4, 0.6]), np.array([1.0, 0.0, 0.0]))"))
         expect_close(got, ref.cross_entropy_error(y, t),
                      "cross_entropy_error(np.array([0.0, 0.4, 0.6]), np.array([1.0, 0.0, 0.0]))", rtol=1e-5)
         y = np.concatenate([[0.0], probabilities(rng, 1, 2)[0]])  # another sample, target probability 0

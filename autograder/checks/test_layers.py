@@ -10,6 +10,7 @@ import pytest
 
 from autograder import numgrad
 from autograder.compare import as_numeric_array, expect_close, expect_true, expect_unchanged, rel_error
+from autograder.i18n import _
 
 
 def away_from_zero(rng, shape, margin=0.1):
@@ -41,8 +42,14 @@ def expect_pair(got, what):
     return got
 
 
-def expect_gradient_check(analytic, numeric, what, tol=1e-6):
-    analytic = as_numeric_array(analytic, what)
+def _not_stored(name):
+    """The message for a gradient attribute backward left at None."""
+    return _("layer.{name} is None after Affine.backward(dout): backward must store it (self.{name} = ...) "
+             "as well as return dx.").format(name=name)
+
+
+def expect_gradient_check(analytic, numeric, what, tol=1e-6, none=None):
+    analytic = as_numeric_array(analytic, what, none=none)
     expect_true(analytic.shape == numeric.shape,
                 f"{what} has shape {analytic.shape}, but the gradient has shape {numeric.shape}.")
     error = rel_error(analytic, numeric)
@@ -220,11 +227,13 @@ class TestAffine:
         dx = layer.backward(dout)
         expected_dx = reference.backward(dout)
         expect_close(dx, expected_dx, "dx = Affine.backward(dout) for x (4, 5), W (5, 3), dout (4, 3)")
-        expect_close(layer.dW, reference.dW, "layer.dW after Affine.backward(dout), W of shape (5, 3)", hints={
+        expect_close(layer.dW, reference.dW, "layer.dW after Affine.backward(dout), W of shape (5, 3)",
+                     none=_not_stored("dW"), hints={
             "dW must have W's shape (D, M): dW = x^T . dout, not dout^T . x.": (x.T @ dout).T,
             "dW is the sum over the batch; do not divide it by N here.": x.T @ dout / 4,
         })
-        expect_close(layer.db, reference.db, "layer.db after Affine.backward(dout), b of shape (3,)", hints={
+        expect_close(layer.db, reference.db, "layer.db after Affine.backward(dout), b of shape (3,)",
+                     none=_not_stored("db"), hints={
             "Sum dout over the batch axis: db = np.sum(dout, axis=0).": dout.sum(axis=1),
             "db is the sum over the batch (axis=0), not the mean.": dout.mean(axis=0),
         })
@@ -245,8 +254,8 @@ class TestAffine:
         layer = Affine(W, b)
         layer.forward(x)
         expect_gradient_check(layer.backward(dout), num_dx, "dx from Affine.backward")
-        expect_gradient_check(layer.dW, num_dW, "Affine's dW")
-        expect_gradient_check(layer.db, num_db, "Affine's db")
+        expect_gradient_check(layer.dW, num_dW, "Affine's dW", none=_not_stored("dW"))
+        expect_gradient_check(layer.db, num_db, "Affine's db", none=_not_stored("db"))
 
     def test_image_batch_shapes(self, student, rng):
         """Affine on a batch of images (N, 1, 4, 4): out is (N, M) and dx has the images' shape"""
@@ -272,7 +281,7 @@ class TestAffine:
         expect_close(layer.backward(dout), expected_dx, "dx = Affine.backward(dout) for x of shape (3, 2, 3, 4)",
                      hints={"Reshape dx back to the shape of the original input x "
                             "(remember x.shape in forward).": expected_dx.reshape(3, -1)})
-        expect_close(layer.dW, reference.dW, "layer.dW for an input x of shape (3, 2, 3, 4)")
+        expect_close(layer.dW, reference.dW, "layer.dW for an input x of shape (3, 2, 3, 4)", none=_not_stored("dW"))
 
     def test_input_unchanged(self, student, worker, rng):
         """Affine.forward leaves x, W and b unchanged"""

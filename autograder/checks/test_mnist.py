@@ -43,6 +43,7 @@ def accuracy(ref_module, params, x, t, hidden_size):
 def test_trained_accuracy(context, worker, extra_data, mnist):
     """TwoLayerNet(784, 50, 10) trained on MNIST reaches the required test accuracy"""
     gate = context.rubric.mnist
+    extra_data["threshold"] = gate.threshold  # the report shows it, whether or not training runs
     module = context.pool.student_module(ALL_STUDENT, "two_layer_net")
     # Student code in a worker process: the audit overlaps its next gradients. In a notebook
     # kernel (no WorkerPool) it runs in this very process, so one thread does both in turn.

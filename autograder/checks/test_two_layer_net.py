@@ -71,13 +71,14 @@ def initial_params(student, worker, *sizes, weight_init_std=None):
     return arrays
 
 
-def expect_param_dict(got, expected, what, **tolerance):
-    expect_true(isinstance(got, dict), f"{what} must return a dict keyed 'W1', 'b1', 'W2', 'b2', "
+def expect_param_dict(got, expected, what, inputs="", **tolerance):
+    """Compare a dict of gradients keyed like params; ``inputs`` says what the call was given."""
+    expect_true(isinstance(got, dict), f"{what}{inputs} must return a dict keyed 'W1', 'b1', 'W2', 'b2', "
                                        f"got {type(got).__name__}")
     missing = sorted(set(expected) - set(got))
-    expect_true(not missing, f"{what} is missing the key(s) {missing}")
+    expect_true(not missing, f"{what}{inputs} is missing the key(s) {missing}")
     for key in expected:
-        expect_close(got[key], expected[key], f"{what}['{key}']", **tolerance)
+        expect_close(got[key], expected[key], f"{what}['{key}']{inputs}", **tolerance)
 
 
 class TestTwoLayerNet:
@@ -171,7 +172,7 @@ class TestTwoLayerNet:
         """gradient(x, t) by backprop equals the reference gradient"""
         net, reference, x, labels = networks(student, ref, worker, rng)
         t = np.eye(C)[labels] if targets == "one-hot" else labels
-        expect_param_dict(net.gradient(x, t), reference.gradient(x, t), f"net.gradient(x, t) with {targets} t")
+        expect_param_dict(net.gradient(x, t), reference.gradient(x, t), "net.gradient(x, t)", f" with {targets} t")
 
     @pytest.mark.weight(2)
     def test_numerical_gradient(self, student, ref, worker, rng):

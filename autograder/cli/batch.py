@@ -59,15 +59,20 @@ def _options(args):
 
 
 def _require_mnist(options):
-    """Once for the class, here: every slot would otherwise refuse every student (or race to build the cache)."""
-    import mnist_data
+    """Refuse, once for the class, to grade it without the MNIST gate's data.
 
-    if options.only is not None and "mnist" not in options.only:
+    A class graded without the gate would be a different grade for everyone (92 of 92 where
+    the course counts 100), so a batch never leaves it out on its own: the TA gets the data,
+    or says so with a rubric that gives the gate 0 points (or ``--only`` without it).
+    """
+    from autograder.grading import GATE, data_help, gate_data_missing, gate_points
+
+    if options.only is not None and GATE not in options.only:
         return
-    try:
-        mnist_data.cache_paths(options.data_dir)
-    except mnist_data.MNISTError as exc:
-        raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+    missing = gate_data_missing(options)  # damaged or incomplete data: a UserError of its own
+    if missing is not None and gate_points(options.rubric) != 0:
+        raise UserError(f"the class's MNIST accuracy gate cannot run: {data_help(missing)} To grade the class "
+                        "without the gate, give it 0 points in a rubric ([points] mnist = 0).")
 
 
 def _require_sandbox(options):
