@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
+from autograder.i18n import _, ngettext
 from autograder.sanitize import clean_text
 
 
@@ -26,28 +27,31 @@ def render(result, *, show_hidden=True, width=100):
             continue
         failed = ex.failed
         if any(c.not_run for c in ex.checks):
-            status = "not run (see below)"
+            status = _("not run (see below)")
         elif not ex.graded:
-            status = "not graded in this run"
+            status = _("not graded in this run")
+        elif not failed:
+            status = _("ok")
         else:
-            status = "ok" if not failed else f"{len(failed)} of {len(ex.checks)} checks failed"
+            status = ngettext("{failed} of {count} check failed", "{failed} of {count} checks failed",
+                              len(ex.checks)).format(failed=len(failed), count=len(ex.checks))
         lines.append(f"  {ex.exercise:<{name_width}}  {_fmt(ex.score):>5} / {_fmt(ex.max_score):<5} {status}")
     lines.append("")
     note = result.total_note()  # what the total leaves out (the MNIST gate without data)
-    lines.append(f"  {'Total':<{name_width}}  {_fmt(result.score):>5} / {_fmt(result.max_score)}"
+    lines.append(f"  {_('Total'):<{name_width}}  {_fmt(result.score):>5} / {_fmt(result.max_score)}"
                  + (f" {note}" if note else ""))
     details = []
     for ex in result.exercises:
         for check in ex.failed:
             details.append(f"✗ {ex.exercise}: {check.name}")
             if check.visibility != "visible" and not show_hidden:
-                details.append("    (hidden check: details are not shown)")
+                details.append("    " + _("(hidden check: details are not shown)"))
                 continue
-            for para in (clean_text(check.output) or "failed").split("\n"):
+            for para in (clean_text(check.output) or _("failed")).split("\n"):
                 details.extend(textwrap.wrap(para, width=width, initial_indent="    ",
                                              subsequent_indent="      ") or [""])
     if details:
-        lines += ["", "Failed checks:"] + details
+        lines += ["", _("Failed checks:")] + details
     for item in result.left_out():  # not run for a reason the reader must act on: say what to do
         lines.append("")
         lines.extend(textwrap.wrap(f"{item['exercise']}: {clean_text(item['reason'])}", width=width,
