@@ -8,6 +8,8 @@ have a Korean and a Japanese translation that keeps its placeholders, and the co
 from __future__ import annotations
 
 import ast
+import io
+import json
 import os
 import re
 import string
@@ -282,3 +284,22 @@ def test_submission_errors_are_translated(tmp_path):
     with i18n.using_language("ja"):
         expected = i18n._("{source}: no exercise module found (expected any of {wanted})")
     assert expected.split("{wanted}")[0].format(source=tmp_path) in run.stderr, run.stderr
+
+
+@pytest.mark.slow
+def test_batch_lang_translates_each_students_files(make_class, tmp_path):
+    from autograder.batch.run import grade_class
+    from autograder.grading import GradeOptions
+
+    root = make_class(tmp_path / "class", {"alice": "buggy/cee_sum_not_mean"})
+    options = GradeOptions(only=frozenset({"functions.cross_entropy_error"}))
+    summary = grade_class(root, tmp_path / "out", options, jobs=1, lang="ko", progress_stream=io.StringIO())
+    assert [r.status for r in summary.records] == ["graded"]
+    report = (tmp_path / "out" / "alice" / "report.txt").read_text(encoding="utf-8")
+    results = json.loads((tmp_path / "out" / "alice" / "results.json").read_text(encoding="utf-8"))
+    with i18n.using_language("ko"):
+        hint = i18n._("Divide by the batch size: the loss of a batch is the mean, not the sum.")
+        title = i18n._("cross_entropy_error of a one-hot batch is the mean over the batch")
+    assert hint in _flat(report) and "Divide by the batch size" not in report
+    assert f"functions.cross_entropy_error: {title}" in [t["name"] for t in results["tests"]]
+    assert not _ENGLISH.findall(report), report
