@@ -303,3 +303,15 @@ def test_batch_lang_translates_each_students_files(make_class, tmp_path):
     assert hint in _flat(report) and "Divide by the batch size" not in report
     assert f"functions.cross_entropy_error: {title}" in [t["name"] for t in results["tests"]]
     assert not _ENGLISH.findall(report), report
+
+
+def test_compiled_catalogs_are_package_data():
+    # A wheel or a non-editable install carries what pyproject's package-data names: the .mo
+    # files must be among it, or an installed kit would speak English only.
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    patterns = data["autograder.locale"]
+    for lang in TRANSLATED:
+        rel = catalogs.mo_path(lang).relative_to(i18n.LOCALE_DIR)
+        assert any(rel.match(p) for p in patterns), (rel, patterns)
