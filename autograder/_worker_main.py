@@ -16,7 +16,7 @@ imported, the grader's ``autograder.probes`` imported (before any student code c
 with it), then the switch to the worker's own uid when it has one (levels ``bwrap`` and
 ``uid``: every capability goes with it) or else the capabilities dropped when running as
 root, so the limits cannot be raised again; ``sys.path`` set to the submission layout, the
-worker's own modules forgotten and an import blocker installed for ``solutions``,
+worker's own modules forgotten and an import blocker installed for the reference (``dlscratch_reference``),
 ``exercises`` and ``autograder``. Then a hello frame (seq 0) and the request loop.
 
 Requests are dicts ``{"op": name, ...}`` (optionally ``"release": [ids]``); replies are
@@ -33,7 +33,7 @@ from autograder.sandbox.frame import (
     EXIT_ORPHANED, EXIT_PIPE_BROKEN, HEADER_SIZE, FrameError, frame_chunks, parse_header,
 )
 
-BLOCKED_PACKAGES = ("solutions", "exercises", "autograder")
+BLOCKED_PACKAGES = ("dlscratch_reference", "solutions", "exercises", "autograder")
 
 
 def main(boot_dir, config_text):

@@ -16,38 +16,36 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import io
 import os
 import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import mnist_data
-import solutions
-from autograder import UserError, seeds, wire
+from autograder import UserError, reference, seeds
 from autograder.exercises import ALL_STUDENT, CATALOG, EXERCISES, MODULES, POINTS, module_of
-from autograder.i18n import LANGUAGES, _, using_language
+from autograder.grade_options import GradeOptions
+from autograder.i18n import _, using_language
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
 from autograder.results import POINTS_NOT_RUN, CheckResult, ExerciseResult, GradeResult
 from autograder.rubric import Rubric
-from autograder.sandbox.isolation import REQUESTS
 from autograder.sandbox.isolation import resolve as resolve_isolation
 from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 GATE = next(e.id for e in CATALOG if e.kind == "gate")  # the MNIST accuracy gate: the only exercise that needs data
-REFERENCE_DIR = Path(solutions.__file__).parent
+REFERENCE_DIR = reference.directory()
 # Everything the grader runs is imported now, before any student code: the reference
 # modules (the checks compute expected values with them) and, in _run_checks, the checks.
 # Nothing is imported later from a place a worker could have written to meanwhile.
-REFERENCE = {m: importlib.import_module(f"solutions.{m}") for m in MODULES}
+REFERENCE = {m: reference.module(m) for m in MODULES}
 
 
 class CheckSuiteError(RuntimeError):
@@ -59,41 +57,6 @@ class CheckSuiteError(RuntimeError):
     def __init__(self, message, log):
         super().__init__(message)
         self.log = log
-
-
-@dataclass
-class GradeOptions:
-    """How to grade. The defaults are what ``dlgrade grade`` uses."""
-
-    timeout: float = 5.0
-    memory_limit: int = 2 * 2**30
-    rubric: Rubric = field(default_factory=Rubric)
-    only: frozenset | None = None
-    junit_path: str | None = None
-    data_dir: str | None = None
-    checks_dir: str | None = None  # another check suite (a folder like autograder/checks)
-    max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
-    seed: str | None = None  # replay the inputs of this seed id (see autograder.seeds)
-    sandbox: str = "auto"  # isolation level requested: auto, bwrap, uid or off (see sandbox.isolation)
-    lang: str | None = None  # language of what the student reads: en, ko, ja (None: the environment's)
-
-    def validate(self):
-        if self.lang is not None and self.lang not in LANGUAGES:
-            raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {self.lang!r}")
-        if self.sandbox not in REQUESTS:
-            raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
-        if self.timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {self.timeout}")
-        if not 2**20 <= self.max_reply <= 2**30:
-            raise ValueError(f"max_reply must be between 1 MiB and 1 GiB, got {self.max_reply}")
-        if self.memory_limit < 256 * 2**20:
-            raise ValueError(f"memory_limit must be at least 256 MiB, got {self.memory_limit}")
-        if self.only is not None:
-            unknown = set(self.only) - set(EXERCISES)
-            if unknown:
-                raise ValueError(f"unknown exercise id(s): {', '.join(sorted(unknown))}")
-        if self.checks_dir is not None and not Path(self.checks_dir).is_dir():
-            raise ValueError(f"checks folder not found: {self.checks_dir}")
 
 
 @dataclass
@@ -195,17 +158,18 @@ def _grade(path, options=None):
     return result
 
 
-def collect_checks(rubric=None):
+def collect_checks(rubric=None, checks_dir=None):
     """List every check with its resolved points, without running anything.
 
     Inputs:
     - rubric: a Rubric (built-in defaults if None).
+    - checks_dir: another check suite (default: the built-in one).
 
     Returns:
     - list of rubric.CheckSpec in report order.
     """
     plugin = GradingPlugin(GradingContext(None, None, GradeOptions(rubric=rubric or Rubric())))
-    _run_checks(plugin, None, collect_only=True)
+    _run_checks(plugin, None, collect_only=True, checks_dir=checks_dir)
     return list(plugin.specs.values())
 
 

@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import UserError, stubgen
+from autograder import UserError, reference, stubgen
 from autograder.exercises import EXERCISES, MODULES
 
 # The mistakes each operator imitates; the names are what reports and --operator use.
@@ -439,13 +439,8 @@ EQUIVALENT_RULES = (
 
 
 def solutions_dir() -> Path:
-    """The installed reference solutions (``solutions/``)."""
-    import solutions
-
-    for entry in solutions.__path__:
-        if Path(entry).is_dir():
-            return Path(entry).resolve()
-    raise UserError("cannot locate the solutions/ package")
+    """The installed reference solutions (the repository's ``solutions/``)."""
+    return reference.directory()
 
 
 def _exercise_nodes(tree, module):

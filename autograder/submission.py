@@ -60,7 +60,7 @@ MAX_ENTRIES = 10_000           # files looked at (zip members or directory entri
 MAX_DEPTH = 4                  # folder levels searched for the modules
 _JUNK_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", ".idea", ".vscode"}
 # Extra student modules (helpers next to the exercise files) may not take these names.
-_RESERVED = ({"submission", "common", "plain", "solutions", "exercises", "autograder",
+_RESERVED = ({"submission", "common", "plain", "solutions", "dlscratch_reference", "exercises", "autograder",
               "numpy", "mnist_data", "dataset", "matplotlib"}
              | set(sys.stdlib_module_names) | set(EXERCISE_MODULES))
 _CONFIG_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")

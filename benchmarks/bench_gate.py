@@ -50,7 +50,7 @@ if what == "gate":
 paths = mnist_data.cache_paths()
 x_train = np.load(paths["x_train"], mmap_mode="r").reshape(60000, 784)
 t_train = np.load(paths["t_train"], mmap_mode="r")
-from solutions import two_layer_net as ref
+from dlscratch_reference import two_layer_net as ref
 if what == "bare":
     with threadpool_limits(limits=1):
         start = time.perf_counter()

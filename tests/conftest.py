@@ -12,9 +12,19 @@ os.environ.setdefault("DLGRADE_SECRET", "dlgrade's own test suite")
 # tests/test_i18n.py chooses languages itself.
 os.environ.setdefault("DLGRADE_LANG", "en")
 
+import importlib.util
 from pathlib import Path
 
 import pytest
+
+
+def pytest_configure(config):
+    # An install made before solutions/ was mapped to dlscratch_reference (pyproject.toml) cannot
+    # import the reference: say how to fix it once, instead of hundreds of import errors.
+    if importlib.util.find_spec("dlscratch_reference") is None:
+        pytest.exit("the reference package dlscratch_reference is not installed (the install predates "
+                    "pyproject.toml's package-dir mapping of solutions/): run  pip install -e '.[test]'",
+                    returncode=4)
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ from autograder.notebook import run_check
 from autograder.rubric import MnistGate
 from autograder.sandbox import Worker
 from autograder.submission import load_submission
-from solutions import two_layer_net as ref
+from dlscratch_reference import two_layer_net as ref
 from tests_support import solution_namespace
 
 pytestmark = pytest.mark.mnist

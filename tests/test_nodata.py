@@ -8,9 +8,6 @@ fail loudly if it tried).
 """
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ from autograder.report import render
 from autograder.rubric import Rubric
 from mnist_data import dataset, download
 from mnist_data.files import MNIST_FILES
+from tests_support import run_dlgrade as dlgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -48,11 +46,6 @@ def no_data(tmp_path, monkeypatch):
 
     monkeypatch.setattr(download, "fetch", no_network)
     return empty
-
-
-def dlgrade(*args):
-    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
 
 
 def one_line(proc):

@@ -43,7 +43,7 @@ def reference_routes(kit):
     want = lambda text: text is not None and "class Affine" in text and "NotImplementedError" not in text
     found["known path"] = want(read(os.path.join(kit, "solutions", "layers.py")))
     hooks = [f for d in sys.path + glob.glob("/opt/dlgrade/site/*") for f in glob.glob(os.path.join(d, "__editable__*finder.py"))]
-    mapped = [m for f in hooks for m in re.findall(r"'solutions': '([^']+)'", read(f) or "")]
+    mapped = [m for f in hooks for m in re.findall(r"'dlscratch_reference': '([^']+)'", read(f) or "")]
     found["editable finder"] = any(want(read(os.path.join(m, "layers.py"))) for m in mapped)
     hits = False
     for pid in os.listdir("/proc"):

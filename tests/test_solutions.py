@@ -10,11 +10,11 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from solutions.functions import cross_entropy_error, sigmoid, softmax, sum_squared_error
-from solutions.gradient import gradient_descent, numerical_diff, numerical_gradient
-from solutions.layers import Affine, AddLayer, MulLayer, Relu, Sigmoid, SoftmaxWithLoss
-from solutions.optimizer import SGD, AdaGrad, Adam, Momentum
-from solutions.two_layer_net import TwoLayerNet
+from dlscratch_reference.functions import cross_entropy_error, sigmoid, softmax, sum_squared_error
+from dlscratch_reference.gradient import gradient_descent, numerical_diff, numerical_gradient
+from dlscratch_reference.layers import Affine, AddLayer, MulLayer, Relu, Sigmoid, SoftmaxWithLoss
+from dlscratch_reference.optimizer import SGD, AdaGrad, Adam, Momentum
+from dlscratch_reference.two_layer_net import TwoLayerNet
 
 pytestmark = pytest.mark.filterwarnings("error")
 

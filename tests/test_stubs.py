@@ -8,6 +8,7 @@
 """
 import ast
 import importlib
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,18 @@ from autograder.stubgen import StubError, find_regions, make_stub
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
+
+
+def _import_exercises_folder():
+    """exercises/ is a folder students copy, not an installed package: import it from its path."""
+    spec = importlib.util.spec_from_file_location("exercises", EXERCISES / "__init__.py",
+                                                  submodule_search_locations=[str(EXERCISES)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["exercises"] = package
+    spec.loader.exec_module(package)
+
+
+_import_exercises_folder()
 
 
 # --------------------------------------------------------------------------- helpers

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from mnist_data import load_mnist
-from solutions.optimizer import Momentum
-from solutions.two_layer_net import TwoLayerNet
+from dlscratch_reference.optimizer import Momentum
+from dlscratch_reference.two_layer_net import TwoLayerNet
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -89,7 +89,7 @@ print(json.dumps({"late": late, "control": control, "score": result.score, "max"
 
 
 def test_reference_and_checks_are_imported_before_student_code(tmp_path):
-    """No module of the kit (autograder, solutions, mnist_data) is first imported after the first request."""
+    """No module of the kit (autograder, the reference, mnist_data) is first imported after the first request."""
     import mnist_data
 
     kit = [ROOT / "autograder", SOLUTIONS, Path(mnist_data.__file__).parent]

@@ -128,6 +128,10 @@ def import_solutions():
     import solutions
 
 
+def import_reference():
+    import dlscratch_reference
+
+
 def import_autograder():
     import autograder.sandbox.worker
 
@@ -505,7 +509,7 @@ def test_not_implemented_is_flagged(stud):
     assert "softmax is a stub" in info.value.describe()
 
 
-@pytest.mark.parametrize("fn", ["import_solutions", "import_autograder"])
+@pytest.mark.parametrize("fn", ["import_solutions", "import_reference", "import_autograder"])
 def test_grader_packages_cannot_be_imported(stud, fn):
     with pytest.raises(StudentException) as info:
         getattr(stud, fn)()

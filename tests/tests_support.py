@@ -11,6 +11,15 @@ def solution_namespace(*modules):
     """
     namespace = {}
     for module in modules:
-        source = (SOLUTIONS / f"{module}.py").read_text().replace("from .", "from solutions.")
+        source = (SOLUTIONS / f"{module}.py").read_text().replace("from .", "from dlscratch_reference.")
         exec(compile(source, f"/tmp/ipykernel_0/{module}.py", "exec"), namespace)
     return namespace
+
+
+def run_dlgrade(*args, env=None, timeout=600):
+    """Run ``python -m autograder ARGS`` (the dlgrade command) and return the CompletedProcess (text)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=timeout)

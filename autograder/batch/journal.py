@@ -25,27 +25,48 @@ from autograder.atomic import write_text_atomic
 from autograder.batch.records import SubmissionRecord
 
 JOURNAL_DIR = ".dlgrade-journal"
-_KIT_PACKAGES = ("autograder", "solutions", "mnist_data")
+_KIT_PACKAGES = ("autograder", "mnist_data")  # and the reference (autograder.reference), when installed
 _KIT_SUFFIXES = {".py", ".toml", ".ini"}
+
+
+def _kit_folders() -> dict:
+    """{package name: folder} of the code that decides a verdict, wherever it is installed."""
+    import importlib
+
+    from autograder import reference
+
+    folders = {name: Path(importlib.import_module(name).__file__).resolve().parent for name in _KIT_PACKAGES}
+    if reference.available():
+        folders[reference.PACKAGE] = reference.directory()
+    return folders
 
 
 @functools.lru_cache(maxsize=1)
 def kit_fingerprint() -> str:
     """Hash of everything that decides a verdict: the kit's sources and numpy/Python versions."""
-    import autograder
-
     digest = hashlib.sha256()
     try:
         version = metadata.version("dlscratch-kit")
     except metadata.PackageNotFoundError:
         version = "unknown"
     digest.update(f"{version}\0{platform.python_version()}\0{np.__version__}\0".encode())
-    root = Path(autograder.__file__).resolve().parent.parent
-    for package in _KIT_PACKAGES:
-        for path in sorted((root / package).rglob("*")):
-            if path.suffix in _KIT_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes() + b"\0")
+    for package, folder in _kit_folders().items():
+        _hash_sources(digest, folder, package)
+    return digest.hexdigest()
+
+
+def _hash_sources(digest, folder: Path, label: str) -> None:
+    """Feed the names (as ``label/relative path``) and bytes of folder's source files into digest."""
+    for path in sorted(Path(folder).rglob("*")):
+        if path.suffix in _KIT_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
+            digest.update(f"{label}/{path.relative_to(folder).as_posix()}\0".encode())
+            digest.update(path.read_bytes() + b"\0")
+
+
+def checks_fingerprint(checks_dir) -> str:
+    """Hash of another check suite's sources (``--checks DIR``): its content, wherever it lies."""
+    digest = hashlib.sha256()
+    _hash_sources(digest, Path(checks_dir), "checks")
     return digest.hexdigest()
 
 
@@ -69,6 +90,8 @@ def options_fingerprint(options, lang: str = "en") -> str:
     if isinstance(data.get("rubric"), dict):
         data["rubric"].pop("source", None)
     data.pop("junit_path", None)  # where a report goes does not change a verdict
+    if data.get("checks_dir"):  # another check suite (--checks): what its checks say counts, not where
+        data["checks_dir"] = checks_fingerprint(data["checks_dir"])
     data["lang"] = lang
     # The course secret may also come from the environment; only its fingerprint enters the key.
     from autograder import seeds

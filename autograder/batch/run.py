@@ -57,7 +57,7 @@ def full_marks(options) -> float:
     """The total a complete submission can reach under these options (for rows without a result)."""
     from autograder.grading import collect_checks
 
-    specs = collect_checks(options.rubric)
+    specs = collect_checks(options.rubric, checks_dir=options.checks_dir)
     return sum(s.max_score for s in specs if options.only is None or s.exercise in options.only)
 
 

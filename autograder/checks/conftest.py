@@ -5,7 +5,8 @@
   worker and returns plain data (or another Remote for objects).
 - ``worker``: that worker itself, for ``put``/``fetch`` of arrays the student
   code may modify, and for ``probe`` helpers (grader code run in the worker).
-- ``ref``: the reference module from ``solutions``, imported in the grader's process.
+- ``ref``: the reference module (the repository's ``solutions/``, installed as
+  ``dlscratch_reference``), imported in the grader's process.
 - ``rng``: a numpy Generator drawn from the run's input seed (a course secret, or a
   random seed per run; see ``autograder.seeds``) and the check's id. Every input a check
   makes comes from it, so no table of answers to the public kit's inputs earns anything;
@@ -14,16 +15,17 @@
 """
 import pytest
 
-import solutions.functions
-import solutions.gradient
-import solutions.layers
-import solutions.optimizer
-import solutions.two_layer_net
+import dlscratch_reference.functions
+import dlscratch_reference.gradient
+import dlscratch_reference.layers
+import dlscratch_reference.optimizer
+import dlscratch_reference.two_layer_net
 from autograder.plugin import CONFIG, CONTEXT, EXTRA, SPEC
 
 # Imported here, at collection, before any student code runs (never lazily during a check).
 REFERENCE = {m.__name__.rpartition(".")[2]: m for m in (
-    solutions.functions, solutions.gradient, solutions.layers, solutions.two_layer_net, solutions.optimizer)}
+    dlscratch_reference.functions, dlscratch_reference.gradient, dlscratch_reference.layers,
+    dlscratch_reference.two_layer_net, dlscratch_reference.optimizer)}
 
 
 @pytest.fixture(scope="session")

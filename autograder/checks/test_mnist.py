@@ -16,7 +16,7 @@ from autograder.compare import expect_true
 from autograder.exercises import ALL_STUDENT
 from autograder.i18n import _
 from autograder.pool import WorkerPool
-from solutions import two_layer_net as ref
+from dlscratch_reference import two_layer_net as ref
 
 pytestmark = pytest.mark.exercise("mnist")
 

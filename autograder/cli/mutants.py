@@ -8,17 +8,20 @@ import os
 import sys
 
 from autograder import UserError
-from autograder.sandbox.isolation import REQUESTS
+from autograder.cli import options
 
 
 def add_parser(sub):
+    from autograder import mutants
+
     p = sub.add_parser(
         "mutants", help="mutation-test the checks: grade small changes of the reference and count those caught",
         description="Make mutants of the reference solutions (the mistakes students make in numpy: a changed "
                     "axis, a dropped division, a transpose, a flipped sign, a rebinding instead of an in-place "
                     "update, a missing copy, an off-by-one step count, a dropped epsilon, ...), grade each with "
                     "the real engine, and report the kill rate per exercise, the surviving mutants and the "
-                    "visible checks that kill each.")
+                    "visible checks that kill each. The mutants are the kit's own reference code: "
+                    "--sandbox off is safe for them, and faster.")
     p.add_argument("--exercise", action="append", metavar="ID",
                    help="mutate only this exercise (repeatable; default: all but the MNIST gate). "
                         "'mnist' grades mutants of the layers and TwoLayerNet by the MNIST gate alone (slow)")
@@ -26,12 +29,7 @@ def add_parser(sub):
                    help="use only this mutation operator (repeatable; default: all)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="grade N mutants at once (default: the number of CPUs)")
-    p.add_argument("--timeout", type=float, default=None, metavar="S",
-                   help="time limit per call into a mutant, seconds (default 2)")
-    p.add_argument("--sandbox", choices=REQUESTS, default="auto",
-                   help="isolation of the workers, as for dlgrade grade (default auto; the mutants are the kit's "
-                        "own reference code, so off is safe and faster)")
-    p.add_argument("--data-dir", metavar="DIR", help="folder with the four MNIST .gz files (for --exercise mnist)")
+    options.add(p, ("timeout", "sandbox", "data_dir"), timeout=mutants.DEFAULT_TIMEOUT)
     p.add_argument("--json", metavar="FILE", help="write the whole report as JSON here")
     p.add_argument("--fail-under", type=float, metavar="RATE",
                    help="exit 1 when the kill rate of any exercise is below RATE (0 to 1)")
@@ -50,8 +48,7 @@ def run(args):
         options = mutants.MutationOptions(
             exercises=tuple(args.exercise) if args.exercise else None,
             operators=tuple(args.operator) if args.operator else None, jobs=jobs,
-            timeout=args.timeout if args.timeout is not None else mutants.DEFAULT_TIMEOUT, data_dir=args.data_dir,
-            sandbox=args.sandbox)
+            timeout=args.timeout, data_dir=args.data_dir, sandbox=args.sandbox)
         options.validate()
     except ValueError as exc:
         raise UserError(str(exc)) from None

@@ -6,18 +6,17 @@ arguments, picks the default directories and prints the outcome.
 import sys
 from pathlib import Path
 
-from autograder import UserError, stubgen
+from autograder import UserError, reference, stubgen
 
 
-def _default_solutions_dir():
-    import solutions  # the reference package installed with the kit
-
-    # __path__ rather than __file__: an editable install made before
-    # solutions/__init__.py existed imports it as a namespace package.
-    for entry in solutions.__path__:
-        if Path(entry).is_dir():
-            return Path(entry).resolve()
-    raise UserError("cannot locate the solutions/ package; pass --solutions DIR")
+def _default_dirs(args):
+    solutions_dir = args.solutions if args.solutions is not None else reference.directory()
+    if args.exercises is not None:
+        return solutions_dir, args.exercises
+    if solutions_dir.name != reference.SOURCE_FOLDER:
+        # An installed (not editable) kit: its reference sits in site-packages, not in a clone.
+        raise UserError(f"the reference is not in a clone of the repository ({solutions_dir}); pass --exercises DIR")
+    return solutions_dir, solutions_dir.parent / "exercises"
 
 
 def add_parser(sub):
@@ -39,7 +38,7 @@ def add_parser(sub):
         "--solutions",
         type=Path,
         metavar="DIR",
-        help="reference solutions (default: the installed solutions/ package)",
+        help="reference solutions (default: the installed reference, the repository's solutions/)",
     )
     parser.add_argument(
         "--exercises",
@@ -52,8 +51,7 @@ def add_parser(sub):
 
 
 def run(args):
-    solutions_dir = args.solutions if args.solutions is not None else _default_solutions_dir()
-    exercises_dir = args.exercises if args.exercises is not None else solutions_dir.parent / "exercises"
+    solutions_dir, exercises_dir = _default_dirs(args)
 
     if args.check:
         stale = stubgen.check(solutions_dir, exercises_dir)

@@ -20,19 +20,13 @@ import ast
 import textwrap
 from pathlib import Path
 
-from autograder import UserError
+from autograder import UserError, reference
 from autograder.stubgen import _lines, find_regions
 
 
 def default_solutions_dir():
-    """The installed reference package's folder (``solutions/``)."""
-    import solutions
-
-    # __path__ rather than __file__: an editable install may import it as a namespace package.
-    for entry in solutions.__path__:
-        if Path(entry).is_dir():
-            return Path(entry).resolve()
-    raise UserError("cannot locate the solutions/ package")
+    """The installed reference package's folder (the repository's ``solutions/``)."""
+    return reference.directory()
 
 
 class ModuleSource:

@@ -47,7 +47,7 @@ def worker_code_dir() -> Path:
 @functools.lru_cache(maxsize=1)
 def kit_names() -> frozenset:
     """Top-level names the kit's distribution installs into site-packages (to hide)."""
-    names = {"autograder", "solutions", "exercises", "mnist_data"}
+    names = {"autograder", "dlscratch_reference", "solutions", "exercises", "mnist_data"}
     try:
         dist = importlib.metadata.distribution(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:

@@ -1,0 +1,1 @@
+"""The student distribution: self-check without the solutions (``dlgrade student build``)."""
