@@ -79,12 +79,22 @@ def _write_bytes_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def _outline(catalog: Catalog) -> list:
+    """What a template says, without its dates and line numbers."""
+    return [(m.id, sorted({f for f, _line in m.locations}), m.auto_comments) for m in catalog]
+
+
 def update() -> dict[str, list[str]]:
     """Extract the template, merge it into each language's catalog, compile.
 
     Returns {lang: msgids without a translation} (what is left to translate).
     """
     template = extract()
+    if TEMPLATE.exists():
+        # The same strings keep the old date: an update that changes nothing changes no file.
+        old = read(TEMPLATE)
+        if _outline(old) == _outline(template):
+            template.creation_date = old.creation_date
     write_text_atomic(TEMPLATE, _po_text(template))
     missing = {}
     for lang in TRANSLATED:
