@@ -176,7 +176,7 @@ class GradingPlugin:
         self.keyboard_interrupted = False
         rubric = context.rubric
         self.timekeeper = TimeKeeper(rubric.budget, rubric.mnist.timeout)
-        self.deadline_what = "the time budget"  # what the deadline of the running check is
+        self.deadline_what = _("the time budget")  # what the deadline of the running check is
         self.budget_spent = {}  # exercise: what ran out
 
     def pytest_keyboard_interrupt(self, excinfo):
