@@ -127,6 +127,9 @@ _INTERNAL = [
     # The grader's temporary copy of the submission: the file name is what the student knows.
     (re.compile(r"/\S*?dlgrade-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
     (re.compile(r"/\S*?/(?:submission|plain|common)/(\w+\.py)\b"), r"\1"),  # the path inside a sandbox
+    # What the grader was calling, named in the student's language (the worker names it in English).
+    (re.compile(r"\bfunction ([A-Za-z_][\w.]*)"), lambda m: _("function {name}").format(name=m.group(1))),
+    (re.compile(r"\bmethod ([A-Za-z_][\w.]*)"), lambda m: _("method {name}").format(name=m.group(1))),
 ]
 
 

@@ -38,7 +38,8 @@ def render(result, *, show_hidden=True, width=100):
         lines.append(f"  {ex.exercise:<{name_width}}  {_fmt(ex.score):>5} / {_fmt(ex.max_score):<5} {status}")
     lines.append("")
     note = result.total_note()  # what the total leaves out (the MNIST gate without data)
-    lines.append(f"  {_('Total'):<{name_width}}  {_fmt(result.score):>5} / {_fmt(result.max_score)}"
+    total = _("Total")  # not inside the f-string: Babel does not extract calls there
+    lines.append(f"  {total:<{name_width}}  {_fmt(result.score):>5} / {_fmt(result.max_score)}"
                  + (f" {note}" if note else ""))
     details = []
     for ex in result.exercises:

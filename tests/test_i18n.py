@@ -200,6 +200,17 @@ def test_no_function_shadows_the_translation_function():
     assert not bad, "functions that call _() and also bind _: " + ", ".join(bad)
 
 
+def test_no_translation_inside_an_f_string():
+    # Babel's extractor does not see a _() call inside an f-string's braces: such a string
+    # would never reach the catalogs (and stay English in every language).
+    bad = []
+    for path in sorted((ROOT / "autograder").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr) and _calls_underscore(node):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, "_() inside an f-string (translate it before, into a variable): " + ", ".join(bad)
+
+
 # ------------------------------------------------------------------ reports, end to end
 
 # A run of four or more English words: prose a translated report must not contain. Code
