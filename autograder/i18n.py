@@ -13,7 +13,8 @@ API (stable; other modules rely on it):
   it where it is shown, with ``_(constant)``).
 - ``set_language(lang)`` / ``current_language()``: ``lang`` is ``en``, ``ko`` or ``ja``;
   None chooses from the environment (``DLGRADE_LANG``, then ``LC_ALL``/``LC_MESSAGES``/``LANG``).
-- ``using_language(lang)``: a context manager speaking ``lang`` inside its block.
+- ``using_language(lang)``: a context manager speaking ``lang`` inside its block (None: what
+  ``set_language`` chose, else the environment's language).
 - ``translations(lang, domain)``: the ``gettext`` catalog of a language and domain (another
   domain's catalog lives in the same ``locale`` folder, ``<lang>/LC_MESSAGES/<domain>.mo``).
 - ``check_title(docstring)``: a check's title (what the report shows), the msgid of its
@@ -84,7 +85,7 @@ def set_language(lang: str | None) -> None:
 
 @contextlib.contextmanager
 def using_language(lang: str | None) -> Iterator[None]:
-    """Speak ``lang`` inside the block (None: the environment's language), then what was before."""
+    """Speak ``lang`` inside the block (None: the process's language), then what was before."""
     token = _chosen.set(_checked(lang))
     try:
         yield

@@ -326,3 +326,23 @@ def test_compiled_catalogs_are_package_data():
     for lang in TRANSLATED:
         rel = catalogs.mo_path(lang).relative_to(i18n.LOCALE_DIR)
         assert any(rel.match(p) for p in patterns), (rel, patterns)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_notebook_test_cells_speak_the_kernels_language(monkeypatch, lang):
+    # A notebook kernel has no command line: DLGRADE_LANG (set in the kernel's environment) decides.
+    import numpy as np
+
+    from autograder.notebook import run_check
+    from tests_support import solution_namespace
+
+    monkeypatch.setattr(i18n, "_process_language", None)  # nothing chosen in this process
+    monkeypatch.setenv("DLGRADE_LANG", lang)
+    ns = solution_namespace("functions")
+    ns["softmax"] = lambda x: np.exp(x) / np.sum(np.exp(x))  # the whole batch at once
+    with pytest.raises(AssertionError) as info:
+        run_check("functions.softmax::test_batch_rows", ns)
+    with i18n.using_language(lang):
+        hint = i18n._("Each row of a batch is one sample: normalise along axis=1 (use keepdims=True), "
+                      "not over the whole array.")
+    assert hint in str(info.value) and "normalise along axis=1" not in str(info.value)
