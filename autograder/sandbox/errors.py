@@ -6,6 +6,7 @@ and :class:`WorkerUsageError` are the grader's own problems.
 """
 from __future__ import annotations
 
+import re
 import signal
 
 from autograder.i18n import N_, _
@@ -19,6 +20,38 @@ _SIGNAL_HINTS = {
     "SIGKILL": N_("killed; possibly by the system for using too much memory"),
     "SIGXCPU": N_("CPU time limit exceeded"),
 }
+
+
+# What the grader was doing (StudentCodeError.context) and the extra advice of an exception
+# (StudentException.hint) are plain English data, set where the call is made (worker.py; the
+# report matches them); they are put into the student's language only when described.
+_CONTEXTS = [(re.compile(pattern), template) for pattern, template in (
+    (r"calling (?P<target>.+) (?P<count>\d+) times", N_("calling {target} {count} times")),
+    (r"calling (?P<target>.+)", N_("calling {target}")),
+    (r"importing (?P<name>.+)", N_("importing {name}")),
+    (r"getting attribute (?P<name>.+) of (?P<target>.+)", N_("getting attribute {name} of {target}")),
+    (r"setting attribute (?P<name>.+) of (?P<target>.+)", N_("setting attribute {name} of {target}")),
+    (r"getting item (?P<key>.+) of (?P<target>.+)", N_("getting item {key} of {target}")),
+    (r"setting item (?P<key>.+) of (?P<target>.+)", N_("setting item {key} of {target}")),
+    (r"storing a value in the worker", N_("storing a value in the worker")),
+    (r"reading (?P<target>.+)", N_("reading {target}")),
+    (r"inspecting (?P<target>.+)", N_("inspecting {target}")),
+    (r"comparing objects", N_("comparing objects")),
+)]
+_HINTS = [(re.compile(pattern), template) for pattern, template in (
+    (r"ran out of memory; the limit is (?P<size>[\d.]+ \w+)", N_("ran out of memory; the limit is {size}")),
+    (r"infinite recursion\?", N_("infinite recursion?")),
+    (r"in call #(?P<index>\d+) of the batch", N_("in call #{index} of the batch")),
+)]
+
+
+def _translated(text: str, table) -> str:
+    """text in the current language when one of table's patterns matches all of it, else as it is."""
+    for pattern, template in table:
+        match = pattern.fullmatch(text)
+        if match:
+            return _(template).format(**match.groupdict())
+    return text
 
 
 def fmt_bytes(n: float) -> str:
@@ -44,7 +77,8 @@ class StudentCodeError(Exception):
 
     def _say(self, with_context, without_context, **fields):
         """The translated sentence that fits: with ``{context}`` (what the grader was doing) or without."""
-        return (with_context if self.context else without_context).format(context=self.context, **fields)
+        context = _translated(self.context, _CONTEXTS) if self.context else ""
+        return (with_context if self.context else without_context).format(context=context, **fields)
 
     def describe(self):
         """One student-facing paragraph explaining what went wrong."""
@@ -93,7 +127,10 @@ class StudentException(StudentCodeError):
             text = self._say(_("While {context}, the code raised {error}."), _("The code raised {error}."),
                              error=self.type_name)
         if self.hint:
-            text += f" ({self.hint})"
+            hint = self.hint
+            for pattern, template in _HINTS:
+                hint = pattern.sub(lambda m, template=template: _(template).format(**m.groupdict()), hint)
+            text += f" ({hint})"
         if self.traceback and not self.not_implemented:  # a stub's location is no news to the student
             text += "\n" + self.traceback
         return text

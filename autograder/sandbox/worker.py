@@ -32,7 +32,6 @@ import weakref
 from pathlib import Path
 
 from autograder import wire
-from autograder.i18n import _
 from autograder.sandbox import tempdirs
 from autograder.sandbox.errors import (
     OutputLimitExceeded, StaleRemoteError, StudentException, TimeBudgetExceeded, WorkerCrashed,
@@ -154,7 +153,7 @@ class Worker:
     def _grant_layout(self):
         """A worker with its own uid reads its layout through its own group; others cannot."""
         gid = self._ids[1]
-        for dirpath, _dirs, filenames in os.walk(self._root):
+        for dirpath, _, filenames in os.walk(self._root):
             os.chown(dirpath, 0, gid)
             os.chmod(dirpath, 0o750)
             for name in filenames:
@@ -268,7 +267,7 @@ class Worker:
             if type(msg) is not dict or type(msg.get("hello")) is not dict:
                 raise ChannelGarbage("bad hello")
         except (ChannelDied, ChannelTimeout, ChannelGarbage, wire.WireError) as exc:
-            output, _size = self._collect_output()
+            output, _ = self._collect_output()
             code = proc.kill()
             what = "timed out" if isinstance(exc, ChannelTimeout) else f"failed (exit status {code})"
             raise WorkerStartupError(f"the worker process {what} while starting"
@@ -339,19 +338,19 @@ class Worker:
                 if type(reply) is not dict or type(reply.get("ok")) is not bool:
                     raise ChannelGarbage("reply is not a reply message")
             except ChannelTimeout:
-                output, _size = self._collect_output()
+                output, _ = self._collect_output()
                 proc.kill()
                 if budget_bound:
                     raise TimeBudgetExceeded(context=context, output=output) from None
                 raise WorkerTimeout(timeout, context=context, output=output) from None
             except ChannelDied:
                 exited = proc.wait_exit(min(1.0, max(0.0, deadline - time.monotonic())))
-                output, _size = self._collect_output()
+                output, _ = self._collect_output()
                 code = proc.kill()
                 # Still running although its pipe broke: the code closed the pipe itself.
                 raise WorkerCrashed(None if not exited else code, context=context, output=output) from None
             except (ChannelGarbage, wire.WireError) as exc:
-                output, _size = self._collect_output()
+                output, _ = self._collect_output()
                 proc.kill()
                 raise WorkerProtocolError(str(exc), context=context, output=output) from None
             output, size = self._collect_output()
@@ -377,11 +376,11 @@ class Worker:
         base = text("base") or type_name
         hint = ""
         if base == "MemoryError":
-            hint = _("ran out of memory; the limit is {size}").format(size=fmt_bytes(self.memory_limit))
+            hint = f"ran out of memory; the limit is {fmt_bytes(self.memory_limit)}"
         elif base == "RecursionError":
-            hint = _("infinite recursion?")
+            hint = "infinite recursion?"
         if type(info.get("map_index")) is int:
-            hint = "; ".join(filter(None, [hint, _("in call #{index} of the batch").format(index=info["map_index"])]))
+            hint = "; ".join(filter(None, [hint, f"in call #{info['map_index']} of the batch"]))
         exit_code = info.get("exit_code")
         return StudentException(
             type_name, text("message"), text("traceback"), module=text("module"), base=base,
@@ -404,27 +403,27 @@ class Worker:
         """Import module ``name`` in the worker (runs its top-level code); returns a Remote."""
         if not isinstance(name, str):
             raise TypeError("module name must be a str")
-        return self._request({"op": "import", "name": name}, _("importing {name}").format(name=name), timeout)
+        return self._request({"op": "import", "name": name}, f"importing {name}", timeout)
 
     def getattr(self, remote, name, *, ref=False, timeout=None):
         desc = self._desc(remote)
         return self._request({"op": "getattr", "target": remote, "name": name, "ref": ref},
-                             _("getting attribute {name} of {target}").format(name=repr(name), target=desc), timeout)
+                             f"getting attribute {name!r} of {desc}", timeout)
 
     def setattr(self, remote, name, value, *, timeout=None):
         desc = self._desc(remote)
         self._request({"op": "setattr", "target": remote, "name": name, "value": value},
-                      _("setting attribute {name} of {target}").format(name=repr(name), target=desc), timeout)
+                      f"setting attribute {name!r} of {desc}", timeout)
 
     def getitem(self, remote, key, *, ref=False, timeout=None):
         desc = self._desc(remote)
         return self._request({"op": "getitem", "target": remote, "key": key, "ref": ref},
-                             _("getting item {key} of {target}").format(key=repr(key), target=desc), timeout)
+                             f"getting item {key!r} of {desc}", timeout)
 
     def setitem(self, remote, key, value, *, timeout=None):
         desc = self._desc(remote)
         self._request({"op": "setitem", "target": remote, "key": key, "value": value},
-                      _("setting item {key} of {target}").format(key=repr(key), target=desc), timeout)
+                      f"setting item {key!r} of {desc}", timeout)
 
     def call(self, remote, /, *args, **kwargs):
         """``remote(*args, **kwargs)`` in the worker, with the default timeout."""
@@ -435,7 +434,7 @@ class Worker:
         desc = self._desc(remote)
         return self._request({"op": "call", "target": remote, "args": list(args),
                               "kwargs": dict(kwargs or {}), "ref": ref},
-                             _("calling {target}").format(target=desc), timeout)
+                             f"calling {desc}", timeout)
 
     def map(self, remote, calls, *, kwargs=None, timeout=None):
         """``[remote(*args, **kwargs) for args in calls]`` in one round trip (plain results)."""
@@ -443,16 +442,16 @@ class Worker:
         calls = [list(args) if isinstance(args, (list, tuple)) else [args] for args in calls]
         return self._request({"op": "map", "target": remote, "calls": calls,
                               "kwargs": dict(kwargs or {})},
-                             _("calling {target} {count} times").format(target=desc, count=len(calls)), timeout)
+                             f"calling {desc} {len(calls)} times", timeout)
 
     def put(self, value, *, timeout=None):
         """Store ``value`` (plain data, may contain Remotes) in the worker; returns a Remote."""
-        return self._request({"op": "put", "value": value}, _("storing a value in the worker"), timeout)
+        return self._request({"op": "put", "value": value}, "storing a value in the worker", timeout)
 
     def fetch(self, remote, *, timeout=None):
         """Current value of a remote plain-data object (e.g. a params dict after an update)."""
         desc = self._desc(remote)
-        return self._request({"op": "fetch", "target": remote}, _("reading {target}").format(target=desc), timeout)
+        return self._request({"op": "fetch", "target": remote}, f"reading {desc}", timeout)
 
     def ids(self, remote, *, timeout=None):
         """``id()`` of each item (dict: {key: id}, list/tuple: [id]) or attribute (objects).
@@ -462,12 +461,12 @@ class Worker:
         ``params['W1']`` in place rather than rebinding it.
         """
         desc = self._desc(remote)
-        return self._request({"op": "ids", "target": remote}, _("inspecting {target}").format(target=desc), timeout)
+        return self._request({"op": "ids", "target": remote}, f"inspecting {desc}", timeout)
 
     def same(self, a, b, *, timeout=None):
         """True when two Remotes are the very same object in the worker (``a is b``)."""
         self._desc(a), self._desc(b)
-        return self._request({"op": "same", "a": a, "b": b}, _("comparing objects"), timeout)
+        return self._request({"op": "same", "a": a, "b": b}, "comparing objects", timeout)
 
     def probe(self, name, /, *, timeout=None, **kwargs):
         """Run grader code ``autograder.probes.<name>(**kwargs)`` inside the worker."""
