@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 import mnist_data
-from autograder import UserError, reference, seeds
+from autograder import UserError, reference, seeds, studentdist
 from autograder.exercises import ALL_STUDENT, CATALOG, EXERCISES, MODULES, POINTS, module_of
 from autograder.grade_options import GradeOptions
 from autograder.i18n import _, using_language
@@ -41,11 +41,13 @@ from autograder.submission import load_submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 GATE = next(e.id for e in CATALOG if e.kind == "gate")  # the MNIST accuracy gate: the only exercise that needs data
-REFERENCE_DIR = reference.directory()
+# None in a student distribution (no reference code): each module is then graded beside the
+# student's own modules (pool.WorkerPool), and the checks replay recorded answers.
+REFERENCE_DIR = reference.directory() if reference.available() else None
 # Everything the grader runs is imported now, before any student code: the reference
 # modules (the checks compute expected values with them) and, in _run_checks, the checks.
 # Nothing is imported later from a place a worker could have written to meanwhile.
-REFERENCE = {m: reference.module(m) for m in MODULES}
+REFERENCE = {m: reference.module(m) for m in MODULES} if reference.available() else {}
 
 
 class CheckSuiteError(RuntimeError):
@@ -67,10 +69,11 @@ class GradingContext:
     pool: object
     options: GradeOptions
     seed: seeds.InputSeed | None = None  # where the checks' inputs come from (resolved if None)
+    recorder: object = None  # studentdist.recording.Recorder: record the reference's answers (a build)
 
     def __post_init__(self):
         if self.seed is None:
-            self.seed = seeds.resolve(self.options.seed, self.options.rubric.grading.secret)
+            self.seed = studentdist.input_seed(self.options.seed, self.options.rubric.grading.secret)
 
     @property
     def rubric(self):
@@ -81,14 +84,14 @@ class GradingContext:
         return self.options.only
 
 
-def grade(path, options=None):
+def grade(path, options=None, *, recorder=None):
     """Grade the submission at path, in the language ``options.lang`` (see ``_grade``)."""
     options = options or GradeOptions()
     with using_language(options.lang):
-        return _grade(path, options)
+        return _grade(path, options, recorder=recorder)
 
 
-def _grade(path, options=None):
+def _grade(path, options=None, *, recorder=None):
     """Grade the submission at path.
 
     Inputs:
@@ -96,6 +99,8 @@ def _grade(path, options=None):
       notebook (.ipynb). A notebook covers one assignment (``submission.exercises``): only
       its exercises are graded (``options.only`` narrows them further).
     - options: GradeOptions (defaults if None).
+    - recorder: a ``studentdist.recording.Recorder`` that notes the reference's answers
+      (``dlgrade student build``), or None.
 
     Returns:
     - a GradeResult listing every exercise in EXERCISES.
@@ -105,7 +110,7 @@ def _grade(path, options=None):
     """
     options = options or GradeOptions()
     options.validate()
-    seed = seeds.resolve(options.seed, options.rubric.grading.secret)
+    seed = studentdist.input_seed(options.seed, options.rubric.grading.secret)
     isolation = resolve_isolation(options.sandbox, REFERENCE_DIR)  # refuses before any work
     started = time.perf_counter()
     phases = {}
@@ -121,6 +126,9 @@ def _grade(path, options=None):
             excluded = _("not in this notebook") if only == covered else _("excluded by --only or not in this notebook")
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
         not_run = {}  # exercise: why it is not run ("" when nothing need say so)
+        if GATE in selected and studentdist.active():  # a student distribution has no gate
+            selected.remove(GATE)
+            options = dataclasses.replace(options, only=frozenset(selected))
         if GATE in selected:
             missing_data = gate_data_missing(options)
             if missing_data is not None:
@@ -136,7 +144,7 @@ def _grade(path, options=None):
                         max_reply=options.max_reply) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
-            context = GradingContext(submission, pool, options, seed)
+            context = GradingContext(submission, pool, options, seed, recorder)
             plugin = GradingPlugin(context)
             log = _run_checks(plugin, options.junit_path, checks_dir=options.checks_dir)
             notes = [pool.notes[e] for e in EXERCISES if e in pool.notes]
@@ -147,6 +155,8 @@ def _grade(path, options=None):
     result.isolation = isolation.level
     result.output += "\n" + _("Isolation: {how}.").format(how=isolation.describe())
     result.output += "\n" + _("Inputs drawn with seed {seed} (--seed {seed} replays them).").format(seed=seed.id)
+    result.output += studentdist.note()
+    studentdist.annotate(result)
     for check in result.checks:
         phase = module_of(check.exercise)
         phase = "mnist gate" if phase == ALL_STUDENT else phase
@@ -190,12 +200,12 @@ def gate_data_missing(options):
         mnist_data.cache_paths(options.data_dir, download=False)
     except mnist_data.DataNotFoundError as exc:
         if options.data_dir is not None and gate_points(options.rubric) != 0:
-            raise UserError(f"--data-dir: {exc}; put the four MNIST .gz files there "
-                            "(`python -m mnist_data download --data-dir DIR` fetches them)") from None
+            raise UserError(_("--data-dir: {problem}; put the four MNIST .gz files there (`python -m "
+                              "mnist_data download --data-dir DIR` fetches them)").format(problem=exc)) from None
         return exc
     except mnist_data.MNISTError as exc:
         if gate_points(options.rubric) != 0:
-            raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+            raise UserError(_("the MNIST accuracy gate needs the MNIST data: {problem}").format(problem=exc)) from None
         return exc
     return None
 

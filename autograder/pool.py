@@ -80,7 +80,8 @@ class WorkerPool:
 
     Inputs:
     - submission: a loaded submission.Submission.
-    - reference_dir: the directory of the reference modules (solutions/).
+    - reference_dir: the directory of the reference modules (solutions/); None in a student
+      distribution, where each module is graded beside the student's own.
     - timeout: seconds per call into student code (also for each import).
     - memory_limit: bytes of address space per worker.
     - isolation: a ``sandbox.isolation.Isolation`` for every worker (None: level "off").
@@ -122,8 +123,8 @@ class WorkerPool:
         """The exercise modules a configuration takes from the student."""
         if config == ALL_STUDENT:
             return MODULES
-        if config.endswith(OWN_DEPS):
-            module = config[:-len(OWN_DEPS)]
+        if config.endswith(OWN_DEPS) or self.reference_dir is None:  # None: no reference to lend
+            module = config.removesuffix(OWN_DEPS)
             return (module, *(m for m in deps_of(module) if m in self.submission.present))
         return (config,)
 
@@ -133,7 +134,8 @@ class WorkerPool:
         None when the student submitted none of the modules ``module`` builds on (the
         reference configuration is then the only one). Its worker starts on first use only.
         """
-        if module not in MODULES or not any(m in self.submission.present for m in deps_of(module)):
+        if module not in MODULES or not any(m in self.submission.present for m in deps_of(module)) \
+                or self.reference_dir is None:
             return None
         return module + OWN_DEPS
 

@@ -6,7 +6,9 @@
 - ``worker``: that worker itself, for ``put``/``fetch`` of arrays the student
   code may modify, and for ``probe`` helpers (grader code run in the worker).
 - ``ref``: the reference module (the repository's ``solutions/``, installed as
-  ``dlscratch_reference``), imported in the grader's process.
+  ``dlscratch_reference``), imported in the grader's process. In a student distribution,
+  which has no reference code, a stand-in that replays the reference's recorded answers
+  (``autograder.studentdist``).
 - ``rng``: a numpy Generator drawn from the run's input seed (a course secret, or a
   random seed per run; see ``autograder.seeds``) and the check's id. Every input a check
   makes comes from it, so no table of answers to the public kit's inputs earns anything;
@@ -15,17 +17,22 @@
 """
 import pytest
 
-import dlscratch_reference.functions
-import dlscratch_reference.gradient
-import dlscratch_reference.layers
-import dlscratch_reference.optimizer
-import dlscratch_reference.two_layer_net
+from autograder import reference, studentdist
 from autograder.plugin import CONFIG, CONTEXT, EXTRA, SPEC
 
-# Imported here, at collection, before any student code runs (never lazily during a check).
-REFERENCE = {m.__name__.rpartition(".")[2]: m for m in (
-    dlscratch_reference.functions, dlscratch_reference.gradient, dlscratch_reference.layers,
-    dlscratch_reference.two_layer_net, dlscratch_reference.optimizer)}
+if reference.available():
+    import dlscratch_reference.functions
+    import dlscratch_reference.gradient
+    import dlscratch_reference.layers
+    import dlscratch_reference.optimizer
+    import dlscratch_reference.two_layer_net
+
+    # Imported here, at collection, before any student code runs (never lazily during a check).
+    REFERENCE = {m.__name__.rpartition(".")[2]: m for m in (
+        dlscratch_reference.functions, dlscratch_reference.gradient, dlscratch_reference.layers,
+        dlscratch_reference.two_layer_net, dlscratch_reference.optimizer)}
+else:
+    REFERENCE = {}  # a student distribution: the recording answers (studentdist.reference_module)
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +62,9 @@ def student(request, context, exercise):
 
 
 @pytest.fixture
-def ref(exercise):
-    return REFERENCE[exercise.split(".", 1)[0]]
+def ref(request, context, exercise):
+    module = exercise.split(".", 1)[0]
+    return studentdist.reference_module(context, request.node.stash[SPEC].check_id, module, REFERENCE.get(module))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 
 from autograder import UserError
 
-SUBCOMMANDS = ["stubs", "grade", "batch", "nbgrader", "mutants"]
+SUBCOMMANDS = ["stubs", "grade", "batch", "nbgrader", "mutants", "student"]
 
 
 def _load(name):

@@ -41,7 +41,9 @@ _CONTEXTS = [(re.compile(pattern), template) for pattern, template in (
 _HINTS = [(re.compile(pattern), template) for pattern, template in (
     (r"ran out of memory; the limit is (?P<size>[\d.]+ \w+)", N_("ran out of memory; the limit is {size}")),
     (r"infinite recursion\?", N_("infinite recursion?")),
-    (r"in call #(?P<index>\d+) of the batch", N_("in call #{index} of the batch")),
+    # The first call of a batch is just "the call"; a later one is counted from 1, as people count.
+    (r"(?:; )?in call #0 of the batch", ""),
+    (r"in call #(?P<index>\d+) of the batch", N_("in call number {index} of them")),
 )]
 
 
@@ -129,8 +131,10 @@ class StudentException(StudentCodeError):
         if self.hint:
             hint = self.hint
             for pattern, template in _HINTS:
-                hint = pattern.sub(lambda m, template=template: _(template).format(**m.groupdict()), hint)
-            text += f" ({hint})"
+                hint = pattern.sub(lambda m, template=template: _(template).format(**m.groupdict()) if template
+                                   else "", hint)
+            if hint:
+                text += f" ({hint})"
         if self.traceback and not self.not_implemented:  # a stub's location is no news to the student
             text += "\n" + self.traceback
         return text
@@ -239,9 +243,8 @@ class StaleRemoteError(StudentCodeError):
         super().__init__(context=context, output=output)
 
     def describe(self):
-        return _("This object ({description}) belonged to a worker process that was restarted "
-                 "after an earlier failure (timeout or crash); the object no longer exists.").format(
-            description=self.description)
+        return _("This object ({description}) was made by an earlier run of your code, stopped after a "
+                 "failure (timeout or crash); it no longer exists.").format(description=self.description)
 
 
 class WorkerStartupError(RuntimeError):

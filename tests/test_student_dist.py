@@ -1,0 +1,343 @@
+"""The student distribution (`dlgrade student build`): self-check without the solutions.
+
+- it holds no line of any solution region, and no code only a hidden or after-due-date check has;
+- building twice gives the same bytes;
+- the recording replays the reference's answers bit for bit and fails loudly on a miss;
+- installed into a fresh virtual environment (slow), it grades: on every corpus entry, each of
+  its checks gives the same verdict and the same message as the full grader on the same inputs.
+"""
+import ast
+import dataclasses
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import corpus
+from autograder import reference, stubgen, studentdist
+from autograder.cli import main
+from autograder.exercises import EXERCISES, MODULES
+from autograder.grading import CHECKS_DIR, GradeOptions, collect_checks, grade
+from autograder.rubric import Rubric
+from autograder.studentdist.build import BuildError, build, cut_checks
+from autograder.studentdist.recording import Recorder, RecordingMiss, Replayer
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / reference.SOURCE_FOLDER
+NOT_GATE = frozenset(e for e in EXERCISES if e != "mnist")
+# Seconds per call, on both sides: the two gradings run at once on a shared machine, where the
+# default 5 s stops a book script's slow demo code on one side only.
+TIMEOUT = 30.0
+
+
+def _nontrivial(line):
+    """A line worth looking for: code, not blank, a comment or a bare keyword."""
+    text = line.strip()
+    return len(text) >= 12 and not text.startswith(("#", '"""', "'''"))
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(Path(folder).rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist") / "student"
+    done = subprocess.run([sys.executable, "-m", "autograder", "student", "build", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert str(out) in done.stdout
+    return out
+
+
+# --------------------------------------------------------------------------- contents
+
+
+def _given_lines():
+    """Lines students get anyway: the stubs' given code and the notebooks' given demo cells."""
+    from autograder.nbbuild import content
+
+    texts = [t for t in stubgen.build_stubs(SOLUTIONS).values()]
+    texts.append(Path(content.__file__).read_text(encoding="utf-8"))
+    return {l.strip() for t in texts for l in t.splitlines()}
+
+
+def test_no_line_of_a_solution_region(dist):
+    solution_lines = set()
+    for path in sorted(SOLUTIONS.glob("*.py")):
+        lines = stubgen._lines(path.read_text(encoding="utf-8"))
+        for region in stubgen.find_regions(path.read_text(encoding="utf-8"), path.name):
+            solution_lines.update(l.strip() for l in lines[region.begin:region.end - 1] if _nontrivial(l))
+    solution_lines -= _given_lines()  # e.g. `for _ in range(step_num):` in a given notebook demo
+    assert len(solution_lines) > 30  # the test looks at real code
+    found = {}
+    for rel, data in _files(dist).items():
+        text = data.decode("utf-8", errors="replace")
+        hits = {l.strip() for l in text.splitlines()} & solution_lines
+        if hits:
+            found[rel] = sorted(hits)
+    assert not found, found
+
+
+def _hidden_only_lines():
+    """Lines of the non-visible checks' functions that no other part of the check suite has."""
+    hidden = {"::".join(s.nodeid.split("[")[0].split("::")) for s in collect_checks() if s.visibility != "visible"}
+    only, elsewhere = set(), set()
+    for path in sorted(CHECKS_DIR.glob("test_*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        inside = set()
+        tree = ast.parse(source)
+        functions = [(f"{path.name}::{n.name}", n) for n in tree.body if isinstance(n, ast.FunctionDef)]
+        functions += [(f"{path.name}::{c.name}::{n.name}", n) for c in tree.body if isinstance(c, ast.ClassDef)
+                      for n in c.body if isinstance(n, ast.FunctionDef)]
+        for nodeid, node in functions:
+            if nodeid in hidden:
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                inside.update(range(first - 1, node.end_lineno))
+        only |= {lines[i].strip() for i in inside if _nontrivial(lines[i])}
+        elsewhere |= {lines[i].strip() for i in range(len(lines)) if i not in inside}
+    return only - elsewhere
+
+
+def test_no_code_of_a_hidden_or_after_due_date_check(dist):
+    only = _hidden_only_lines()
+    assert len(only) > 10
+    found = {}
+    for rel, data in _files(dist).items():
+        hits = {l.strip() for l in data.decode("utf-8", errors="replace").splitlines()} & only
+        if hits:
+            found[rel] = sorted(hits)
+    assert not found, found
+    assert not (dist / "autograder" / "checks" / "test_mnist.py").exists()
+
+
+def test_no_reference_package_and_stubs_are_the_exercises(dist):
+    assert not any(p.name in (reference.PACKAGE, reference.SOURCE_FOLDER) for p in dist.rglob("*"))
+    for rel, text in stubgen.build_stubs(SOLUTIONS).items():
+        assert (dist / "exercises" / rel).read_text(encoding="utf-8") == text
+
+
+def test_building_twice_gives_the_same_bytes(dist, tmp_path):
+    again = build(tmp_path / "again")
+    assert _files(again) == _files(dist)
+
+
+def test_build_refuses_a_folder_with_files(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("mine")
+    assert main(["student", "build", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not an empty folder" in err
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+# --------------------------------------------------------------------------- cutting checks
+
+
+CHECKS = textwrap.dedent('''\
+    import pytest
+
+
+    class TestA:
+        def test_shown(self):
+            assert 1
+
+        @pytest.mark.visibility("hidden")
+        def test_secret(self):
+            assert "secret-a"
+
+
+    class TestB:
+        @pytest.mark.visibility("after_due_date")
+        @pytest.mark.parametrize("k", [1, 2])
+        def test_later(self, k):
+            assert "secret-b"
+    ''')
+
+
+def test_cut_checks_removes_non_visible_checks_and_empty_classes():
+    text = cut_checks(CHECKS, {("TestA", "test_shown"): {"visible"}, ("TestA", "test_secret"): {"hidden"},
+                               ("TestB", "test_later"): {"after_due_date"}}, "t.py")
+    assert "test_shown" in text and "secret" not in text and "TestB" not in text and "visibility" not in text
+    ast.parse(text)
+
+
+def test_cut_checks_refuses_a_partly_visible_parametrization():
+    with pytest.raises(BuildError, match="TestB.test_later"):
+        cut_checks(CHECKS, {("TestB", "test_later"): {"visible", "hidden"}}, "t.py")
+
+
+def test_rubric_visibility_decides_what_is_kept(tmp_path):
+    rubric = Rubric.from_dict({"visibility": {"functions.sigmoid::test_values": "hidden",
+                                              "functions.softmax::test_large_logits": "visible"}})
+    out = build(tmp_path / "dist", rubric=rubric)
+    text = (out / "autograder" / "checks" / "test_functions.py").read_text()
+    assert "def test_values" not in text and "def test_large_logits" in text
+
+
+# --------------------------------------------------------------------------- the recording
+
+
+def _methods():
+    from autograder.studentdist.build import _methods
+
+    return _methods()
+
+
+def test_replay_returns_the_references_answers_bit_for_bit():
+    rng = np.random.default_rng(1)
+    x, W, b, dout = rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=3), rng.normal(size=(4, 3))
+    params = {"W": rng.normal(size=(2, 2))}
+    grads = {"W": rng.normal(size=(2, 2))}
+
+    def scenario(layers, functions, optimizer, params):
+        layer = layers.Affine(W, b)
+        out = layer.forward(x)
+        dx = layer.backward(dout)
+        opt = optimizer.Momentum(lr=0.1)
+        opt.update(params, grads)
+        opt.update(params, grads)
+        return [out, dx, layer.dW, layer.db, functions.softmax(x), functions.softmax(x), params["W"].copy()]
+
+    recorder = Recorder(_methods())
+    real = {m: recorder.module("c::t", m, reference.module(m)) for m in ("layers", "functions", "optimizer")}
+    recorded = scenario(real["layers"], real["functions"], real["optimizer"], {k: v.copy() for k, v in params.items()})
+    replayer = Replayer(recorder.to_json("seed-x"))
+    fake = {m: replayer.module("c::t", m) for m in ("layers", "functions", "optimizer")}
+    replayed = scenario(fake["layers"], fake["functions"], fake["optimizer"], {k: v.copy() for k, v in params.items()})
+    for a, b_ in zip(recorded, replayed):
+        assert a.dtype == b_.dtype and a.shape == b_.shape and a.tobytes() == b_.tobytes()
+    assert not np.array_equal(replayed[-1], params["W"])  # the update's in-place change was replayed
+
+
+def test_replay_of_another_input_fails_loudly():
+    recorder = Recorder(_methods())
+    recorder.module("c::t", "functions", reference.module("functions")).softmax(np.ones((2, 3)))
+    fake = Replayer(recorder.to_json("seed-x")).module("c::t", "functions")
+    assert fake.softmax(np.ones((2, 3))).shape == (2, 3)
+    with pytest.raises(RecordingMiss, match="no recorded reference answer"):
+        fake.softmax(np.ones((2, 3)) * 2)
+    with pytest.raises(RecordingMiss):
+        Replayer(recorder.to_json("seed-x")).module("c::other", "functions").softmax(np.ones((2, 3)))
+
+
+# --------------------------------------------------------------------------- installed
+
+
+_GRADE_ALL = r"""
+import json, sys
+from pathlib import Path
+from autograder import grading
+only = frozenset(e for e in grading.EXERCISES if e != "mnist")
+out = {}
+for sub in sorted(Path(sys.argv[1]).iterdir()):
+    result = grading.grade(sub, grading.GradeOptions(only=only, timeout=float(sys.argv[3])))
+    out[sub.name] = {c.check_id: [c.passed, c.output] for c in result.checks if c.graded}
+Path(sys.argv[2]).write_text(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def installed(dist, tmp_path_factory):
+    """The python of a fresh virtual environment with the student distribution installed."""
+    venv = tmp_path_factory.mktemp("student-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    done = subprocess.run([str(python), "-m", "pip", "install", "-q", str(dist)],
+                          capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return python
+
+
+def _corpus_submissions(dest):
+    dest.mkdir()
+    for entry in corpus.load_all():
+        if entry.kind in ("correct", "buggy"):
+            corpus.assemble(entry, dest / entry.id.replace("/", "__"))
+    for entry in corpus.load_realistic():
+        corpus.copy_realistic(entry, dest / f"realistic__{entry.path.name}")
+    shutil.copytree(ROOT / "exercises", dest / "stubs")
+    return dest
+
+
+@pytest.mark.slow
+def test_installed_self_check_has_no_reference_and_grades_the_reference(installed, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DLGRADE_SECRET")}
+    probe = subprocess.run([str(installed), "-c", "import importlib.util as u; print(u.find_spec('dlscratch_reference'))"],
+                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert probe.stdout.strip() == "None", probe.stdout + probe.stderr
+    submission = shutil.copytree(SOLUTIONS, tmp_path / "mine")
+    results = tmp_path / "results.json"
+    done = subprocess.run([str(installed.parent / "dlgrade"), "grade", str(submission), "--json", str(results)],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    doc = json.loads(results.read_text())
+    assert doc["score"] == sum(t["max_score"] for t in doc["tests"]) > 0, done.stdout
+    assert all(t["status"] == "passed" for t in doc["tests"]), done.stdout
+    assert not any(t["name"].startswith("mnist") for t in doc["tests"])
+    assert "Self-check" in done.stdout
+
+
+NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
+
+
+def compare(student, full):
+    """Differences between the self-check's and the full grader's checks, by kind.
+
+    Returns {"same": n, "numbers": [...], "dependency": [...], "differ": [...]}: identical;
+    identical but for numbers (values of the student's own np.random draws, which differ
+    from run to run in the full grader as well); failing beside a failing dependency, with the
+    note that says so; anything else.
+    """
+    kinds = {"same": 0, "numbers": [], "dependency": [], "differ": []}
+    note = "Note: the self-check runs this with your own"
+    for name, checks in sorted(student.items()):
+        for check_id, (passed, output) in sorted(checks.items()):
+            other = full[name][check_id]
+            shown = f"{name} {check_id}: self-check {passed} {output[-300:]!r}, grader {other[0]} {other[1][-300:]!r}"
+            if [passed, output] == other:
+                kinds["same"] += 1
+            elif not passed and note in output:
+                kinds["dependency"].append(shown)
+            elif passed == other[0] and NUMBER.sub("#", output) == NUMBER.sub("#", other[1]):
+                kinds["numbers"].append(shown)
+            else:
+                kinds["differ"].append(shown)
+    return kinds
+
+
+@pytest.mark.slow
+def test_self_check_verdicts_and_messages_equal_the_full_graders(installed, tmp_path):
+    """Every corpus entry: each check of the distribution passes or fails as in the full grader,
+    with the same message, when the full grader draws the same inputs; except where the module
+    builds on one of the student's modules that fails (the full grader lends the reference one),
+    and then the message says so."""
+    subs = _corpus_submissions(tmp_path / "subs")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DLGRADE_SECRET")}
+    student_json = tmp_path / "student.json"
+    running = subprocess.Popen([str(installed), "-c", _GRADE_ALL, str(subs), str(student_json), str(TIMEOUT)],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rubric = Rubric()
+    rubric.grading = dataclasses.replace(rubric.grading, secret=studentdist.SELF_CHECK_SECRET)
+    full = {}
+    for sub in sorted(subs.iterdir()):
+        result = grade(sub, GradeOptions(only=NOT_GATE, rubric=rubric, timeout=TIMEOUT))
+        full[sub.name] = {c.check_id: [c.passed, c.output] for c in result.checks if c.graded}
+    out, err = running.communicate(timeout=3600)
+    assert running.returncode == 0, err[-3000:]
+    student = json.loads(student_json.read_text())
+    assert set(student) == set(full) and all(student.values())
+    kinds = compare(student, full)
+    print(f"{kinds['same']} identical, {len(kinds['numbers'])} identical but for numbers, "
+          f"{len(kinds['dependency'])} beside a failing dependency")
+    assert kinds["same"] > 6000
+    assert not kinds["differ"], "\n".join(kinds["differ"])
+    assert len(kinds["numbers"]) < 20, "\n".join(kinds["numbers"])
