@@ -341,3 +341,55 @@ def test_self_check_verdicts_and_messages_equal_the_full_graders(installed, tmp_
     assert kinds["same"] > 6000
     assert not kinds["differ"], "\n".join(kinds["differ"])
     assert len(kinds["numbers"]) < 20, "\n".join(kinds["numbers"])
+
+
+_NOTEBOOK = r"""
+import json, re, sys
+import numpy as np
+from autograder.notebook import run_check
+
+def namespace(root):
+    ns = {}
+    for m in ("functions", "gradient", "layers", "two_layer_net", "optimizer"):
+        source = open(f"{root}/{m}.py", encoding="utf-8").read()
+        source = re.sub(r"^from \.\w+ import .*$", "", source, flags=re.M)  # one namespace, as in a notebook
+        exec(compile(source, f"/tmp/ipykernel_0/{m}.py", "exec"), ns)
+    return ns
+
+out = {}
+ns = namespace(sys.argv[1])
+buggy = dict(ns, softmax=lambda x: np.exp(x) / np.sum(np.exp(x)))
+for name, space in (("reference", ns), ("buggy", buggy)):
+    for check in sys.argv[2:]:
+        try:
+            run_check(check, space)
+            out[f"{name} {check}"] = "passed"
+        except AssertionError as exc:
+            out[f"{name} {check}"] = str(exc)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_notebook_test_cells_give_the_graders_results(installed, tmp_path):
+    """run_check (nbgrader test cells) with the distribution in the kernel: the full kit's results,
+    and a hidden check's or the gate's cell says it is left to the course's grader."""
+    visible = ["functions.softmax::test_batch_rows", "layers.SoftmaxWithLoss::test_forward[labels]",
+               "two_layer_net.TwoLayerNet::test_gradient[one-hot]", "optimizer.Momentum::test_updates"]
+    absent = ["functions.softmax::test_large_logits", "mnist::test_trained_accuracy"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    runs = {}
+    for name, python, secret in (("student", installed, ""), ("full", sys.executable, studentdist.SELF_CHECK_SECRET)):
+        done = subprocess.run([str(python), "-c", _NOTEBOOK, str(SOLUTIONS), *visible],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=600,
+                              env=dict(env, DLGRADE_SECRET=secret))
+        assert done.returncode == 0, done.stderr[-3000:]
+        runs[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert runs["student"] == runs["full"]
+    assert all(runs["student"][f"reference {c}"] == "passed" for c in visible)
+    assert "wrong values" in runs["student"]["buggy functions.softmax::test_batch_rows"]
+    done = subprocess.run([str(installed), "-c", _NOTEBOOK, str(SOLUTIONS), *absent],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for check in absent:
+        assert "not part of the self-check" in json.loads(done.stdout.strip().splitlines()[-1])[f"reference {check}"]
