@@ -193,12 +193,12 @@ def gate_data_missing(options):
         mnist_data.cache_paths(options.data_dir, download=False)
     except mnist_data.DataNotFoundError as exc:
         if options.data_dir is not None and gate_points(options.rubric) != 0:
-            raise UserError(f"--data-dir: {exc}; put the four MNIST .gz files there "
-                            "(`python -m mnist_data download --data-dir DIR` fetches them)") from None
+            raise UserError(_("--data-dir: {problem}; put the four MNIST .gz files there (`python -m "
+                              "mnist_data download --data-dir DIR` fetches them)").format(problem=exc)) from None
         return exc
     except mnist_data.MNISTError as exc:
         if gate_points(options.rubric) != 0:
-            raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+            raise UserError(_("the MNIST accuracy gate needs the MNIST data: {problem}").format(problem=exc)) from None
         return exc
     return None
 

@@ -6,8 +6,10 @@ An nbgrader test cell reads::
     run_check("functions.softmax::test_batch_rows")
 
 ``run_check`` runs that one check — the same code ``dlgrade grade`` runs — on
-the names the notebook defined, and raises ``AssertionError`` with the same
-student-facing message when it fails. nbgrader executes student code in the
+the names the notebook defined, and raises :class:`CheckFailed` (an ``AssertionError``)
+with the same student-facing message when it fails. IPython shows that exception as the
+message alone (no traceback through the kit), and nbgrader still scores the cell 0: the
+cell's output is an error. nbgrader executes student code in the
 kernel itself, so here the student's objects live in this process: an
 ``InProcessWorker`` serves the checks through the very request handler a worker
 process uses (``_worker_main.RequestServer``) and the same wire encoding, so values
@@ -29,7 +31,20 @@ from threadpoolctl import threadpool_limits
 
 from autograder import _worker_main, probes, wire
 from autograder.exercises import module_of
+from autograder.i18n import _
 from autograder.sandbox.worker import Worker
+
+
+class CheckFailed(AssertionError):
+    """A failing check in a notebook: IPython shows its message alone.
+
+    IPython renders an exception that has ``_render_traceback_`` with that method instead of
+    a traceback, so the student reads the check's message, not frames of the kit; the output
+    is still an error, which is how nbgrader knows that the test cell failed.
+    """
+
+    def _render_traceback_(self) -> list:
+        return [str(self)]
 
 
 class NamespaceModule:
@@ -46,8 +61,8 @@ class NamespaceModule:
         try:
             return self._namespace[name]
         except KeyError:
-            raise NameError(f"name {name!r} is not defined in the notebook: "
-                            "run the cell that defines it first") from None
+            raise NameError(_("name {name} is not defined in the notebook: run the cell that "
+                              "defines it first").format(name=repr(name))) from None
 
     def __setattr__(self, name, value):
         self._namespace[name] = value
@@ -163,8 +178,8 @@ def run_check(check_id, namespace=None, *, data_dir=None):
     - namespace: the notebook's globals; by default the caller's.
     - data_dir: MNIST folder for the accuracy gate (default: $MNIST_DATA_DIR or the cache).
 
-    Returns None when the check passes; raises AssertionError with the student-facing
-    message when it fails.
+    Returns None when the check passes; raises :class:`CheckFailed` (an AssertionError)
+    with the student-facing message, in the current language, when it fails.
     """
     from autograder.grading import GradeOptions, GradingContext, _run_checks
     from autograder.plugin import GradingPlugin
@@ -179,8 +194,9 @@ def run_check(check_id, namespace=None, *, data_dir=None):
             raise AssertionError(studentdist.not_in_self_check(check_id))
         raise ValueError(f"unknown check {check_id!r}")
     if spec.exercise in _interrupted:
-        raise AssertionError(f"not run: an earlier check of {spec.exercise} was stopped by the time limit "
-                             "(infinite loop? very slow code?). Fix that first, then restart the kernel and run again.")
+        raise CheckFailed(_("not run: an earlier check of {exercise} was stopped by the time limit "
+                            "(infinite loop? very slow code?). Fix that first, then restart the kernel "
+                            "and run again.").format(exercise=spec.exercise))
     pool = KernelPool(namespace)
     plugin = GradingPlugin(GradingContext(None, pool, GradeOptions(data_dir=data_dir)))
     sink = io.StringIO()
@@ -199,4 +215,4 @@ def run_check(check_id, namespace=None, *, data_dir=None):
     if len(results) != 1:
         raise RuntimeError(f"check {check_id} did not run:\n{sink.getvalue()[-2000:]}")
     if not results[0].passed:
-        raise AssertionError(results[0].output)
+        raise CheckFailed(results[0].output)

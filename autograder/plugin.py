@@ -16,12 +16,13 @@ import time
 import numpy as np
 import pytest
 
-from autograder.compare import hidden_check
+from autograder.compare import CheckFailure, hidden_check
 from autograder.exercises import EXERCISES, POINTS
-from autograder.pool import NAME_ERRORS
+from autograder.i18n import _
+from autograder.pool import NAME_ERRORS, MissingModule, MissingName, ModuleImportFailed
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
-from autograder.sandbox.errors import TimeBudgetExceeded, WorkerTimeout
+from autograder.sandbox.errors import StudentException, TimeBudgetExceeded, WorkerTimeout
 from autograder.sanitize import clean_text
 
 CONTEXT = pytest.StashKey()
@@ -122,6 +123,10 @@ _INTERNAL = [
     # The grader's temporary copy of the submission: the file name is what the student knows.
     (re.compile(r"/\S*?dlgrade-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
     (re.compile(r"/\S*?/(?:submission|plain|common)/(\w+\.py)\b"), r"\1"),  # the path inside a sandbox
+    (re.compile(r"\.\.\. (\d+) more frames \.\.\."), r"... \1 more calls ..."),
+    # A batch of calls made in one round trip: the student knows the first failing one as "the first call".
+    (re.compile(r" \(in call #0 of the batch\)"), ""),
+    (re.compile(r"\bin call #(\d+) of the batch\b"), r"in call number \1 of them"),
 ]
 
 
@@ -156,6 +161,73 @@ def failure_text(excinfo):
     if isinstance(exc, pytest.skip.Exception):
         return f"check was skipped ({exc.msg}); skipped checks score 0", True
     return f"internal grader error: {type(exc).__name__}: {exc}. Please report this to the course staff.", True
+
+
+# What a failure is, for the report's grouping and order (``report``): kept beside the message.
+NOT_IMPLEMENTED, IMPORT, MISSING_MODULE, MISSING_NAME, NOT_RUN = (
+    "not_implemented", "import", "missing_module", "missing_name", "not_run")
+MISMATCH, ERROR, TIMEOUT, INTERNAL = "mismatch", "error", "timeout", "internal"
+_SYNTAX_AT = re.compile(r"^(.*?)\s*\((\w+\.py), line (\d+)\)$", re.S)
+_LINE_AT = re.compile(r"^\s*(\w+\.py):(\d+)\b", re.M)
+_CALLED = re.compile(r"^calling (?:method|function|class) ([\w.]+)")  # the context of a worker call
+
+
+def classify(exc, internal=False):
+    """The structured part of a failure (``CheckResult.failure``): plain data, no prose.
+
+    Returns a dict with ``kind`` (one of the constants above) and, by kind: ``how``
+    (``compare.CheckFailure.kind``), ``hint`` and ``what`` (a comparison); ``where`` (what is
+    not implemented, when the call says); ``module``, ``error``, ``line``, ``message``, ``source`` (an
+    import that failed); ``module``, ``name`` (a missing name).
+    """
+    if internal:
+        return {"kind": INTERNAL}
+    if isinstance(exc, CheckFailure):
+        return {"kind": MISMATCH, "how": exc.kind, "hint": clean_text(exc.hint or ""), "what": clean_text(exc.what)}
+    if isinstance(exc, AssertionError):
+        return {"kind": MISMATCH, "how": "message", "hint": "", "what": ""}
+    if isinstance(exc, CheckNotRun):
+        return {"kind": NOT_RUN}
+    if isinstance(exc, MissingModule):
+        return {"kind": MISSING_MODULE, "module": exc.module}
+    if isinstance(exc, MissingName):
+        return {"kind": MISSING_NAME, "module": exc.module, "name": clean_text(exc.name)}
+    if isinstance(exc, ModuleImportFailed):
+        return _import_failure(exc)
+    if isinstance(exc, StudentException) and exc.not_implemented:
+        where = _CALLED.match(exc.context or "")
+        return {"kind": NOT_IMPLEMENTED, "where": where.group(1) if where else ""}
+    if isinstance(exc, (WorkerTimeout, TimeBudgetExceeded)):
+        return {"kind": TIMEOUT}
+    return {"kind": ERROR}
+
+
+def _import_failure(exc):
+    """An import that failed: which error, at which line of the student's file."""
+    cause = exc.cause
+    failure = {"kind": IMPORT, "module": exc.module, "error": "", "line": 0, "message": "", "source": ""}
+    if isinstance(cause, StudentException):
+        failure["error"] = clean_text(cause.type_name)
+        message = cause.message
+        at = _SYNTAX_AT.match(message) if cause.base in ("SyntaxError", "IndentationError", "TabError") or \
+            cause.type_name in ("SyntaxError", "IndentationError", "TabError") else None
+        if at:
+            message = at.group(1)
+        lines = _LINE_AT.findall(cause.traceback or "")
+        if lines:
+            failure["line"] = int(lines[-1][1])
+        elif at:
+            failure["line"] = int(at.group(3))
+        failure["message"] = clean_text(student_text(message))
+        failure["source"] = clean_text(student_text(cause.traceback or ""))
+    else:  # it hung or crashed: its own sentence says how (without "While importing ...", said already)
+        context, cause.context = getattr(cause, "context", ""), ""
+        try:
+            text = cause.describe()
+        finally:
+            cause.context = context
+        failure["message"] = clean_text(student_text(text[:1].lower() + text[1:]))
+    return failure
 
 
 class GradingPlugin:
@@ -308,14 +380,14 @@ class GradingPlugin:
             report.longrepr = message
             report.outcome = "failed"
             if item.nodeid not in self.results or self.results[item.nodeid].passed:
-                self._record(item, spec, False, message, internal)
+                self._record(item, spec, False, message, internal, classify(call.excinfo.value, internal))
         elif report.when == "call" and report.passed:
             self._record(item, spec, True, "", False)
         if report.when == "call":
             item.user_properties.extend([("exercise", spec.exercise), ("max_score", round(spec.max_score, 4))])
         return report
 
-    def _record(self, item, spec, passed, message, internal):
+    def _record(self, item, spec, passed, message, internal, failure=None):
         self.results[item.nodeid] = CheckResult(
             check_id=spec.check_id,
             exercise=spec.exercise,
@@ -328,4 +400,5 @@ class GradingPlugin:
             extra_data=dict(item.stash[EXTRA]),
             duration=time.perf_counter() - self.started.get(item.nodeid, time.perf_counter()),
             internal_error=internal,
+            failure=failure or {},
         )

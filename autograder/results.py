@@ -44,6 +44,8 @@ class CheckResult:
     internal_error: bool = False
     graded: bool = True  # False when the run excluded this check's exercise (--only) or could not run it
     not_run: str = ""  # when graded is False for a reason the student must act on (no MNIST data): what to do
+    # What kind of failure this is, as plain data (plugin.classify): the report groups and orders by it.
+    failure: dict = field(default_factory=dict)
 
     @property
     def status(self):

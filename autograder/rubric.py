@@ -12,7 +12,8 @@ visibility beside the checks, as pytest markers:
 
 An instructor overrides them with ``dlgrade grade --rubric FILE`` (TOML):
 
-    [points]            # points per exercise; its checks share them by weight
+    [points]            # points per exercise (multiples of 1/8); its checks share them by
+                        # weight, in eighths of a point
     "layers.Affine" = 12
     mnist = 0           # 0 drops an exercise from the total
 
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field, fields
+from fractions import Fraction
 from pathlib import Path
 
 from autograder import UserError
@@ -167,6 +169,9 @@ class Rubric:
             _check_target(key, source, "points")
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise UserError(f"rubric {source}: points for {key!r} must be a number >= 0, got {value!r}")
+            if Fraction(value) % POINT_UNIT:
+                raise UserError(f"rubric {source}: points for {key!r} must be a multiple of "
+                                f"{float(POINT_UNIT)} (checks get multiples of it), got {value!r}")
             rubric.points[key] = float(value)
         for key, value in data.get("visibility", {}).items():
             _check_target(key, source, "visibility")
@@ -200,10 +205,37 @@ class Rubric:
             by_exercise.setdefault(spec.exercise, []).append(spec)
         for exercise, group in by_exercise.items():
             points = self.points.get(exercise, default_points.get(exercise, 0.0))
-            total = sum(s.weight for s in group)
-            for s in group:
-                s.max_score = points * s.weight / total if total else 0.0
+            for s, share in zip(group, split_points(points, [s.weight for s in group])):
+                s.max_score = share
         return specs
+
+
+# Every check's points are a multiple of POINT_UNIT, a power of two: then every sum of them
+# (a total, nbgrader's gradebook and CSV export) is exact in floating point, never 24.222222000000002.
+POINT_UNIT = Fraction(1, 8)
+
+
+def split_points(points: float, weights: list) -> list:
+    """Share ``points`` by ``weights`` in multiples of POINT_UNIT, summing exactly to ``points``.
+
+    Inputs:
+    - points: the exercise's points (a multiple of POINT_UNIT; otherwise rounded to one).
+    - weights: one weight >= 0 per check.
+
+    Returns: list of floats, one per weight (all 0 when the weights are all 0). The exact shares
+    are rounded down to units and the units left over go to the largest remainders (ties: the
+    earlier check), so no share is off by a unit or more.
+    """
+    total_weight = sum(Fraction(w) for w in weights)
+    if not total_weight:
+        return [0.0 for _ in weights]
+    units = round(Fraction(points) / POINT_UNIT)
+    exact = [units * Fraction(w) / total_weight for w in weights]
+    floors = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[: units - sum(floors)]:
+        floors[i] += 1
+    return [float(u * POINT_UNIT) for u in floors]
 
 
 # Sections made of one dataclass of settings each: {section: attribute of Rubric}.

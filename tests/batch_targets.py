@@ -25,3 +25,8 @@ def slow(path, options):
     """Grade after a pause, so a test can act while a submission is being graded."""
     time.sleep(float(os.environ.get("DLGRADE_TEST_PAUSE", "3")))
     return grade(path, options)
+
+
+def name_only(path, options):
+    """No grading: the submission's folder name (for tests of the slots themselves)."""
+    return Path(path).name

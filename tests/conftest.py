@@ -95,3 +95,45 @@ class _Processes:
 def processes():
     """children(pid), alive(pid) and wait_gone(pids, timeout), read from /proc."""
     return _Processes()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def offline_page():
+    """open(path, width=..., height=...) -> (page, problems): a local HTML file in headless Chromium
+    (Debian's /usr/bin/chromium, driven by playwright), with every request that is not file: or
+    data: blocked. ``problems`` collects console errors and warnings, page errors and blocked or
+    failed requests. The browser closes at the end of the test."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which("chromium") or Path(CHROMIUM).exists(), "install Chromium: apt-get install -y chromium"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            def open_page(path, width=1200, height=900):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                problems = []
+                page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+                        if m.type in ("error", "warning") else None)
+                page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+                page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+
+                def route(r):
+                    if r.request.url.startswith(("file:", "data:")):
+                        r.continue_()
+                    else:
+                        problems.append(f"network request: {r.request.url}")
+                        r.abort()
+
+                page.route("**/*", route)
+                page.goto(Path(path).resolve().as_uri())
+                page.wait_for_load_state("load")
+                return page, problems
+
+            yield open_page
+        finally:
+            browser.close()

@@ -283,6 +283,22 @@ def test_batch_grades_a_class_and_a_rerun_reuses_the_journal(small_class, tmp_pa
     assert "0 reused from the journal" in forced.stdout, forced.stderr
 
 
+def test_prestarted_slots_are_used_and_the_unneeded_ones_ended(monkeypatch):
+    """run_local grades on slots started earlier (start_slots) and ends every one, used or not."""
+    from autograder.batch.runner import run_local, start_slots
+
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))  # the slots import batch_targets
+    slots = start_slots(3, "batch_targets:name_only")
+    pids = [s.pid for s in slots]
+    done = []
+    run_local([{"id": 0, "path": "/nowhere/alice"}], GradeOptions(), 3, lambda t, o: done.append(o),
+              target="batch_targets:name_only", slots=slots, deadline=60)
+    assert [(o["status"], o["result"]) for o in done] == [(GRADED, "alice")]
+    assert slots[0].proc.poll() is not None and all(s.proc.poll() is not None for s in slots), pids
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        start_slots(0)
+
+
 @pytest.mark.slow
 def test_grader_slot_crash_and_hang_stay_in_their_rows(make_class, tmp_path, monkeypatch):
     root = make_class(tmp_path / "class", {"alice": "correct/book_style", "bob": "correct/book_style",

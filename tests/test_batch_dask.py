@@ -135,3 +135,30 @@ def lose_a_worker(cluster, processes, root, local, out, monkeypatch):
     assert [r.status for r in summary.records] == ["graded"] * len(CLASS)
     assert (out / "gradebook.csv").read_bytes() == (local / "gradebook.csv").read_bytes()
     assert processes.wait_gone(slots, 15), "a killed Dask worker's grader slots end with it"
+
+
+def test_a_cluster_without_workers_stops_the_run_with_a_clear_message(tmp_path, make_class, monkeypatch):
+    """Every Dask worker gone: the run stops after NO_WORKER_TIMEOUT with one message (it used to wait forever)."""
+    from autograder import UserError
+    from autograder.batch import dask_runner
+
+    root = make_class(tmp_path / "class", {"alice": "correct/book_style", "bob": "buggy/softmax_axis0"})
+    scheduler = subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                  "--scheduler-file", str(tmp_path / "scheduler.json")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 120
+        while not (tmp_path / "scheduler.json").exists():
+            assert scheduler.poll() is None and time.monotonic() < end
+            time.sleep(0.2)
+        time.sleep(0.2)
+        address = json.loads((tmp_path / "scheduler.json").read_text())["address"]
+        monkeypatch.setattr(dask_runner, "NO_WORKER_TIMEOUT", 3.0)
+        started = time.monotonic()
+        with pytest.raises(UserError, match=r"no worker for 3 s and 2 submission\(s\) are still waiting"):
+            grade_class(root, tmp_path / "out", GradeOptions(only=frozenset(ONLY)), progress_stream=io.StringIO(),
+                        dask_address=address)
+        assert time.monotonic() - started < 60
+    finally:
+        _end(scheduler)
+

@@ -34,7 +34,9 @@ import pytest
 import corpus
 from autograder.exercises import EXERCISES
 from autograder.grading import GradeOptions, grade
+from autograder.report import render
 from autograder.rubric import Rubric
+from tests_support import internal_names
 
 ENTRIES = corpus.load_all()
 BY_ID = {e.id: e for e in ENTRIES}
@@ -158,6 +160,10 @@ def test_entry_verdict(entry, tmp_path):
     assert not problems, f"{entry.id} ({entry.description}):\n" + "\n".join(problems)
     unseen = visible_problems(entry, result, graded)  # from the same grading: the corpus is graded once
     assert not unseen, f"{entry.id} ({entry.description}) passes every visible check:\n" + "\n".join(unseen)
+    if entry.kind != "hostile":  # an attack's own source lines may quote the kit's names
+        for view in (render(result), render(result, show_hidden=False)):
+            leaks = internal_names(view)
+            assert not leaks, f"{entry.id}: the report shows grader-internal names:\n" + "\n".join(leaks)
     if entry.kind == "correct":
         assert result.score == pytest.approx(result.max_score) and result.max_score == pytest.approx(100)
 

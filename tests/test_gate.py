@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import corpus
 import mnist_data
@@ -75,7 +76,9 @@ def train(submission, data, *, concurrent=True, **settings):
     x_train, t_train = data
     with load_submission(submission) as loaded:
         layout = loaded.layout("all", MODULES)
-        with Worker(layout.root, import_paths=layout.import_paths, timeout=60) as worker:
+        # One BLAS thread, as in the gate check: on a loaded machine more only fight each other.
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=60) as worker, \
+                threadpool_limits(limits=1):
             module = worker.import_module("submission.two_layer_net")
             return audited.train(worker, module, x_train, t_train, MnistGate(**settings), ref,
                                  concurrent=concurrent, timeout=120)
@@ -93,16 +96,55 @@ def gate_check(submission):
 
 @pytest.mark.parametrize("entry_id", ["correct/book_style", "correct/alternative_formulas", "correct/loops_and_views"])
 def test_correct_float64_gradients_match_to_rounding(entry_id, tmp_path, data):
-    """Correct code in other styles differs from the reference gradient by float64 rounding only."""
+    """Correct float64 code in other styles differs from the float32 audit by its rounding only.
+
+    Measured over whole gates (1,200 iterations): < 2.3e-6 for every style, so RTOL leaves a
+    margin of 400.
+    """
     run = train(entry(tmp_path, entry_id), data, iterations=100)
-    assert max(run.worst.values()) < 1e-12, run.worst
+    assert 0 < max(run.worst.values()) < audited.RTOL / 100, run.worst
 
 
 def test_float32_network_passes_with_margin(tmp_path, data):
-    """A net computing in float32 stays far inside the tolerance (measured: < 2e-5 over a whole gate)."""
+    """A net computing in float32 stays far inside the tolerance (measured: < 1e-6 over a whole gate)."""
     run = train(variant(tmp_path, FLOAT32_PARAMS), data, iterations=300)
     worst = max(run.worst.values())
     assert 1e-9 < worst < audited.RTOL / 10, run.worst  # really float32, and a margin of 10 at least
+
+
+def test_audit_gradient_is_the_reference_backprop_in_float32(data):
+    """The audit's gradient and loss are the reference TwoLayerNet's on float32 copies of the parameters.
+
+    Bit for bit: its first Affine layer skips only dx (unused), and the rest is the reference code.
+    """
+    x_train, t_train = data
+    gate = MnistGate()
+    rng = np.random.default_rng(3)
+    params = {"W1": rng.normal(0, 0.05, (784, gate.hidden_size)), "b1": rng.normal(0, 0.01, gate.hidden_size),
+              "W2": rng.normal(0, 0.05, (gate.hidden_size, 10)), "b2": rng.normal(0, 0.01, 10)}
+    auditor = audited._Auditor(ref, gate, params)
+    idx = rng.choice(len(x_train), gate.batch_size)
+    x, t = np.asarray(x_train[idx]), np.asarray(t_train[idx])
+    got, loss = auditor.gradient(params, x, t)
+
+    net = ref.TwoLayerNet(784, gate.hidden_size, 10)
+    for key in audited.KEYS:
+        net.params[key][...] = params[key]
+        net.params[key] = net.params[key].astype(np.float32)
+    net.layers["Affine1"] = ref.Affine(net.params["W1"], net.params["b1"])
+    net.layers["Affine2"] = ref.Affine(net.params["W2"], net.params["b2"])
+    expected = net.gradient(np.divide(x, np.float32(255.0), dtype=np.float32), np.eye(10, dtype=np.float32)[t])
+    assert loss == float(net.lastLayer.loss)
+    for key in audited.KEYS:
+        assert got[key].dtype == np.float32
+        np.testing.assert_array_equal(got[key], expected[key])
+    # ... and that float32 result is the float64 reference gradient to float32 rounding.
+    net64 = ref.TwoLayerNet(784, gate.hidden_size, 10)
+    for key in audited.KEYS:
+        net64.params[key][...] = params[key]
+    exact = net64.gradient(x / 255.0, np.eye(10)[t])
+    for key in audited.KEYS:
+        assert 0 < audited.relative_difference(got[key], exact[key]) < 1e-5
 
 
 def test_pipelined_and_inline_training_agree_exactly(tmp_path, data):
@@ -133,7 +175,7 @@ def test_grader_parameters_follow_the_reference_training(tmp_path, data):
     for i in range(gate.iterations):
         idx = batches.choice(len(x_train), gate.batch_size)
         grads = net.gradient(np.divide(x_train[idx], np.float32(255.0), dtype=np.float32), np.eye(10)[t_train[idx]])
-        assert run.losses[i] == pytest.approx(net.lastLayer.loss, rel=1e-12)
+        assert run.losses[i] == pytest.approx(net.lastLayer.loss, rel=1e-5)  # the audit's float32 loss
         for k in velocity:
             velocity[k] = gate.momentum * velocity[k] - gate.lr * grads[k]
             net.params[k] += velocity[k]
@@ -221,7 +263,9 @@ def test_substituted_weights_are_trained_but_never_reach_the_grader(tmp_path, da
     # The same net, driven the way the gate drives it but with nobody auditing: what does it hold?
     with load_submission(entry(tmp_path / "again", "hostile/gate_substitutes_weights")) as loaded:
         layout = loaded.layout("all", MODULES)
-        with Worker(layout.root, import_paths=layout.import_paths, timeout=60) as worker:
+        # One BLAS thread, as in the gate check: on a loaded machine more only fight each other.
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=60) as worker, \
+                threadpool_limits(limits=1):
             module = worker.import_module("submission.two_layer_net")
             start = worker.probe("gate_network", module=module, hidden_size=gate.hidden_size, seed=gate.seed)
             params = {k: v.astype(np.float64) for k, v in start["params"].items()}

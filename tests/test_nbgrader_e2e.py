@@ -320,6 +320,9 @@ def test_autograde_matches_dlgrade(course, specs, assignment, kind, tmp_path):
         rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == assignment}
     assert float(rows[student]["score"]) == pytest.approx(score, abs=TOTAL_TOL)
     assert float(rows[student]["max_score"]) == pytest.approx(max_score, abs=TOTAL_TOL)
+    # No float noise (24.222222000000002): points are eighths, whose sums are exact.
+    for key in ("raw_score", "score", "max_score"):
+        assert re.fullmatch(r"\d+(\.\d{1,3})?", rows[student][key]), f"{key}: {rows[student][key]}"
 
 
 def assert_no_hidden_tests(page, hidden_check_ids):
@@ -381,3 +384,86 @@ def test_infinite_loop_costs_only_its_exercise(course, specs, assignment, tmp_pa
     hidden = {s.check_id for s in checks if s.visibility != "visible"}
     course.generate_feedback(assignment, "looping", api=api)
     assert_no_hidden_tests(course.feedback_html(assignment, "looping"), hidden)
+
+
+# ----------------------------------------------------------------------------- feedback page
+
+
+def kit_traceback_lines(output):
+    """Lines of an error output that come from a traceback rather than the check's message."""
+    import re as _re
+
+    text = _re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", "\n".join(output.get("traceback", [])))
+    return [line for line in text.splitlines()
+            if "Traceback" in line or "autograder/" in line or line.startswith(("File ", "Cell "))
+            or "CheckFailed" in line or "AssertionError" in line]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_feedback_page_offline_in_chromium(course, specs, tmp_path, offline_page):
+    """A buggy ps2 submission's feedback: test cells show the check's message alone (no traceback
+    through the kit) and score 0; no warning from the kit's preprocessors; in headless Chromium
+    with the network blocked, the page makes no request and logs no error, its formulas render
+    as MathML, long messages wrap, and the summary names every test cell."""
+    assignment, student = "ps2_backprop_layers", "reader"
+    source = nbh.read_nb(course.source_path(assignment))
+    submission = nbh.correct_submission(nbh.read_nb(course.release_path(assignment)), source)
+    # Affine.backward with a transposed dW, a long failure message of the engine's
+    nbh.apply_changes(submission, corpus.load_entry(corpus.SUBMISSIONS / "buggy" / "affine_db_mean").changes,
+                      conv.module_of_cell)
+    course.submit(submission, student, assignment)
+    autograded = nbh.read_nb(course.autograde(assignment, student))
+    cells, _, _ = course.grades(assignment, student)
+    failed = [c for c in nbh.grade_cells(autograded) if nbh.error_outputs(c)]
+    assert failed, "the buggy submission fails no test cell"
+    for cell in failed:
+        assert cells[nbh.grade_id(cell)][0] == 0, f"{nbh.grade_id(cell)} failed but scored"
+        for output in nbh.error_outputs(cell):
+            assert output["traceback"] and not kit_traceback_lines(output), output["traceback"]
+            assert "\n".join(output["traceback"]) == output["evalue"]
+
+    with course.env():
+        result = nbh.check_api_result(course.api.generate_feedback(assignment, student), "generate_feedback")
+    warnings = [line for line in result.get("log", "").splitlines() if "WARNING" in line or "not recognized" in line]
+    assert not warnings, warnings
+    path = course.root / "feedback" / student / assignment / f"{course.notebook_name(assignment)}.html"
+    html_text = path.read_text(encoding="utf-8")
+    assert "MathJax.Hub" not in html_text and "<script src=" not in html_text
+
+    # The listeners see what they should: a page that loads a script from a CDN and logs an error.
+    probe = tmp_path / "probe.html"
+    probe.write_text('<script src="https://cdn.example.org/x.js"></script><script>console.error("probe")</script>')
+    _, problems = offline_page(probe)
+    assert any("network request" in p for p in problems) and any("probe" in p for p in problems), problems
+
+    page, problems = offline_page(path, width=700)
+    toc = page.evaluate("Array.from(document.querySelectorAll('#toc li a')).map(a => a.textContent.trim())")
+    maths = page.evaluate("""Array.from(document.querySelectorAll('math')).map(m => {
+        const r = m.getBoundingClientRect(); return [m.getAttribute('display'), r.width, r.height]; })""")
+    fractions = page.evaluate("""Array.from(document.querySelectorAll('mfrac')).map(f => {
+        const [num, den] = f.children; return num.getBoundingClientRect().bottom <= den.getBoundingClientRect().top + 1; })""")
+    text = page.evaluate("document.body.innerText")
+    overflowing = """Array.from(document.querySelectorAll('.output_area pre')).filter(
+        p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 80))"""
+    wrapped = page.evaluate(overflowing)
+    longest = page.evaluate("Math.max(...Array.from(document.querySelectorAll('.output_area pre')).map("
+                            "p => Math.max(...p.textContent.split('\\n').map(l => l.length))))")
+    page.add_style_tag(content="div.output_area pre { white-space: pre !important; }")
+    unwrapped = page.evaluate(overflowing)
+    assert problems == [], problems
+
+    graded = nbh.grade_cells(autograded)
+    assert len(toc) == len(graded) and all(toc) and "Test cell" not in toc, toc
+    hidden = [s for s in assignment_checks(specs, assignment) if s.visibility != "visible"]
+    visible = [s for s in assignment_checks(specs, assignment) if s.visibility == "visible"]
+    assert sum(name.startswith("Hidden test") for name in toc) == len(hidden)
+    for spec in visible:
+        assert f"Test: {spec.title}" in toc, spec.title
+    assert len(maths) >= 10 and all(w > 0 and h > 0 for _, w, h in maths), maths
+    assert any(display == "block" for display, _, _ in maths)
+    assert fractions and all(fractions), "a fraction's numerator is not drawn above its denominator"
+    assert "$$" not in text and "\\frac" not in text, "LaTeX source left on the page"
+    assert longest > 90, "no message long enough to need wrapping at this width"
+    assert wrapped == [], wrapped
+    assert unwrapped, "the wrapping check would not notice clipped messages"

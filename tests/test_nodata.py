@@ -218,3 +218,31 @@ def test_gradebook_says_not_run_for_a_gate_graded_without_data(no_data):
     rows = gradebook_rows([SubmissionRecord("ann", GRADED, result=result)], full_marks=100.0)
     row = dict(zip(rows[0], rows[1]))
     assert row["mnist"] == NOT_RUN and row["functions.sigmoid"] == "3" and row["max_score"] == "3"
+
+
+def test_nbgrader_autograde_of_the_gates_assignment_needs_the_data(no_data):
+    """nbgrader scores the gate's test cell like any other: it cannot be "not run", so autograde refuses."""
+    from autograder import UserError
+    from autograder.nbbuild.course import require_data
+
+    with pytest.raises(UserError) as refused:
+        require_data("ps3_two_layer_net")
+    assert all(h in str(refused.value) for h in HELP) and "\n" not in str(refused.value)
+    require_data("ps1_losses_gradients")  # no gate there: no data needed
+
+
+def test_the_gate_cell_of_a_notebook_without_data_says_what_is_missing(no_data, monkeypatch):
+    """In a kernel the gate's cell runs as it is: no data is the student's to fix, not a grader bug."""
+    from autograder.notebook import run_check
+    from tests_support import solution_namespace
+
+    def offline(spec, *args, **kwargs):
+        raise download.DownloadError(f"could not download {spec.name} (offline)")
+
+    monkeypatch.setattr(download, "fetch", offline)
+    namespace = solution_namespace("functions", "gradient", "layers", "two_layer_net", "optimizer")
+    with pytest.raises(AssertionError) as failed:
+        run_check("mnist::test_trained_accuracy", namespace)
+    message = str(failed.value)
+    assert "internal grader error" not in message and "report this" not in message
+    assert "MNIST data" in message and "MNIST_DATA_DIR" in message and str(no_data) in message

@@ -87,3 +87,29 @@ def test_interrupted_exercise_fails_its_later_checks_at_once():
 def test_unknown_check_is_a_value_error():
     with pytest.raises(ValueError, match="unknown check"):
         run_check("functions.softmax::test_nothing", {})
+
+
+def test_a_failing_check_renders_as_its_message_alone(capsys):
+    """IPython shows an exception with _render_traceback_ as what that returns: the student
+    reads the check's message, not a traceback through the kit (the cell still errors)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ns = solution_namespace("functions")
+    ns["softmax"] = lambda x: np.exp(x) / np.sum(np.exp(x))
+    with pytest.raises(notebook.CheckFailed) as info:
+        run_check("functions.softmax::test_batch_rows", ns)
+    assert isinstance(info.value, AssertionError)
+    assert info.value._render_traceback_() == [str(info.value)]
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.user_ns.update(ns, run_check=run_check)
+        capsys.readouterr()
+        result = shell.run_cell("run_check('functions.softmax::test_batch_rows')")
+        shown = capsys.readouterr()
+    finally:
+        InteractiveShell.clear_instance()
+    assert isinstance(result.error_in_exec, notebook.CheckFailed)
+    text = shown.out + shown.err
+    assert text.strip() == str(info.value).strip(), text
+    assert "Traceback" not in text and "autograder" not in text

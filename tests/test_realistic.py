@@ -24,6 +24,8 @@ import pytest
 import corpus
 from autograder.exercises import EXERCISES
 from autograder.grading import GradeOptions, grade
+from autograder.report import render
+from tests_support import internal_names
 
 ENTRIES = corpus.load_realistic()
 MIN_ENTRIES = 25
@@ -118,4 +120,7 @@ def test_entry_gets_its_stated_result(entry, tmp_path):
     result = grade(submission, GradeOptions(timeout=TIMEOUT, only=entry.exercises_to_grade()))
     problems = verdict_problems(entry, result)
     assert not problems, f"{entry.id} ({entry.description}):\n" + "\n".join(problems)
+    for view in (render(result), render(result, show_hidden=False)):
+        leaks = internal_names(view)
+        assert not leaks, f"{entry.id}: the report shows grader-internal names:\n" + "\n".join(leaks)
 

@@ -22,6 +22,7 @@ import socket
 import stat
 import tempfile
 import threading
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -144,7 +145,15 @@ def grade_on_worker(payload: dict, options, deadline: float, target: str = DEFAU
 # ----------------------------------------------------------------------------- client side
 
 
-def run_dask(address, tasks, options, on_done, *, kit, deadline=None, target=DEFAULT_TARGET):
+# Seconds the cluster may have no worker at all before the run stops (the submissions left
+# would wait forever): long enough for a worker to be restarted, short enough to notice.
+NO_WORKER_TIMEOUT = 120.0
+_POLL = 0.2  # seconds between looks at the futures while nothing finishes
+_LOOK_EVERY = 1.0  # seconds between questions to the scheduler about its workers
+
+
+def run_dask(address, tasks, options, on_done, *, kit, deadline=None, target=DEFAULT_TARGET,
+             no_worker_timeout=None):
     """Grade tasks on the Dask cluster at address; call on_done(task, outcome) as each finishes.
 
     Inputs:
@@ -152,16 +161,21 @@ def run_dask(address, tasks, options, on_done, *, kit, deadline=None, target=DEF
     - tasks: dicts with ``id`` and ``path``.
     - options: GradeOptions; kit: this machine's kit fingerprint (workers must match).
     - deadline: seconds per submission on a worker (default ``runner.submission_deadline``).
+    - no_worker_timeout: seconds without any worker in the cluster after which the run stops
+      (default NO_WORKER_TIMEOUT).
 
-    Raises UserError when the scheduler cannot be reached or a worker runs another kit.
+    Raises UserError when the scheduler cannot be reached, a worker runs another kit, or
+    the cluster has had no worker for no_worker_timeout seconds (what finished is kept:
+    the same command goes on from there).
     """
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise UserError("--dask needs the dask extra: pip install 'dlscratch-kit[dask]'") from None
     from autograder.batch.runner import submission_deadline
 
     deadline = submission_deadline(options) if deadline is None else deadline
+    no_worker_timeout = NO_WORKER_TIMEOUT if no_worker_timeout is None else no_worker_timeout
     try:
         client = Client(address, timeout=10, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -178,17 +192,42 @@ def run_dask(address, tasks, options, on_done, *, kit, deadline=None, target=DEF
             key = f"dlgrade-{uuid.uuid4().hex}"
             future = client.submit(grade_on_worker, payload, options, deadline, target, key=key, pure=False)
             futures[future] = task
-        for future in as_completed(list(futures), loop=client.loop):
-            task = futures[future]
-            if future.status == "finished":
-                outcome = future.result()
-                if outcome.get("kit") != kit:
-                    raise UserError(f"Dask worker {outcome.get('worker')} runs a different version of the kit "
-                                    "than this machine; install the same one on every worker")
-            else:
-                exc = future.exception()
-                outcome = {"status": CRASHED, "result": None, "elapsed": 0.0, "path": task["path"],
-                           "message": f"the cluster could not grade it: {type(exc).__name__}: {exc}"}
-            on_done(task, outcome)
+        pending = set(futures)
+        alone_since = None  # when the cluster was first seen without workers (time.monotonic)
+        next_look = 0.0
+        while pending:
+            done = [f for f in pending if f.done()]  # state kept by the client's own event loop
+            if not done:
+                time.sleep(_POLL)
+            for future in sorted(done, key=lambda f: futures[f]["id"]):
+                pending.discard(future)
+                task = futures[future]
+                if future.status == "finished":
+                    outcome = future.result()
+                    if outcome.get("kit") != kit:
+                        raise UserError(f"Dask worker {outcome.get('worker')} runs a different version of the kit "
+                                        "than this machine; install the same one on every worker")
+                else:
+                    exc = future.exception()
+                    outcome = {"status": CRASHED, "result": None, "elapsed": 0.0, "path": task["path"],
+                               "message": f"the cluster could not grade it: {type(exc).__name__}: {exc}"}
+                on_done(task, outcome)
+            if done or not pending or time.monotonic() < next_look:
+                continue
+            next_look = time.monotonic() + _LOOK_EVERY
+            if _worker_count(client) > 0:
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since >= no_worker_timeout:
+                client.cancel(list(pending))
+                raise UserError(f"--dask {address}: the cluster has had no worker for {no_worker_timeout:g} s "
+                                f"and {len(pending)} submission(s) are still waiting; start Dask workers and "
+                                "run the same command again (what was graded is kept)")
     finally:
         client.close()
+
+
+def _worker_count(client) -> int:
+    """How many workers the scheduler knows now (fresh from the scheduler, not a cached view)."""
+    return len(client.scheduler_info(n_workers=-1).get("workers", {}))

@@ -19,7 +19,7 @@ from autograder.batch.gradebook import write_gradebook
 from autograder.batch.journal import Journal, entry_key, kit_fingerprint, options_fingerprint
 from autograder.batch.progress import Progress
 from autograder.batch.records import SubmissionRecord
-from autograder.batch.runner import run_local
+from autograder.batch.runner import run_local, start_slots
 from autograder.batch.slot import DEFAULT_TARGET
 from autograder.results import write_json
 
@@ -119,20 +119,29 @@ def grade_class(class_dir, out_dir, options, *, jobs=1, force=False, regrade=(),
     unknown = set(regrade) - {e.student for e in entries}
     if unknown:
         raise UserError(f"--regrade: no submission for {', '.join(sorted(unknown))} in {class_dir}")
-    journal = Journal(out)
-    kit, options_fp = kit_fingerprint(), options_fingerprint(options, lang)
-    marks = full_marks(options)
-    records, tasks, by_id = {}, [], {}
-    for i, entry in enumerate(entries):
-        key = entry_key(entry.student, entry.content_hash(), kit, options_fp)
-        record = None if force or entry.student in regrade else journal.get(key)
-        if record is not None:
-            record.reused = True
-            records[entry.student] = record
-            write_student_files(out, record)
-        else:
-            tasks.append({"id": i, "path": str(entry.path), "student": entry.student})
-            by_id[i] = (entry, key)
+    target = target or DEFAULT_TARGET
+    # The slots import the kit (a second or more each) while this process hashes the class and
+    # collects the checks; those with nothing to grade are closed by run_local.
+    slots = start_slots(min(jobs, len(entries)), target) if entries and not dask_address else []
+    try:
+        journal = Journal(out)
+        kit, options_fp = kit_fingerprint(), options_fingerprint(options, lang)
+        marks = full_marks(options)
+        records, tasks, by_id = {}, [], {}
+        for i, entry in enumerate(entries):
+            key = entry_key(entry.student, entry.content_hash(), kit, options_fp)
+            record = None if force or entry.student in regrade else journal.get(key)
+            if record is not None:
+                record.reused = True
+                records[entry.student] = record
+                write_student_files(out, record)
+            else:
+                tasks.append({"id": i, "path": str(entry.path), "student": entry.student})
+                by_id[i] = (entry, key)
+    except BaseException:
+        for slot in slots:
+            slot.kill()
+        raise
     progress = Progress(len(entries), reused=len(records), stream=progress_stream)
 
     def on_done(task, outcome):
@@ -143,14 +152,13 @@ def grade_class(class_dir, out_dir, options, *, jobs=1, force=False, regrade=(),
         records[entry.student] = record
         progress.update(record)
 
-    target = target or DEFAULT_TARGET
     try:
         if tasks and dask_address:
             from autograder.batch.dask_runner import run_dask
 
             run_dask(dask_address, tasks, options, on_done, kit=kit, deadline=deadline, target=target)
-        elif tasks:
-            run_local(tasks, options, jobs, on_done, deadline=deadline, target=target)
+        else:
+            run_local(tasks, options, jobs, on_done, deadline=deadline, target=target, slots=slots)
     finally:
         progress.close()
     ordered = [records[e.student] for e in entries]

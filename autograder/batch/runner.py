@@ -34,7 +34,15 @@ def submission_deadline(options) -> float:
     return 2 * (len(EXERCISES) * 2 * options.timeout + gate) + 60
 
 
-def run_local(tasks, options, jobs, on_done, *, deadline=None, target=DEFAULT_TARGET, retries=1):
+def start_slots(jobs, target=DEFAULT_TARGET) -> list:
+    """Start `jobs` grader slots now, without waiting: they import the kit while the caller
+    prepares the tasks (hashing the class, collecting the checks). Hand them to run_local."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    return [Slot(target) for _ in range(jobs)]
+
+
+def run_local(tasks, options, jobs, on_done, *, deadline=None, target=DEFAULT_TARGET, retries=1, slots=None):
     """Grade tasks in `jobs` slots; call on_done(task, outcome) for each as it finishes.
 
     Inputs:
@@ -46,6 +54,8 @@ def run_local(tasks, options, jobs, on_done, *, deadline=None, target=DEFAULT_TA
     - deadline: seconds per submission (default ``submission_deadline(options)``).
     - target: the grading function the slots call (``"module:function"``).
     - retries: how often a submission whose slot died is tried again on a fresh slot.
+    - slots: slots from start_slots (with the same target) to use instead of starting new
+      ones; run_local closes them all, used or not.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -53,7 +63,11 @@ def run_local(tasks, options, jobs, on_done, *, deadline=None, target=DEFAULT_TA
     pending = deque(tasks)
     attempts = {}
     stillborn = 0  # slots that died before taking a task: a broken installation, not a submission
-    slots = [Slot(target) for _ in range(min(jobs, len(pending)))]
+    wanted = min(jobs, len(pending))
+    slots = list(slots or ())
+    for extra in slots[wanted:]:
+        extra.kill()  # idle (perhaps still importing): nothing to lose
+    slots = slots[:wanted] + [Slot(target) for _ in range(wanted - len(slots))]
     try:
         while pending or any(s.task is not None for s in slots):
             for slot in slots:

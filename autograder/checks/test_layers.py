@@ -189,9 +189,14 @@ class TestSigmoid:
         layer, reference = student.Sigmoid(), ref.Sigmoid()
         expect_close(layer.forward(x), reference.forward(x),
                      "Sigmoid.forward(x) for x = [[-800., -50., 0.], [50., 800., -1.]]")
+        y = reference.forward(x)
+        # The mistakes test_backward names, named here too: this check is not about them.
         expect_close(layer.backward(dout), reference.backward(dout),
                      "Sigmoid.backward(dout) after forward(x) with x = +-800",
-                     hints={"Compute dx from the cached output y alone: dx = dout * y * (1 - y).": np.zeros((2, 3))})
+                     hints={"Compute dx from the cached output y alone: dx = dout * y * (1 - y).": np.zeros((2, 3)),
+                            _("Use the cached *output* y: dx = dout * y * (1 - y), not the input x."):
+                                dout * x * (1 - x),
+                            _("Multiply by dout: dx = dout * y * (1 - y)."): y * (1 - y)})
 
     def test_input_unchanged(self, student, worker, rng):
         """Sigmoid.forward leaves x unchanged"""

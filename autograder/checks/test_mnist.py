@@ -14,16 +14,31 @@ import mnist_data
 from autograder import gate as audited
 from autograder.compare import expect_true
 from autograder.exercises import ALL_STUDENT
+from autograder.i18n import _
 from autograder.pool import WorkerPool
 from dlscratch_reference import two_layer_net as ref
 
 pytestmark = pytest.mark.exercise("mnist")
 
 
+class DataUnavailable(Exception):
+    """The gate's data cannot be loaded (a notebook kernel without MNIST): the student's to fix, not a grader bug.
+
+    ``dlgrade grade`` looks for the data first and leaves the gate out without it; a notebook
+    kernel runs the gate's cell as it is, so the cell says what is missing.
+    """
+
+    def describe(self):
+        return str(self)
+
+
 @pytest.fixture(scope="session")
 def mnist(context):
     """The training arrays (raw uint8, read-only) and the evaluation arrays, loaded once per grading run."""
-    paths = mnist_data.cache_paths(context.options.data_dir)
+    try:
+        paths = mnist_data.cache_paths(context.options.data_dir)
+    except mnist_data.MNISTError as exc:
+        raise DataUnavailable(_("the MNIST gate needs the MNIST data: {problem}").format(problem=exc)) from None
     raw = {key: np.load(path, mmap_mode="r") for key, path in paths.items()}
     x_test, t_test = mnist_data.book_format(raw["x_test"], raw["t_test"])
     # Training accuracy is measured on a fixed 10,000-image slice: the curve has the same shape,

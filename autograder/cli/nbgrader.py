@@ -1,7 +1,8 @@
 """``dlgrade nbgrader build|validate``: the nbgrader version of the course.
 
-- ``build COURSE_DIR``: write the course as an nbgrader course directory (the work is done
-  by :mod:`autograder.nbbuild`; building needs only nbformat).
+- ``build COURSE_DIR [--lang ko|ja|en]``: write the course as an nbgrader course directory, in
+  one language (the work is done by :mod:`autograder.nbbuild`; building needs only nbformat,
+  and Babel for a translated course).
 - ``validate NOTEBOOK...``: run notebooks with nbgrader's own Validator (its Python API)
   and exit 1 when a test cell fails; ``nbgrader validate`` itself exits 0 even then
   (nbgrader #1908). Needs nbgrader (``pip install 'dlscratch-kit[nbgrader]'``).
@@ -17,6 +18,7 @@ Releasing and collecting is nbgrader's job (see the README).
 import re
 
 from autograder import UserError
+from autograder.i18n import LANGUAGES
 from autograder.sandbox.isolation import REQUESTS
 
 DEFAULT_COURSE_ID = "dlscratch"
@@ -37,6 +39,9 @@ def add_parser(sub):
                        help=f"nbgrader course id (default {DEFAULT_COURSE_ID!r})")
     build.add_argument("--rubric", metavar="FILE",
                        help="TOML rubric whose [points], [weight] and [visibility] the test cells follow")
+    build.add_argument("--lang", choices=LANGUAGES, default=None,
+                       help="the notebooks' language, and their kernels' DLGRADE_LANG, which the test cells' "
+                            "messages follow (default: DLGRADE_LANG, else the locale, else en)")
     build.set_defaults(run=run_build)
 
     validate = actions.add_parser(
@@ -80,7 +85,7 @@ def run_build(args):
             raise UserError(f"{args.rubric}: the notebooks' MNIST gate uses the built-in [mnist] settings; "
                             "remove the [mnist] section to build them")
     try:
-        written = build_course(args.course_dir, args.course_id, rubric=rubric)
+        written = build_course(args.course_dir, args.course_id, rubric=rubric, lang=args.lang)
     except OSError as exc:
         raise UserError(f"cannot write the course into {args.course_dir}: {exc.strerror or exc}") from None
     root = Path(args.course_dir)
@@ -95,14 +100,19 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _summary(failure):
-    """The check a failed cell runs (or its first line), and the error's final message."""
+    """The check a failed cell runs (or its first line), and the error's final message.
+
+    A failing check's output is its message alone (``notebook.CheckFailed``); any other
+    error is a traceback, whose last ``SomeError: ...`` line onwards is kept.
+    """
     source = failure.get("source", "")
-    called = re.search(r"""run_check\(['"]([^'"]+)['"]\)""", source)
+    called = re.search(r"""run_check\(['"]([^'"]+)['"]""", source)
     name = called.group(1) if called else (source.strip().splitlines() or ["(empty cell)"])[0]
     lines = _ANSI.sub("", failure.get("raw_error", "")).rstrip().splitlines()
     starts = [i for i, line in enumerate(lines) if _ERROR_LINE.match(line)]
-    message = lines[starts[-1]:] if starts else lines[-3:]
-    return name, message
+    if not any("Traceback" in line for line in lines):
+        return name, lines
+    return name, lines[starts[-1]:] if starts else lines[-3:]
 
 
 def run_validate(args):

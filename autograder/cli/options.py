@@ -1,7 +1,7 @@
 """The grading options ``dlgrade grade``, ``batch`` and ``mutants`` share: declared once.
 
 Each option is declared here, once, with its help text; its default comes from
-``grading.GradeOptions`` (the engine's defaults), so the help, the parser and the engine
+``grade_options.GradeOptions`` (the engine's defaults), so the help, the parser and the engine
 cannot disagree. A subcommand adds the ones it takes with :func:`add` and turns the parsed
 arguments into a ``GradeOptions`` with :func:`grade_options` (a bad value is one line,
 exit 2).

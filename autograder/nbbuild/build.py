@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 from autograder import UserError
 from autograder.atomic import write_text_atomic
+from autograder.i18n import LANGUAGES, _, current_language, set_language
 from autograder.nbbuild import conventions as conv
+from autograder.nbbuild import text as nbtext
 from autograder.nbbuild.source import Solutions
 
 NBGRADER_SCHEMA_VERSION = 3
-POINT_DIGITS = 6  # points are rounded to micro-points; each exercise still adds up exactly
+LANG_VARIABLE = "DLGRADE_LANG"  # autograder.i18n reads it: the language of the engine's messages
 CELL_TIMEOUT = 120  # seconds per cell under nbgrader (the MNIST gate takes ~10 s)
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -66,7 +67,10 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Demo:
+    """Locked code the student runs; ``comment`` heads the cell, ``_t("...")`` marks printed phrases."""
+
     name: str
+    comment: str
     source: str
 
 
@@ -132,36 +136,10 @@ class _Cells:
 # ----------------------------------------------------------------------------- points
 
 
-def allocate_points(specs):
-    """Points per check, rounded to POINT_DIGITS decimals, summing exactly to each exercise's total.
-
-    Inputs:
-    - specs: rubric.CheckSpec list (as from ``grading.collect_checks``).
-
-    Returns: {check_id: points (float)}. Within an exercise, the rounded total is split by
-    largest remainder, so an assignment's points equal the ``dlgrade grade`` points of its
-    exercises (to POINT_DIGITS decimals).
-    """
-    unit = 10 ** POINT_DIGITS
-    by_exercise = {}
-    for spec in specs:
-        by_exercise.setdefault(spec.exercise, []).append(spec)
-    points = {}
-    for members in by_exercise.values():
-        exact = [Fraction(spec.max_score) * unit for spec in members]
-        total = round(sum(exact))
-        units = [int(x) for x in exact]  # floor (all >= 0)
-        order = sorted(range(len(members)), key=lambda i: (-(exact[i] - units[i]), i))
-        for i in order[: total - sum(units)]:
-            units[i] += 1
-        for spec, u in zip(members, units):
-            points[spec.check_id] = u / unit
-    return points
-
-
-def _fmt_points(value):
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{text} point" + ("" if text == "1" else "s")
+def _fmt_points(value, lang):
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    template = "{points} point" if text == "1" else "{points} points"
+    return nbtext.translate(template, lang).format(points=text)
 
 
 # ----------------------------------------------------------------------------- notebooks
@@ -170,16 +148,26 @@ def _fmt_points(value):
 RUN_CHECK_IMPORT = "from autograder.notebook import run_check"
 
 
-def _test_source(spec, points):
+def _test_source(spec, points, lang):
+    """A test cell: a heading comment (the feedback's summary names the cell by it), the call."""
     call = f"{RUN_CHECK_IMPORT}\nrun_check({spec.check_id!r})"
+    worth = _fmt_points(points, lang)
     if spec.hidden:
-        return (f"# Hidden test ({_fmt_points(points)}): it runs when your work is graded.\n"
+        head = nbtext.translate("Hidden test ({worth}) of {exercise}: it runs when your work is graded.", lang)
+        return (f"# {head.format(worth=worth, exercise=spec.exercise)}\n"
                 f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS")
-    return f"# Test ({_fmt_points(points)}): {spec.title}\n{call}"
+    head = nbtext.translate("Test ({worth}): {title}", lang)
+    return f"# {head.format(worth=worth, title=_(spec.title))}\n{call}"
 
 
-def setup_source(solutions):
-    """The given-setup cell: every import the reference modules make, plus matplotlib."""
+def _comment(text):
+    """``text`` as comment lines."""
+    return "\n".join("# " + line if line else "#" for line in text.splitlines())
+
+
+def setup_source(solutions, lang="en"):
+    """The given-setup cell: every import the reference modules make, plus matplotlib; and the
+    notebook's language in the kernel's environment, which the test cells' messages follow."""
     wanted = set()
     for module in conv.MODULE_DEPS:
         wanted.update(solutions[module].imports())
@@ -187,23 +175,74 @@ def setup_source(solutions):
     if missing:
         raise UserError(f"reference modules import {sorted(missing)}; add them to MODULE_IMPORTS")
     return "\n".join([
-        "# Given: the imports this notebook uses. Run this cell first.",
+        _comment(nbtext.translate("Given: the imports this notebook uses. Run this cell first.", lang)),
         *conv.MODULE_IMPORTS,
         "",
         "import matplotlib.pyplot as plt",
+        "",
+        "import os",
+        "",
+        _comment(nbtext.translate("The language of the test cells' messages.", lang)),
+        f"os.environ[{LANG_VARIABLE!r}] = {lang!r}",
     ])
 
 
-def build_notebook(assignment, specs, points, solutions):
+# Texts the builder itself writes into notebooks (besides the parts' own texts).
+BUILDER_TEXTS = (
+    "Given: the imports this notebook uses. Run this cell first.",
+    "The language of the test cells' messages.",
+    "Given: helpers that check arguments. Run this cell; do not change it.",
+    "Test ({worth}): {title}",
+    "Hidden test ({worth}) of {exercise}: it runs when your work is graded.",
+    "{points} point",
+    "{points} points",
+    "Hint:",
+)
+
+
+def notebook_texts(assignments=None, solutions=None):
+    """Every English text the builder may translate (the msgids of the ``notebooks`` domain).
+
+    Inputs:
+    - assignments: the :class:`Assignment` list (default: the course's, from :mod:`.content`).
+    - solutions: a :class:`source.Solutions` for the hints (default: the installed reference).
+
+    Returns: list of texts, each once, in course order.
+    """
+    from autograder.nbbuild.content import ASSIGNMENT_PARTS
+
+    solutions = solutions or Solutions()
+    texts = list(BUILDER_TEXTS) + list(nbtext.FEEDBACK_WORDS)
+    for assignment in assignments or ASSIGNMENT_PARTS:
+        for part in assignment.parts:
+            if isinstance(part, (Markdown, Exercise)):
+                texts.append(part.text)
+            elif isinstance(part, Given) and part.comment:
+                texts.append(part.comment)
+            elif isinstance(part, Demo):
+                texts.append(part.comment)
+                texts.extend(nbtext.demo_texts(part.source))
+    for module in conv.MODULE_DEPS:
+        texts.extend(solutions[module].hints())
+    return list(dict.fromkeys(t.strip("\n") for t in texts))
+
+
+def build_notebook(assignment, specs, points, solutions, lang="en"):
     """One assignment's notebook as a plain dict in nbformat v4.5 (not yet validated).
 
     Inputs:
     - assignment: an :class:`Assignment`.
     - specs: {exercise: [CheckSpec, ...]} in report order.
-    - points: {check_id: points} from :func:`allocate_points`.
+    - points: {check_id: points}: each check's ``max_score`` (multiples of
+      ``rubric.POINT_UNIT``, so nbgrader's sums of them are exact).
     - solutions: a :class:`source.Solutions`.
+    - lang: the notebook's language (``en``, ``ko``, ``ja``): its text, from :mod:`.text`.
     """
     cells = _Cells(assignment.name)
+
+    def tr(text):
+        return nbtext.translate(text, lang)
+
     emitted = {}  # module -> names of its definitions already in the notebook
 
     def emit_given(module, names, what, comment):
@@ -213,33 +252,33 @@ def build_notebook(assignment, specs, points, solutions):
             return
         emitted[module].update(names)
         code = src.reference_cell(names)
-        head = f"# {comment}\n" if comment else ""
+        head = f"{_comment(tr(comment))}\n" if comment else ""
         cells.given(conv.given_id(module, what), head + code)
 
     for part in assignment.parts:
         if isinstance(part, Markdown):
-            cells.markdown(part.text)
+            cells.markdown(tr(part.text))
         elif isinstance(part, Setup):
-            cells.given(conv.SETUP_ID, setup_source(solutions))
+            cells.given(conv.SETUP_ID, setup_source(solutions, lang))
         elif isinstance(part, Given):
             emit_given(part.module, part.names, part.what, part.comment)
         elif isinstance(part, Demo):
-            cells.given(f"demo-{conv.sanitize(part.name)}", part.source)
+            source = nbtext.translate_demo(part.source.strip("\n"), lang)
+            cells.given(f"demo-{conv.sanitize(part.name)}", f"{_comment(tr(part.comment))}\n{source}")
         elif isinstance(part, Exercise):
             if part.exercise not in specs:
                 raise UserError(f"{assignment.name}: no checks for exercise {part.exercise!r}")
-            cells.markdown(part.text)
+            cells.markdown(tr(part.text))
             if part.exercise != "mnist":
                 module, name = part.exercise.split(".", 1)
                 src = solutions[module]
                 helpers = [h for h in src.helpers if h not in emitted.get(module, set())]
                 if helpers:
-                    emit_given(module, helpers, "helpers",
-                               "Given: helpers that check arguments. Run this cell; do not change it.")
-                cells.solution(conv.solution_id(part.exercise), src.solution_cell(name))
+                    emit_given(module, helpers, "helpers", BUILDER_TEXTS[2])
+                cells.solution(conv.solution_id(part.exercise), src.solution_cell(name, translate=tr))
                 emitted.setdefault(module, set()).add(name)
             for spec in specs[part.exercise]:
-                cells.test(conv.test_id(spec.check_id), _test_source(spec, points[spec.check_id]),
+                cells.test(conv.test_id(spec.check_id), _test_source(spec, points[spec.check_id], lang),
                            points[spec.check_id])
         else:
             raise TypeError(f"unknown notebook part {part!r}")
@@ -247,7 +286,7 @@ def build_notebook(assignment, specs, points, solutions):
         "cells": cells.cells,
         "metadata": {"kernelspec": dict(KERNELSPEC),
                      "language_info": {"name": "python"},
-                     "dlgrade": {"assignment": assignment.name}},
+                     "dlgrade": {"assignment": assignment.name, "language": lang}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -279,25 +318,23 @@ c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = {course_id!r}
 
+# The notebooks' language is set by `dlgrade nbgrader build --lang`: each notebook's setup
+# cell puts it in its kernel's DLGRADE_LANG, which the test cells' messages follow.
+
 # Seconds per cell when nbgrader executes a notebook (default 30). The slowest
 # graded cell, the MNIST accuracy gate, takes about 10 s; an infinite loop in
 # an answer costs this long per test cell that calls it, and only those cells.
 c.ExecutePreprocessor.timeout = {timeout}
 c.Execute.timeout = {timeout}
 
-# Feedback must not show the hidden tests (nbgrader #917): nbgrader 0.9.6
-# restores them into the autograded notebook, and GenerateFeedback renders that
-# notebook as it is. The kit's ClearHiddenTestsAndTracebacks removes the
-# ### BEGIN HIDDEN TESTS ... ### END HIDDEN TESTS regions (like nbgrader's
-# ClearHiddenTests) and cuts the tracebacks of those cells, which quote the
-# hidden lines, down to their message. (A hidden check's message never shows
-# expected values.) The default list is [GetGrades, CSSHTMLHeaderPreprocessor].
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
+# Feedback (generate_feedback) goes through the kit's preprocessors and template
+# (autograder/nbbuild/feedback.py): hidden tests removed, also from the tracebacks of their
+# cells (nbgrader #917: nbgrader 0.9.6 restores them into the autograded notebook, and
+# GenerateFeedback renders that notebook as it is); formulas converted to MathML, so the
+# page needs no network; long messages wrapped; every test cell named in the summary.
+from autograder.nbbuild.feedback import configure_feedback  # noqa: E402
 
-from autograder.nbbuild.feedback import ClearHiddenTestsAndTracebacks  # noqa: E402
-
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestsAndTracebacks, CSSHTMLHeaderPreprocessor]
+configure_feedback(c)
 '''
 
 
@@ -306,7 +343,7 @@ def _check_course_id(course_id):
         raise UserError(f"course id must be letters, digits, '_', '-' or '.', got {course_id!r}")
 
 
-def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=None):
+def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=None, lang=None):
     """Write the nbgrader course directory.
 
     Inputs:
@@ -315,6 +352,8 @@ def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=N
     - course_id: nbgrader's CourseDirectory.course_id.
     - solutions_dir: the reference solutions (default: the installed ``solutions``).
     - rubric: a rubric.Rubric for points and visibility (default: the built-in one).
+    - lang: ``en``, ``ko`` or ``ja``: the notebooks' language and their kernels'
+      ``DLGRADE_LANG`` (default: the current language, see :mod:`autograder.i18n`).
 
     Returns: list of the paths written: ``nbgrader_config.py`` and
     ``source/<assignment>/<assignment>.ipynb`` for each assignment.
@@ -325,18 +364,26 @@ def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=N
     from autograder.nbbuild.content import ASSIGNMENT_PARTS
 
     _check_course_id(course_id)
+    lang = current_language() if lang is None else lang
+    if lang not in LANGUAGES:
+        raise UserError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     course_dir = Path(course_dir)
     if course_dir.exists() and not course_dir.is_dir():
         raise UserError(f"{course_dir} exists and is not a directory")
     solutions = Solutions(solutions_dir)
     specs = collect_checks(rubric)
-    points = allocate_points(specs)
+    points = {spec.check_id: spec.max_score for spec in specs}
     notebooks = {}
-    for assignment in ASSIGNMENT_PARTS:
-        nb = nbformat.from_dict(build_notebook(assignment, assignment_checks(assignment, specs),
-                                               points, solutions))
-        nbformat.validate(nb)  # a schema mistake is a bug in the builder: fail before writing
-        notebooks[assignment.name] = nb
+    previous = current_language()
+    set_language(lang)  # check titles, through autograder.i18n
+    try:
+        for assignment in ASSIGNMENT_PARTS:
+            nb = nbformat.from_dict(build_notebook(assignment, assignment_checks(assignment, specs),
+                                                   points, solutions, lang))
+            nbformat.validate(nb)  # a schema mistake is a bug in the builder: fail before writing
+            notebooks[assignment.name] = nb
+    finally:
+        set_language(previous)
     written = []
     config = course_dir / "nbgrader_config.py"
     write_text_atomic(config, NBGRADER_CONFIG.format(course_id=course_id, timeout=CELL_TIMEOUT))

@@ -33,7 +33,8 @@ nudging every parameter against the gradient of that loss. In this notebook you 
 pieces for that with numpy: two activation functions, two loss functions, numerical
 derivatives, and gradient descent. Chapters 3 and 4 of *Deep Learning from Scratch* cover
 the ideas.
-""" + _HOW_TO_WORK),
+"""),
+    Markdown(_HOW_TO_WORK),
     Setup(),
     Exercise("functions.sigmoid", r"""
 ## 1. The sigmoid function
@@ -157,9 +158,10 @@ The cell after the tests draws the path that gradient descent takes on
 $f(x_0, x_1) = x_0^2 + x_1^2$ from $(-3, 4)$: each step moves against the gradient, straight
 towards the minimum at the origin, with steps that shrink as the slope flattens.
 """),
-    Demo("gradient-descent-path", r'''
-# Given: the path of gradient descent on f(x0, x1) = x0**2 + x1**2, computed with your
-# numerical_gradient, and the end point your gradient_descent reaches.
+    Demo("gradient-descent-path", """
+Given: the path of gradient descent on f(x0, x1) = x0**2 + x1**2, computed with your
+numerical_gradient, and the end point your gradient_descent reaches.
+""", r'''
 def show_gradient_descent_path(start=(-3.0, 4.0), lr=0.1, step_num=20):
     from IPython.display import display
 
@@ -209,7 +211,8 @@ So each node only needs to know its own derivative and to remember, during `forw
 `backward` will need. Chained together, the nodes compute the gradient of the whole graph
 in one backward sweep. In this notebook every node is a *layer* with `forward` and
 `backward(dout)` methods (chapter 5 of *Deep Learning from Scratch*).
-""" + _HOW_TO_WORK),
+"""),
+    Markdown(_HOW_TO_WORK),
     Setup(),
     Given("functions", ("sigmoid", "softmax", "cross_entropy_error"),
           comment="Given: reference versions of problem set 1's functions, used by the layers below."),
@@ -238,8 +241,7 @@ graph multiplies, adds and multiplies again. The backward pass tells how much th
 price changes per unit change of each input; for instance, one more apple adds
 $100 \times 1.1 = 110$.
 """),
-    Demo("shopping", r'''
-# Given: the fruit-shopping graph, built from your MulLayer and AddLayer.
+    Demo("shopping", "Given: the fruit-shopping graph, built from your MulLayer and AddLayer.", r'''
 def shopping(apple=100.0, apple_num=2.0, orange=150.0, orange_num=3.0, tax=1.1):
     mul_apple, mul_orange, add_fruit, mul_tax = MulLayer(), MulLayer(), AddLayer(), MulLayer()
     # forward
@@ -252,12 +254,10 @@ def shopping(apple=100.0, apple_num=2.0, orange=150.0, orange_num=3.0, tax=1.1):
     dapple_price, dorange_price = add_fruit.backward(dall_price)
     dapple, dapple_num = mul_apple.backward(dapple_price)
     dorange, dorange_num = mul_orange.backward(dorange_price)
-    print(f"price       {price:8.2f}   (expected 715.00)")
-    print(f"dapple      {dapple:8.2f}   (expected 2.20)")
-    print(f"dapple_num  {dapple_num:8.2f}   (expected 110.00)")
-    print(f"dorange     {dorange:8.2f}   (expected 3.30)")
-    print(f"dorange_num {dorange_num:8.2f}   (expected 165.00)")
-    print(f"dtax        {dtax:8.2f}   (expected 650.00)")
+    expected = _t("expected")
+    for name, value, want in (("price", price, 715.0), ("dapple", dapple, 2.2), ("dapple_num", dapple_num, 110.0),
+                              ("dorange", dorange, 3.3), ("dorange_num", dorange_num, 165.0), ("dtax", dtax, 650.0)):
+        print(f"{name:11s} {value:8.2f}   ({expected} {want:.2f})")
 
 
 shopping()
@@ -332,10 +332,11 @@ cell below does that for your layers and prints the relative error; anything muc
 $10^{-6}$ means `backward` and `forward` disagree. (The graded tests do the same, and also
 compare with the reference answers.)
 """),
-    Demo("layer-gradient-check", r'''
-# Given: compare each of your backward passes with a numerical gradient of your forward.
+    Demo("layer-gradient-check",
+         "Given: compare each of your backward passes with a numerical gradient of your forward.", r'''
 def check_layer_gradients(seed=0):
     rng = np.random.default_rng(seed)
+    ok, check_this = _t("ok"), _t("<-- check this")
 
     def numerical_grad(f, x, h=1e-5):
         """Central-difference gradient of the number f() with respect to the array x."""
@@ -350,10 +351,26 @@ def check_layer_gradients(seed=0):
             grad[idx] = (plus - minus) / (2 * h)
         return grad
 
-    def report(name, analytic, numeric):
-        analytic = np.asarray(analytic, dtype=float)
+    def report(name, analytic, numeric, of):
+        """One line: the relative error of the analytic gradient of array `of`, or why there is none."""
+        if analytic is not None:
+            try:
+                analytic = np.asarray(analytic, dtype=float)
+            except (TypeError, ValueError):
+                analytic = None
+        if analytic is None or analytic.shape != numeric.shape:
+            # A gradient has the shape of its array: a transposed dW is (M, D) where W is (D, M).
+            if analytic is None:
+                problem = _t("{name} is not an array, but {of} has shape {shape}")
+            else:
+                problem = _t("{name} has shape {got}, but {of} has shape {shape}")
+            problem = problem.format(name=name.split(": ")[-1], got=getattr(analytic, "shape", None), of=of,
+                                     shape=numeric.shape)
+            print(f"{name:28s} {problem}   {check_this}")
+            return
         error = np.max(np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric)))
-        print(f"{name:28s} relative error {error:8.1e}   {'ok' if error < 1e-6 else '<-- check this'}")
+        label = _t("relative error")
+        print(f"{name:28s} {label} {error:8.1e}   {ok if error < 1e-6 else check_this}")
 
     x = rng.normal(size=(4, 5))
     x[np.abs(x) < 0.1] += 0.2  # stay away from ReLU's kink at 0
@@ -361,7 +378,7 @@ def check_layer_gradients(seed=0):
     for name, layer in (("Relu", Relu()), ("Sigmoid", Sigmoid())):
         layer.forward(x.copy())
         dx = layer.backward(dout.copy())
-        report(f"{name}.backward: dx", dx, numerical_grad(lambda: np.sum(layer.forward(x.copy()) * dout), x))
+        report(f"{name}.backward: dx", dx, numerical_grad(lambda: np.sum(layer.forward(x.copy()) * dout), x), "x")
 
     W, b = rng.normal(size=(5, 3)), rng.normal(size=3)
     x, dout = rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
@@ -370,15 +387,15 @@ def check_layer_gradients(seed=0):
     dx = affine.backward(dout)
     dW, db = affine.dW, affine.db
     loss = lambda: np.sum(affine.forward(x) * dout)  # noqa: E731
-    report("Affine.backward: dx", dx, numerical_grad(loss, x))
-    report("Affine.backward: dW", dW, numerical_grad(loss, W))
-    report("Affine.backward: db", db, numerical_grad(loss, b))
+    report("Affine.backward: dx", dx, numerical_grad(loss, x), "x")
+    report("Affine.backward: dW", dW, numerical_grad(loss, W), "W")
+    report("Affine.backward: db", db, numerical_grad(loss, b), "b")
 
     scores, labels = rng.normal(size=(4, 3)), np.array([0, 2, 1, 2])
     last = SoftmaxWithLoss()
     last.forward(scores, labels)
     dx = last.backward(1)
-    report("SoftmaxWithLoss.backward: dx", dx, numerical_grad(lambda: last.forward(scores, labels), scores))
+    report("SoftmaxWithLoss.backward: dx", dx, numerical_grad(lambda: last.forward(scores, labels), scores), "x")
 
 
 check_layer_gradients()
@@ -398,7 +415,8 @@ digits, with learning curves. Chapters 5 and 6 of *Deep Learning from Scratch*.
 
 The layers and the numerical gradient are given below as reference code from the earlier
 problem sets, so this notebook does not depend on your earlier answers.
-""" + _HOW_TO_WORK),
+"""),
+    Markdown(_HOW_TO_WORK),
     Setup(),
     Given("functions", ("softmax", "cross_entropy_error"),
           comment="Given: reference versions of problem set 1's functions."),
@@ -438,17 +456,18 @@ hard to get wrong. On a small network they must agree to many digits. Run the ce
 every mean difference should be tiny, around $10^{-8}$ (a mistake typically shows
 as $10^{-3}$ or more).
 """),
-    Demo("two-layer-net-gradient-check", r'''
-# Given: compare your backprop gradient with the numerical gradient on a small network.
+    Demo("two-layer-net-gradient-check",
+         "Given: compare your backprop gradient with the numerical gradient on a small network.", r'''
 def check_two_layer_net_gradient(seed=0):
     np.random.seed(seed)  # TwoLayerNet draws its initial weights with np.random.randn
     net = TwoLayerNet(input_size=6, hidden_size=5, output_size=3, weight_init_std=0.1)
     x, t = np.random.randn(4, 6), np.array([0, 2, 1, 1])
     grad_numerical = net.numerical_gradient(x, t)
     grad_backprop = net.gradient(x, t)
+    ok, check_this = _t("ok"), _t("<-- check this")
     for key in ("W1", "b1", "W2", "b2"):
         diff = np.mean(np.abs(grad_backprop[key] - grad_numerical[key]))
-        print(f"{key}: mean |backprop - numerical| = {diff:.1e}   {'ok' if diff < 1e-6 else '<-- check this'}")
+        print(f"{key}: mean |backprop - numerical| = {diff:.1e}   {ok if diff < 1e-6 else check_this}")
 
 
 check_two_layer_net_gradient()
@@ -512,8 +531,7 @@ The images come from `mnist_data.load_mnist` (the book's `load_mnist`, same argu
 reads the four MNIST files from the folder named by the environment variable
 `MNIST_DATA_DIR`, or downloads them when that is not set.
 """),
-    Demo("train-mnist", r'''
-# Given: train your network with your optimizer and record its learning curves.
+    Demo("train-mnist", "Given: train your network with your optimizer and record its learning curves.", r'''
 def train_on_mnist(iters_num=1200, batch_size=100, lr=0.1, eval_every=100, seed=0):
     from mnist_data import load_mnist
 
@@ -540,15 +558,15 @@ def train_on_mnist(iters_num=1200, batch_size=100, lr=0.1, eval_every=100, seed=
         history["loss"].append(net.loss(x_batch, t_batch))
         if i % eval_every == 0:
             evaluate(i)
-    print(f"after {iters_num} iterations ({history['epoch'][-1]:.1f} epochs): "
-          f"train accuracy {history['train_acc'][-1]:.4f}, test accuracy {history['test_acc'][-1]:.4f}")
+    done = _t("after {iters} iterations ({epochs:.1f} epochs): train accuracy {train:.4f}, test accuracy {test:.4f}")
+    print(done.format(iters=iters_num, epochs=history["epoch"][-1], train=history["train_acc"][-1],
+                      test=history["test_acc"][-1]))
     return history
 
 
 history = train_on_mnist()
 '''),
-    Demo("learning-curves", r'''
-# Given: the learning curves of the training run above.
+    Demo("learning-curves", "Given: the learning curves of the training run above.", r'''
 def plot_learning_curves(history):
     from IPython.display import display
 

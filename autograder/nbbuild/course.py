@@ -303,12 +303,16 @@ def require_engine(sandbox: str = "auto"):
 
 
 def require_data(assignment: str, data_dir: str | None = None) -> None:
-    """Stop before any kernel runs when the assignment's MNIST gate has no data."""
+    """Stop before any kernel runs when the assignment's MNIST gate has no data.
+
+    Unlike ``dlgrade grade``, autograde cannot leave the gate out: it is a test cell worth
+    points, and nbgrader knows no "not run". Looked for, never downloaded (as in grading).
+    """
     if "mnist" not in conv.ASSIGNMENTS.get(assignment, ()):
         return
-    import mnist_data
+    from autograder.grading import data_help, gate_data_missing
+    from autograder.grade_options import GradeOptions
 
-    try:
-        mnist_data.cache_paths(data_dir)
-    except mnist_data.MNISTError as exc:
-        raise UserError(f"{assignment}'s MNIST accuracy gate needs the MNIST data: {exc}") from None
+    missing = gate_data_missing(GradeOptions(data_dir=data_dir))  # damaged data: a UserError of its own
+    if missing is not None:
+        raise UserError(f"{assignment}'s MNIST accuracy gate needs the MNIST data: {data_help(missing)}")

@@ -98,8 +98,16 @@ class ModuleSource:
                 todo.extend(self.uses(name))
         return [name for name in self.definitions if name in wanted]
 
-    def solution_cell(self, name):
-        """The definition of ``name`` with its solution markers (hints moved above them)."""
+    def hints(self):
+        """The hints of this module's solution regions (English, as written)."""
+        return [r.hint for r in self.regions if r.hint]
+
+    def solution_cell(self, name, translate=None):
+        """The definition of ``name`` with its solution markers (hints moved above them).
+
+        ``translate``: English text -> the notebook's language, for the hints (default: English).
+        """
+        translate = translate or (lambda text: text)
         first, last = self._span(name)
         if not self.has_solution(name):
             raise UserError(f"{self.path}: {name} has no '### BEGIN SOLUTION' region")
@@ -110,9 +118,10 @@ class ModuleSource:
             region = begins.get(lineno)
             if region is not None:
                 if region.hint:
-                    out.extend(textwrap.wrap(region.hint, width=max(40, 96 - len(region.indent)),
-                                             initial_indent=region.indent + "# Hint: ",
-                                             subsequent_indent=region.indent + "#       "))
+                    label = translate("Hint:") + " "
+                    out.extend(textwrap.wrap(translate(region.hint), width=max(40, 96 - len(region.indent)),
+                                             initial_indent=region.indent + "# " + label,
+                                             subsequent_indent=region.indent + "#" + " " * (len(label) + 1)))
                 line = region.indent + "### BEGIN SOLUTION"
             out.append(line)
         return "\n".join(out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 
+from autograder.i18n import _
 from autograder.sandbox.frame import EXIT_PIPE_BROKEN
 
 _SIGNAL_HINTS = {
@@ -179,8 +180,8 @@ class StaleRemoteError(StudentCodeError):
         super().__init__(context=context, output=output)
 
     def describe(self):
-        return (f"This object ({self.description}) belonged to a worker process that was restarted "
-                "after an earlier failure (timeout or crash); the object no longer exists.")
+        return _("This object ({description}) was made by an earlier run of your code, stopped after a "
+                 "failure (timeout or crash); it no longer exists.").format(description=self.description)
 
 
 class WorkerStartupError(RuntimeError):

@@ -1,0 +1,117 @@
+"""The course notebooks' own text in Korean and Japanese: the gettext catalog domain ``notebooks``.
+
+Everything the builder writes into a notebook for students to read — the markdown of each
+part, the comments of given cells, the answer cells' hints, the test cells' headings, the
+phrases demo cells print — is English in the code (:mod:`.content`, ``solutions/``) and is
+looked up here, with the English text (stripped of surrounding newlines) as the msgid, in
+``autograder/locale/<lang>/LC_MESSAGES/notebooks.po``. The engine's messages (what a test
+cell prints when a check fails) are the main domain's (:mod:`autograder.i18n`); they follow
+``DLGRADE_LANG``, which a built notebook sets in its kernel.
+
+The long markdown blocks live in their own domain so that the engine's catalogs stay short;
+the ``.po`` files are ordinary gettext catalogs (edit them with any PO editor; Babel reads
+them). When an English text changes, its old translation no longer matches and the build
+falls back to English for it: ``tests/test_nbbuild.py`` fails on any notebook text that lacks
+a Korean or Japanese translation, or whose translation drops a ``{placeholder}``.
+
+Demo code marks the phrases it prints with ``_t("...")``; the builder replaces each call by
+the translated string literal (see :func:`translate_demo`).
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import io
+import re
+from pathlib import Path
+
+from autograder.i18n import LANGUAGES
+
+DOMAIN = "notebooks"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+# The feedback page's own words (autograder/nbbuild/feedback.py; the rest of the page comes
+# from the notebook, already in its language).
+FEEDBACK_WORDS = ("Score", "Comment", "Late submission penalty")
+_DEMO_TEXT = re.compile(r'_t\((?P<literal>"(?:[^"\\\n]|\\.)*")\)')
+
+
+def catalog_path(lang: str) -> Path:
+    """The ``.po`` file of ``lang`` (``ko`` or ``ja``) for the notebooks' domain."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@functools.lru_cache(maxsize=None)
+def catalog(lang: str) -> dict:
+    """{English msgid: translation} of ``lang`` (empty for English or a missing catalog).
+
+    Fuzzy and untranslated entries are left out: the build uses the English text for them.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    path = catalog_path(lang)
+    if lang == "en" or not path.is_file():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as f:
+        po = read_po(f, locale=lang, domain=DOMAIN)
+    return {m.id: m.string for m in po if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+
+
+def translate(text: str, lang: str) -> str:
+    """``text`` (English; surrounding newlines ignored) in ``lang``, or the English when untranslated."""
+    key = text.strip("\n")
+    return catalog(lang).get(key, key)
+
+
+def demo_texts(source: str) -> list:
+    """The English phrases a demo's source marks with ``_t("...")``."""
+    return [ast.literal_eval(m.group("literal")) for m in _DEMO_TEXT.finditer(source)]
+
+
+def translate_demo(source: str, lang: str) -> str:
+    """A demo's source with each ``_t("English")`` replaced by the translated string literal."""
+    return _DEMO_TEXT.sub(lambda m: _literal(translate(ast.literal_eval(m.group("literal")), lang)), source)
+
+
+def _literal(text: str) -> str:
+    # Double quotes, as the rest of the demo code: a str literal that never ends an f-string early.
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def placeholders(text: str) -> set:
+    """The ``{name}`` placeholders of a text (``{{`` and ``}}`` are literal braces)."""
+    return set(re.findall(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})", text))
+
+
+def update_catalogs(texts: list, langs: tuple = ("ko", "ja")) -> list:
+    """Bring each language's ``notebooks.po`` in line with ``texts`` (the builder's
+    ``notebook_texts()``): new texts are added untranslated, changed ones keep their old
+    translation marked fuzzy (Babel's update), texts no longer used are dropped.
+
+    Returns: the paths written. Translators then fill in the empty and fuzzy entries.
+    """
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    from autograder.atomic import write_text_atomic
+
+    template = Catalog(domain=DOMAIN, project="dlscratch-kit notebooks")
+    for text in texts:
+        template.add(text.strip("\n"))
+    written = []
+    for lang in langs:
+        path = catalog_path(lang)
+        if path.is_file():
+            with path.open("rb") as f:
+                po = read_po(f, locale=lang, domain=DOMAIN)
+        else:
+            po = Catalog(locale=lang, domain=DOMAIN, project="dlscratch-kit notebooks")
+        po.update(template, no_fuzzy_matching=False)
+        po.obsolete.clear()
+        buffer = io.BytesIO()
+        write_po(buffer, po, width=0, sort_output=False, include_previous=True)
+        write_text_atomic(path, buffer.getvalue().decode("utf-8"))
+        written.append(path)
+    catalog.cache_clear()
+    return written
