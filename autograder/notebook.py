@@ -188,6 +188,10 @@ def run_check(check_id, namespace=None, *, data_dir=None):
         namespace = inspect.currentframe().f_back.f_globals
     spec = _specs().get(check_id)
     if spec is None:
+        from autograder import studentdist
+
+        if studentdist.active():  # a student distribution holds the visible checks only
+            raise AssertionError(studentdist.not_in_self_check(check_id))
         raise ValueError(f"unknown check {check_id!r}")
     if spec.exercise in _interrupted:
         raise CheckFailed(_("not run: an earlier check of {exercise} was stopped by the time limit "

@@ -123,8 +123,12 @@ class WorkerPool:
         """The exercise modules a configuration takes from the student."""
         if config == ALL_STUDENT:
             return MODULES
-        if config.endswith(OWN_DEPS) or self.reference_dir is None:  # None: no reference to lend
-            module = config.removesuffix(OWN_DEPS)
+        if self.reference_dir is None:
+            # No reference to lend (a student distribution): the student's own modules stand in
+            # for all of the reference copies, as beside the reference (a module may import any).
+            return (config, *(m for m in MODULES if m != config and m in self.submission.present))
+        if config.endswith(OWN_DEPS):
+            module = config[:-len(OWN_DEPS)]
             return (module, *(m for m in deps_of(module) if m in self.submission.present))
         return (config,)
 

@@ -24,7 +24,8 @@ from autograder import UserError, reference, seeds
 from autograder.exercises import MODULES as MODULE_NAMES
 from autograder.i18n import _
 
-__all__ = ["RECORDING", "SELF_CHECK_SECRET", "active", "annotate", "input_seed", "note", "reference_module"]
+__all__ = ["RECORDING", "SELF_CHECK_SECRET", "active", "annotate", "input_seed", "not_in_self_check", "note",
+           "reference_module"]
 
 RECORDING = Path(__file__).resolve().parent / "recording.json"
 # The key of the self-check's inputs. Not a secret: the self-check's inputs and answers are
@@ -111,3 +112,9 @@ def annotate(result) -> None:
                 "Note: the self-check runs this with your own {modules}, where {names} fail their checks; "
                 "your course's grader uses the reference {modules} here. Fix those first.").format(
                 modules=", ".join(f"{m}.py" for m in blamed), names=names)
+
+
+def not_in_self_check(check_id: str) -> str:
+    """What a notebook's test cell says when its check is not in the student distribution."""
+    return _("{check} is not part of the self-check (a hidden check, or the MNIST gate): your course's grader "
+             "runs it.").format(check=check_id)

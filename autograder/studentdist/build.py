@@ -6,8 +6,8 @@ nbgrader kernels) that holds:
 - the kit's packages (``autograder``, ``mnist_data``) without the reference: the same
   engine, sandbox and ``dlgrade grade`` command;
 - the visible checks only: the hidden and after-due-date checks are cut out of the check
-  files (their code is not in the distribution), and so is the MNIST gate, whose audit
-  needs the reference's backprop at every training step;
+  files (their code is not in the distribution), and so is the MNIST gate (its check and
+  ``autograder/gate.py``), whose audit needs the reference's backprop at every training step;
 - ``autograder/studentdist/recording.json``: what the reference returned on the visible
   checks' inputs, drawn from the fixed self-check key (:mod:`.recording`);
 - ``exercises/``, the stubs (a folder the student edits, not installed).
@@ -35,6 +35,10 @@ GATE_FILE = "test_mnist.py"
 DISTRIBUTION = "dlscratch-kit"
 _COPIED_SUFFIXES = {".py", ".toml", ".ini", ".po", ".mo", ".pot"}
 _SKIPPED_PARTS = {"__pycache__", "cache"}
+# Parts of the autograder package a student distribution leaves out: the check suite (written
+# apart, visible checks only), a recording of an earlier build, and the MNIST gate's audit
+# (the gate is not part of the self-check; its code replicates part of the reference's layers).
+KIT_ONLY = ("checks", "studentdist/recording.json", "gate.py")
 
 
 class BuildError(UserError):
@@ -269,7 +273,7 @@ def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto") -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        _copy_package(kit, stage / "autograder", skip=("checks", "studentdist/recording.json"))
+        _copy_package(kit, stage / "autograder", skip=KIT_ONLY)
         _copy_package(Path(mnist_data.__file__).resolve().parent, stage / "mnist_data")
         _write_checks(CHECKS_DIR, stage / "autograder" / "checks", specs)
         for rel, text in sorted(stubgen.build_stubs(reference.directory()).items()):

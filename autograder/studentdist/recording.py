@@ -23,6 +23,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from autograder.i18n import _
+
 __all__ = ["FORMAT", "RecordingMiss", "Recorder", "Replayer", "decode", "encode", "event_key"]
 
 FORMAT = "dlgrade-recording-1"
@@ -276,10 +278,10 @@ class _ReplayingSide:
     def _lookup(self, key, what):
         entry = self.store.get(key)
         if entry is None:
-            raise RecordingMiss(
-                f"the self-check has no recorded reference answer for {what} in check {self.events.check_id}: "
-                "its inputs differ from the recorded ones. This self-check cannot judge it; your course's "
-                "grader will. (Report it to your instructor if your code calls nothing unusual.)")
+            raise RecordingMiss(_(
+                "the self-check has no recorded reference answer for {what} in check {check}: its inputs differ "
+                "from the recorded ones. This self-check cannot judge it; your course's grader will. (Report it "
+                "to your instructor if your code calls nothing unusual.)").format(what=what, check=self.events.check_id))
         return entry
 
     def _value(self, key, data, cls=None):
