@@ -210,9 +210,10 @@ def notebook_texts(assignments=None, solutions=None):
     Returns: list of texts, each once, in course order.
     """
     from autograder.nbbuild.content import ASSIGNMENT_PARTS
+    from autograder.nbbuild.regrade import REGRADED_NOTE
 
     solutions = solutions or Solutions()
-    texts = list(BUILDER_TEXTS) + list(nbtext.FEEDBACK_WORDS)
+    texts = list(BUILDER_TEXTS) + list(nbtext.FEEDBACK_WORDS) + [REGRADED_NOTE]
     for assignment in assignments or ASSIGNMENT_PARTS:
         for part in assignment.parts:
             if isinstance(part, (Markdown, Exercise)):

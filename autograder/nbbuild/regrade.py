@@ -30,12 +30,14 @@ from autograder import UserError
 from autograder.atomic import write_text_atomic
 from autograder.i18n import LANGUAGES, _, current_language, set_language
 from autograder.nbbuild import conventions as conv
+from autograder.nbbuild import text as nbtext
 
 # Where the regrade record goes in the autograded notebook's metadata (nbgrader's autograde
 # clears notebook metadata, so a record there means: regraded after nbgrader's last run).
 RECORD_KEY = "dlgrade_regrade"
 # The sentence every overturned test cell shows in the feedback.
-REGRADED_NOTE = "This test cell was regraded in isolation"  # English; in a note: _(REGRADED_NOTE)
+# English; a note speaks the notebook's language (the notebooks' catalog, autograder/nbbuild/text.py).
+REGRADED_NOTE = "This test cell was regraded in isolation"
 MESSAGE_CAP = 4000  # characters of an engine failure message copied into the feedback
 SCORE_TOL = 1e-6  # points: below this, the kernel and the engine agree
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -183,14 +185,14 @@ def apply_to_gradebook(gradebook, regrade: NotebookRegrade, assignment: str, stu
     return regrade
 
 
-def _note(cell):
+def _note(cell, lang="en"):
     """The output that tells the student the engine overturned the kernel's result."""
     verdict = (_("{note} (outside your notebook's kernel, by the course's grader): it passes, "
                  "score {score} / {max_score}. The result your notebook's kernel gave does not count.")
                if cell.passed else
                _("{note} (outside your notebook's kernel, by the course's grader): it fails, "
                  "score {score} / {max_score}. The result your notebook's kernel gave does not count."))
-    head = verdict.format(note=_(REGRADED_NOTE), score=f"{cell.engine_score:g}", max_score=f"{cell.max_score:g}")
+    head = verdict.format(note=nbtext.translate(REGRADED_NOTE, lang), score=f"{cell.engine_score:g}", max_score=f"{cell.max_score:g}")
     if cell.passed:
         return {"output_type": "stream", "name": "stdout", "text": head + "\n"}
     lines = [head] + clean_message(cell.message).splitlines()
@@ -216,12 +218,13 @@ def annotate_notebook(path: str | Path, regrade: NotebookRegrade, record: dict) 
     # The note speaks the notebook's language (``dlgrade nbgrader build --lang``).
     lang = nb.metadata.get("dlgrade", {}).get("language")
     previous = current_language()
-    set_language(lang if lang in LANGUAGES else previous)
+    lang = lang if lang in LANGUAGES else previous
+    set_language(lang)
     try:
         for cell in nb.cells:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if cell.cell_type == "code" and grade_id in overturned:
-                cell.outputs.append(nbformat.from_dict(_note(overturned[grade_id])))
+                cell.outputs.append(nbformat.from_dict(_note(overturned[grade_id], lang)))
     finally:
         set_language(previous)
     nb.metadata[RECORD_KEY] = json.loads(json.dumps(record))

@@ -26,10 +26,9 @@ import re
 from pathlib import Path
 
 from autograder import UserError
-from autograder.i18n import LANGUAGES
+from autograder.i18n import LANGUAGES, LOCALE_DIR
 
 DOMAIN = "notebooks"
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 # The feedback page's own words (autograder/nbbuild/feedback.py; the rest of the page comes
 # from the notebook, already in its language).
 FEEDBACK_WORDS = ("Score", "Comment", "Late submission penalty")
