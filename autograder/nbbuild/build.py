@@ -26,7 +26,7 @@ from autograder.atomic import write_text_atomic
 from autograder.i18n import LANGUAGES, _, current_language, set_language
 from autograder.nbbuild import conventions as conv
 from autograder.nbbuild import text as nbtext
-from autograder.nbbuild.source import Solutions
+from autograder.nbbuild.source import HINT_LABEL, Solutions
 
 NBGRADER_SCHEMA_VERSION = 3
 LANG_VARIABLE = "DLGRADE_LANG"  # autograder.i18n reads it: the language of the engine's messages
@@ -136,10 +136,21 @@ class _Cells:
 # ----------------------------------------------------------------------------- points
 
 
+# What the builder itself writes into notebooks for students (the parts' own texts aside), in
+# English: the msgids of their translations (see notebook_texts).
+SETUP_COMMENT = "Given: the imports this notebook uses. Run this cell first."
+LANG_COMMENT = "The language of the test cells' messages."
+HELPERS_COMMENT = "Given: helpers that check arguments. Run this cell; do not change it."
+TEST_HEADING = "Test ({worth}): {title}"
+HIDDEN_TEST_HEADING = "Hidden test ({worth}) of {exercise}: it runs when your work is graded."
+ONE_POINT, POINTS = "{points} point", "{points} points"
+BUILDER_TEXTS = (SETUP_COMMENT, LANG_COMMENT, HELPERS_COMMENT, TEST_HEADING, HIDDEN_TEST_HEADING, ONE_POINT,
+                 POINTS, HINT_LABEL)
+
+
 def _fmt_points(value, lang):
     text = f"{value:.3f}".rstrip("0").rstrip(".")
-    template = "{points} point" if text == "1" else "{points} points"
-    return nbtext.translate(template, lang).format(points=text)
+    return nbtext.translate(ONE_POINT if text == "1" else POINTS, lang).format(points=text)
 
 
 # ----------------------------------------------------------------------------- notebooks
@@ -153,10 +164,10 @@ def _test_source(spec, points, lang):
     call = f"{RUN_CHECK_IMPORT}\nrun_check({spec.check_id!r})"
     worth = _fmt_points(points, lang)
     if spec.hidden:
-        head = nbtext.translate("Hidden test ({worth}) of {exercise}: it runs when your work is graded.", lang)
+        head = nbtext.translate(HIDDEN_TEST_HEADING, lang)
         return (f"# {head.format(worth=worth, exercise=spec.exercise)}\n"
                 f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS")
-    head = nbtext.translate("Test ({worth}): {title}", lang)
+    head = nbtext.translate(TEST_HEADING, lang)
     return f"# {head.format(worth=worth, title=_(spec.title))}\n{call}"
 
 
@@ -175,29 +186,16 @@ def setup_source(solutions, lang="en"):
     if missing:
         raise UserError(f"reference modules import {sorted(missing)}; add them to MODULE_IMPORTS")
     return "\n".join([
-        _comment(nbtext.translate("Given: the imports this notebook uses. Run this cell first.", lang)),
+        _comment(nbtext.translate(SETUP_COMMENT, lang)),
         *conv.MODULE_IMPORTS,
         "",
         "import matplotlib.pyplot as plt",
         "",
         "import os",
         "",
-        _comment(nbtext.translate("The language of the test cells' messages.", lang)),
+        _comment(nbtext.translate(LANG_COMMENT, lang)),
         f"os.environ[{LANG_VARIABLE!r}] = {lang!r}",
     ])
-
-
-# Texts the builder itself writes into notebooks (besides the parts' own texts).
-BUILDER_TEXTS = (
-    "Given: the imports this notebook uses. Run this cell first.",
-    "The language of the test cells' messages.",
-    "Given: helpers that check arguments. Run this cell; do not change it.",
-    "Test ({worth}): {title}",
-    "Hidden test ({worth}) of {exercise}: it runs when your work is graded.",
-    "{points} point",
-    "{points} points",
-    "Hint:",
-)
 
 
 def notebook_texts(assignments=None, solutions=None):
@@ -275,7 +273,7 @@ def build_notebook(assignment, specs, points, solutions, lang="en"):
                 src = solutions[module]
                 helpers = [h for h in src.helpers if h not in emitted.get(module, set())]
                 if helpers:
-                    emit_given(module, helpers, "helpers", BUILDER_TEXTS[2])
+                    emit_given(module, helpers, "helpers", HELPERS_COMMENT)
                 cells.solution(conv.solution_id(part.exercise), src.solution_cell(name, translate=tr))
                 emitted.setdefault(module, set()).add(name)
             for spec in specs[part.exercise]:

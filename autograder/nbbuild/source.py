@@ -23,6 +23,8 @@ from pathlib import Path
 from autograder import UserError, reference
 from autograder.stubgen import _lines, find_regions
 
+HINT_LABEL = "Hint:"  # heads a hint in an answer cell (translated with the hint)
+
 
 def default_solutions_dir():
     """The installed reference package's folder (the repository's ``solutions/``)."""
@@ -118,7 +120,7 @@ class ModuleSource:
             region = begins.get(lineno)
             if region is not None:
                 if region.hint:
-                    label = translate("Hint:") + " "
+                    label = translate(HINT_LABEL) + " "
                     out.extend(textwrap.wrap(translate(region.hint), width=max(40, 96 - len(region.indent)),
                                              initial_indent=region.indent + "# " + label,
                                              subsequent_indent=region.indent + "#" + " " * (len(label) + 1)))
