@@ -409,7 +409,7 @@ def test_feedback_page_offline_in_chromium(course, specs, tmp_path, offline_page
     assignment, student = "ps2_backprop_layers", "reader"
     source = nbh.read_nb(course.source_path(assignment))
     submission = nbh.correct_submission(nbh.read_nb(course.release_path(assignment)), source)
-    # Affine.backward with a transposed dW, a long failure message of the engine's
+    # Affine.backward with db a mean over the batch: failures with long messages
     nbh.apply_changes(submission, corpus.load_entry(corpus.SUBMISSIONS / "buggy" / "affine_db_mean").changes,
                       conv.module_of_cell)
     course.submit(submission, student, assignment)
