@@ -71,12 +71,21 @@ def test_warnings_of_student_code_are_not_written_to_stderr(capfd):
 def test_interrupted_exercise_fails_its_later_checks_at_once():
     ns = solution_namespace("functions")
 
+    started = threading.Event()
+
     def loop(y, t):
+        started.set()
         while True:
             pass
 
+    def interrupt():
+        # Only once the student's loop runs: earlier, on a busy machine, the interrupt would
+        # land in the grader's own setup instead.
+        if started.wait(120):
+            _thread.interrupt_main()  # what nbclient does at a cell timeout
+
     ns["cross_entropy_error"] = loop
-    threading.Timer(0.5, _thread.interrupt_main).start()  # what nbclient does at a cell timeout
+    threading.Thread(target=interrupt, daemon=True).start()
     with pytest.raises(AssertionError, match="KeyboardInterrupt"):
         run_check("functions.cross_entropy_error::test_book_example", ns)
     with pytest.raises(AssertionError, match="not run: an earlier check of functions.cross_entropy_error"):
