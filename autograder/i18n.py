@@ -99,14 +99,17 @@ def current_language() -> str:
     return chosen if chosen is not None else language_from_env()
 
 
-@functools.cache
 def translations(lang: str | None = None, domain: str = DOMAIN) -> gettext.NullTranslations:
     """The catalog of ``lang`` (default: the current language) for ``domain``.
 
     English, and a language without a compiled catalog, give ``NullTranslations`` (the msgid
     itself), so a missing translation shows the English text rather than failing.
     """
-    lang = _checked(lang) or current_language()
+    return _catalog(_checked(lang) or current_language(), domain)
+
+
+@functools.cache
+def _catalog(lang: str, domain: str) -> gettext.NullTranslations:
     if lang == "en":
         return gettext.NullTranslations()
     return gettext.translation(domain, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
@@ -114,12 +117,12 @@ def translations(lang: str | None = None, domain: str = DOMAIN) -> gettext.NullT
 
 def _(message: str) -> str:
     """``message`` in the current language (the English text when no translation exists)."""
-    return translations(current_language()).gettext(message)
+    return _catalog(current_language(), DOMAIN).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n``, in the current language."""
-    return translations(current_language()).ngettext(singular, plural, n)
+    return _catalog(current_language(), DOMAIN).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

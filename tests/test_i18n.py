@@ -349,3 +349,12 @@ def test_notebook_test_cells_speak_the_kernels_language(monkeypatch, lang):
         hint = i18n._("Each row of a batch is one sample: normalise along axis=1 (use keepdims=True), "
                       "not over the whole array.")
     assert hint in str(info.value) and "normalise along axis=1" not in str(info.value)
+
+
+def test_translations_follow_the_current_language():
+    with i18n.using_language("ko"):
+        ko = i18n.translations().gettext("The result is the transpose of what is expected.")
+    with i18n.using_language("ja"):
+        ja = i18n.translations().gettext("The result is the transpose of what is expected.")
+    assert ko != ja and "The result is the transpose of what is expected." not in (ko, ja)
+    assert i18n.translations("en").gettext("The result is the transpose of what is expected.") == "The result is the transpose of what is expected."
