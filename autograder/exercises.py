@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.i18n import N_
+
 __all__ = ["Exercise", "CATALOG", "ALIAS_NOTE_FORMAT", "MODULES", "IMPORTS", "GIVEN_MODULES", "GIVEN_DIR", "ASSIGNMENTS",
            "EXERCISES", "POINTS", "ALL_STUDENT", "by_id", "module_of", "users_of", "deps_of",
            "names_match", "alias_candidates"]
@@ -103,7 +105,7 @@ CATALOG = (
 )
 
 # The note a student reads when an exercise was found under an alias.
-ALIAS_NOTE_FORMAT = "graded your `{alias}` as `{name}` ({module}.py)"
+ALIAS_NOTE_FORMAT = N_("graded your `{alias}` as `{name}` ({module}.py)")  # translated where shown
 
 EXERCISES = tuple(e.id for e in CATALOG)
 POINTS = {e.id: float(e.points) for e in CATALOG}

@@ -108,7 +108,7 @@ def train(worker, module, x_train, t_train, gate, reference, *, concurrent=True,
         start = worker.probe("gate_network", timeout=_remaining(deadline), module=module,
                              hidden_size=gate.hidden_size, seed=gate.seed)
     except StudentCodeError as exc:
-        exc.context = f"building TwoLayerNet(784, {gate.hidden_size}, 10) for the MNIST gate"
+        exc.context = _("building TwoLayerNet(784, {hidden}, 10) for the MNIST gate").format(hidden=gate.hidden_size)
         raise
     shapes = {"W1": (784, gate.hidden_size), "b1": (gate.hidden_size,),
               "W2": (gate.hidden_size, 10), "b2": (10,)}
@@ -175,13 +175,17 @@ def _initial_params(start, shapes):
     for key, shape in shapes.items():
         value = got.get(key)
         if type(value) is not np.ndarray or value.dtype.kind not in "fiu":
-            fail(f"TwoLayerNet(784, {shapes['b1'][0]}, 10).params['{key}'] should be a numpy array of "
-                 f"numbers of shape {shape}; got {type(value).__name__ if value is not None else 'nothing'}.")
+            if value is None:
+                fail(_("{net}.params['{key}'] should be a numpy array of numbers of shape {shape}; got nothing.")
+                     .format(net=f"TwoLayerNet(784, {shapes['b1'][0]}, 10)", key=key, shape=shape))
+            fail(_("{net}.params['{key}'] should be a numpy array of numbers of shape {shape}; got {type}.").format(
+                net=f"TwoLayerNet(784, {shapes['b1'][0]}, 10)", key=key, shape=shape, type=type(value).__name__))
         if value.shape != shape:
-            fail(f"TwoLayerNet(784, {shapes['b1'][0]}, 10).params['{key}'] has shape {value.shape}; "
-                 f"expected {shape}.")
+            fail(_("{net}.params['{key}'] has shape {got}; expected {shape}.").format(
+                net=f"TwoLayerNet(784, {shapes['b1'][0]}, 10)", key=key, got=value.shape, shape=shape))
         if not np.all(np.isfinite(value)):
-            fail(f"TwoLayerNet(784, {shapes['b1'][0]}, 10).params['{key}'] contains NaN or inf.")
+            fail(_("{net}.params['{key}'] contains NaN or inf.").format(
+                net=f"TwoLayerNet(784, {shapes['b1'][0]}, 10)", key=key))
         params[key] = value.astype(np.float64)
     return start["session"], params
 
@@ -194,18 +198,20 @@ def _checked(grads, i, shapes):
     where = _("at iteration {i}").format(i=i + 1)
     if type(grads) is not dict:
         plain = (list, tuple, int, float, str, bool, np.ndarray, type(None))
-        what = type(grads).__name__ if type(grads) in plain else "an object that is not a dict"
-        fail(f"net.gradient(x, t) returned {what} {where}; expected a dict with keys {', '.join(KEYS)}.")
+        what = type(grads).__name__ if type(grads) in plain else _("an object that is not a dict")
+        fail(_("net.gradient(x, t) returned {what} {where}; expected a dict with keys {keys}.").format(
+            what=what, where=where, keys=", ".join(KEYS)))
     missing = [key for key in KEYS if key not in grads]
     if missing:
         keys = sorted(repr(key[:20]) for key in grads)[:8]
-        fail(f"the dict returned by net.gradient(x, t) has no key {', '.join(map(repr, missing))} {where} "
-             f"(its keys: {', '.join(keys)}); it must be keyed like params.")
+        fail(_("the dict returned by net.gradient(x, t) has no key {missing} {where} (its keys: {keys}); "
+               "it must be keyed like params.").format(missing=", ".join(map(repr, missing)), where=where,
+                                                        keys=", ".join(keys)))
     for key, shape in shapes.items():
         value = grads[key]
         if type(value) is not np.ndarray or value.dtype.kind not in "fiu":
-            fail(f"gradient {key} returned by net.gradient(x, t) {where} is not an array of numbers "
-                 f"(got {type(value).__name__}).")
+            fail(_("gradient {key} returned by net.gradient(x, t) {where} is not an array of numbers "
+                   "(got {type}).").format(key=key, where=where, type=type(value).__name__))
         if value.shape != shape:
             msg = _("grads['{key}'] returned by net.gradient(x, t) has shape {got}, expected {expected} "
                     "(the shape of params['{key}']), {where}.").format(key=key, got=value.shape, expected=shape,
@@ -273,31 +279,35 @@ class _Auditor:
             diff = float(np.linalg.norm(grads[key] - expected[key]))
             rel = diff / scale if scale else (0.0 if diff == 0.0 else float("inf"))
             if not np.isfinite(diff) and not np.all(np.isfinite(grads[key])):
-                fail(f"gradient {key} returned by net.gradient(x, t) at iteration {i + 1} contains NaN or inf.")
+                fail(_("gradient {key} returned by net.gradient(x, t) at iteration {i} contains NaN or inf.").format(
+                    key=key, i=i + 1))
             if not diff <= RTOL * scale + ATOL:
                 fail(self.message(i, key, grads, expected, params, x, t, rel))
             worst[key] = max(worst[key], rel)
         return loss
 
     def message(self, i, key, grads, expected, params, x, t, rel):
-        text = (f"gradient of {key} at iteration {i + 1} differs from the backprop gradient of the reference "
-                f"TwoLayerNet for the same parameters and batch (relative difference {rel:.2g}, tolerance "
-                f"{RTOL:g}). The gate writes its own parameters into net.params in place before every call and "
-                "trusts only gradients that match; ")
+        text = _("gradient of {key} at iteration {i} differs from the backprop gradient of the reference "
+                 "TwoLayerNet for the same parameters and batch (relative difference {rel}, tolerance "
+                 "{tol}). The gate writes its own parameters into net.params in place before every call and "
+                 "trusts only gradients that match; {verdict}")
+        fill = dict(key=key, i=i + 1, rel=f"{rel:.2g}", tol=f"{RTOL:g}")
         got = grads[key].astype(np.float64)
         ratio = float(np.linalg.norm(got)) / max(float(np.linalg.norm(expected[key])), 1e-300)
         if abs(ratio / self.batch_size - 1) < 0.01:
-            return text + f"yours is {self.batch_size} times too large: divide by the batch size (in SoftmaxWithLoss.backward)."
+            return text.format(**fill, verdict=_("yours is {n} times too large: divide by the batch size "
+                                                 "(in SoftmaxWithLoss.backward).").format(n=self.batch_size))
         if abs(ratio * self.batch_size - 1) < 0.01:
-            return text + f"yours is {self.batch_size} times too small: is it divided by the batch size twice?"
+            return text.format(**fill, verdict=_("yours is {n} times too small: is it divided by the batch size "
+                                                 "twice?").format(n=self.batch_size))
         if relative_difference(-got, expected[key]) < 1e-3:
-            return text + "yours has the opposite sign."
+            return text.format(**fill, verdict=_("yours has the opposite sign."))
         if i > 0:
-            at_start, _ = self.gradient(self.initial, x, t)
+            at_start, _loss = self.gradient(self.initial, x, t)
             if relative_difference(got, at_start[key]) < 1e-3:
-                return text + ("yours is the gradient at the initial weights: do the layers use the very arrays "
-                               "in net.params (not copies)?")
-        return text + "check TwoLayerNet.gradient and the backward passes it uses."
+                return text.format(**fill, verdict=_("yours is the gradient at the initial weights: do the layers "
+                                                     "use the very arrays in net.params (not copies)?"))
+        return text.format(**fill, verdict=_("check TwoLayerNet.gradient and the backward passes it uses."))
 
 
 class _Pipeline:
@@ -336,10 +346,10 @@ class _Pipeline:
         try:
             return self.worker.probe("gate_chunk", timeout=_remaining(self.deadline), **msg)
         except StudentCodeError as exc:
-            exc.context = "running net.gradient(x, t) on the MNIST gate's mini-batches"
+            exc.context = _("running net.gradient(x, t) on the MNIST gate's mini-batches")
             if isinstance(exc, WorkerTimeout):
-                exc.context += (" (the gate calls it once per iteration: it must use backprop, "
-                                "numerical_gradient is far too slow)")
+                exc.context = _("running net.gradient(x, t) on the MNIST gate's mini-batches (the gate calls it "
+                                "once per iteration: it must use backprop, numerical_gradient is far too slow)")
             raise
 
     def _serve(self):

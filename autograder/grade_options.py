@@ -11,6 +11,7 @@ from pathlib import Path
 
 from autograder import wire
 from autograder.exercises import EXERCISES
+from autograder.i18n import LANGUAGES
 from autograder.rubric import Rubric
 from autograder.sandbox.isolation import REQUESTS
 
@@ -31,9 +32,12 @@ class GradeOptions:
     max_reply: int = wire.DEFAULT_MAX_SIZE  # bytes: the largest reply accepted from a worker
     seed: str | None = None  # replay the inputs of this seed id (see autograder.seeds)
     sandbox: str = "auto"  # isolation level requested: auto, bwrap, uid or off (see sandbox.isolation)
+    lang: str | None = None  # language of what the student reads: en, ko, ja (None: the current one, i18n)
 
     def validate(self) -> None:
         """Raise ValueError naming the first field with a bad value."""
+        if self.lang is not None and self.lang not in LANGUAGES:
+            raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {self.lang!r}")
         if self.sandbox not in REQUESTS:
             raise ValueError(f"sandbox must be one of {', '.join(REQUESTS)}, got {self.sandbox!r}")
         if self.timeout <= 0:

@@ -31,7 +31,7 @@ import mnist_data
 from autograder import UserError, reference, seeds, studentdist
 from autograder.exercises import ALL_STUDENT, CATALOG, EXERCISES, MODULES, POINTS, module_of
 from autograder.grade_options import GradeOptions
-from autograder.i18n import _
+from autograder.i18n import _, using_language
 from autograder.plugin import GradingPlugin
 from autograder.pool import WorkerPool
 from autograder.results import POINTS_NOT_RUN, CheckResult, ExerciseResult, GradeResult
@@ -85,6 +85,13 @@ class GradingContext:
 
 
 def grade(path, options=None, *, recorder=None):
+    """Grade the submission at path, in the language ``options.lang`` (see ``_grade``)."""
+    options = options or GradeOptions()
+    with using_language(options.lang):
+        return _grade(path, options, recorder=recorder)
+
+
+def _grade(path, options=None, *, recorder=None):
     """Grade the submission at path.
 
     Inputs:
@@ -108,15 +115,15 @@ def grade(path, options=None, *, recorder=None):
     started = time.perf_counter()
     phases = {}
     with load_submission(path) as submission:
-        excluded = "excluded by --only"
+        excluded = _("excluded by --only")
         if submission.exercises is not None:
             covered = frozenset(submission.exercises)
             only = covered if options.only is None else options.only & covered
             if not only:
-                raise UserError(f"{path}: --only names no exercise of this notebook "
-                                f"(it has {', '.join(submission.exercises)})")
+                raise UserError(_("{path}: --only names no exercise of this notebook (it has {exercises})").format(
+                    path=path, exercises=", ".join(submission.exercises)))
             options = dataclasses.replace(options, only=only)
-            excluded = "not in this notebook" if only == covered else "excluded by --only or not in this notebook"
+            excluded = _("not in this notebook") if only == covered else _("excluded by --only or not in this notebook")
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
         not_run = {}  # exercise: why it is not run ("" when nothing need say so)
         if GATE in selected and studentdist.active():  # a student distribution has no gate
@@ -146,8 +153,8 @@ def grade(path, options=None, *, recorder=None):
     result = _assemble(plugin, options, str(path), missing, excluded, notes, not_run)
     result.seed = seed.id
     result.isolation = isolation.level
-    result.output += f"\nIsolation: {isolation.describe()}."
-    result.output += f"\nInputs drawn with seed {seed.id} (--seed {seed.id} replays them)."
+    result.output += "\n" + _("Isolation: {how}.").format(how=isolation.describe())
+    result.output += "\n" + _("Inputs drawn with seed {seed} (--seed {seed} replays them).").format(seed=seed.id)
     result.output += studentdist.note()
     studentdist.annotate(result)
     for check in result.checks:
@@ -157,7 +164,7 @@ def grade(path, options=None, *, recorder=None):
     result.execution_time = time.perf_counter() - started
     result.phases = phases
     if any(c.internal_error for c in result.checks):
-        result.output += "\nThe grader hit an internal error; the pytest log follows.\n" + log[-4000:]
+        result.output += "\n" + _("The grader hit an internal error; the pytest log follows.") + "\n" + log[-4000:]
     return result
 
 
@@ -321,16 +328,16 @@ def _assemble(plugin, options, name, missing, excluded="excluded by --only", not
         if result is None:
             # Excluded with --only: listed (every exercise appears), but outside the total.
             result = CheckResult(spec.check_id, spec.exercise, spec.title, 0.0, 0.0, False,
-                                 output=f"not graded in this run ({excluded})",
+                                 output=_("not graded in this run ({why})").format(why=excluded),
                                  visibility=spec.visibility, graded=False)
         by_exercise[spec.exercise].append(result)
     exercises = [ExerciseResult(e, by_exercise[e]) for e in EXERCISES]
-    lines = [f"Graded {name}."]
+    lines = [_("Graded {name}.").format(name=name)]
     if missing:
-        lines.append("Missing module(s): " + ", ".join(f"{m}.py" for m in missing) +
-                     " (their exercises score 0).")
+        lines.append(_("Missing module(s): {modules} (their exercises score 0).").format(
+            modules=", ".join(f"{m}.py" for m in missing)))
     # Exercises found under another accepted name (exercises.CATALOG aliases): one line each.
-    lines.extend(f"Note: {note}." for note in notes)
+    lines.extend(_("Note: {note}.").format(note=note) for note in notes)
     result = GradeResult(submission=name, exercises=exercises)
     if result.left_out():
         lines.append(_("Total {score} / {max_score} {note}.").format(

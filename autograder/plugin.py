@@ -18,7 +18,7 @@ import pytest
 
 from autograder.compare import CheckFailure, hidden_check
 from autograder.exercises import EXERCISES, POINTS
-from autograder.i18n import _
+from autograder.i18n import _, check_title
 from autograder.pool import NAME_ERRORS, MissingModule, MissingName, ModuleImportFailed
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
@@ -69,19 +69,22 @@ class TimeKeeper:
             self.run_start = now
         start = self.exercise_start.setdefault(exercise, now)
         if exercise == "mnist":
-            return start + self.gate_seconds + 5.0, f"the MNIST gate's {self.gate_seconds:g} s"
+            return start + self.gate_seconds + 5.0, _("the MNIST gate's {seconds} s").format(
+                seconds=f"{self.gate_seconds:g}")
         own = start + self.budget.exercise
         whole = self.run_start + self.budget.submission
         if own <= whole:
-            return own, f"the {self.budget.exercise:g} s allowed for {exercise}"
-        return whole, f"the {self.budget.submission:g} s allowed for the whole submission"
+            return own, _("the {seconds} s allowed for {exercise}").format(
+                seconds=f"{self.budget.exercise:g}", exercise=exercise)
+        return whole, _("the {seconds} s allowed for the whole submission").format(
+            seconds=f"{self.budget.submission:g}")
 
 
 def budget_message(what):
     """The student-facing reason a check was stopped or not run: what ran out."""
-    return (f"{what} ran out, so this check and the exercise's remaining checks fail. Each call into "
-            "your code has its own time limit, and the calls together have this one: make slow code "
-            "faster (no sleeping, no needless loops).")
+    return _("{what} ran out, so this check and the exercise's remaining checks fail. Each call into "
+             "your code has its own time limit, and the calls together have this one: make slow code "
+             "faster (no sleeping, no needless loops).").format(what=what)
 
 
 def check_spec(item):
@@ -94,8 +97,9 @@ def check_spec(item):
         raise pytest.UsageError(f"check {item.nodeid} names unknown exercise {exercise!r}")
     weight = item.get_closest_marker("weight")
     visibility = item.get_closest_marker("visibility")
-    doc = (getattr(item.function, "__doc__", None) or "").strip()
-    title = doc.splitlines()[0].rstrip(".") if doc else item.name
+    # The docstring's first line, in the current language (autograder/locale extracts it).
+    title = check_title(getattr(item.function, "__doc__", None))
+    title = _(title) if title else item.name
     name = item.name.split("[", 1)
     check_id = f"{exercise}::{name[0]}" + (f"[{name[1]}" if len(name) > 1 else "")
     if len(name) > 1:
@@ -118,15 +122,19 @@ def _probe_titles():
 
 # Grader-internal names a student must not read, and what to say instead.
 _INTERNAL = [
-    (re.compile(r"\bfunction forward_fresh\b"), "a new layer's forward"),
+    (re.compile(r"\bfunction forward_fresh\b"), lambda m: _("a new layer's forward")),
     (re.compile(r"\bsubmission\.(\w+)"), r"\1"),
     # The grader's temporary copy of the submission: the file name is what the student knows.
     (re.compile(r"/\S*?dlgrade-[^/\s]+/(?:[^/\s]+/)*?(\w+\.py)"), r"\1"),
     (re.compile(r"/\S*?/(?:submission|plain|common)/(\w+\.py)\b"), r"\1"),  # the path inside a sandbox
     (re.compile(r"\.\.\. (\d+) more frames \.\.\."), r"... \1 more calls ..."),
+    (re.compile(r"\bcalling class (\w+)"), r"creating a \1"),  # a class is called to make an object
     # A batch of calls made in one round trip: the student knows the first failing one as "the first call".
     (re.compile(r" \(in call #0 of the batch\)"), ""),
     (re.compile(r"\bin call #(\d+) of the batch\b"), r"in call number \1 of them"),
+    # What the grader was calling, named in the student's language (the worker names it in English).
+    (re.compile(r"\bfunction ([A-Za-z_][\w.]*)"), lambda m: _("function {name}").format(name=m.group(1))),
+    (re.compile(r"\bmethod ([A-Za-z_][\w.]*)"), lambda m: _("method {name}").format(name=m.group(1))),
 ]
 
 
@@ -138,7 +146,7 @@ def student_text(text):
     a fresh layer per evaluation is described, not named.
     """
     titles = _probe_titles()
-    text = re.sub(r"\brunning (\w+)", lambda m: titles.get(m.group(1), m.group(0)), text)
+    text = re.sub(r"\brunning (\w+)", lambda m: _(titles[m.group(1)]) if m.group(1) in titles else m.group(0), text)
     for pattern, replacement in _INTERNAL:
         text = pattern.sub(replacement, text)
     return text
@@ -151,16 +159,17 @@ def failure_text(excinfo):
         text = student_text(exc.describe())
         printed = (getattr(exc, "output", "") or "").strip()
         if printed:
-            text += "\nYour code printed:\n" + (printed[:1500] + "\n..." if len(printed) > 1500 else printed)
+            text += "\n" + _("Your code printed:") + "\n" + (printed[:1500] + "\n..." if len(printed) > 1500 else printed)
         return text, False
     if isinstance(exc, AssertionError):
         text = str(exc)
         # pytest's assertion rewriting appends "assert ..." lines; a student reads only our message.
         cut = text.find("\nassert ")
-        return (text[:cut] if cut > 0 else text).strip() or "check failed", False
+        return (text[:cut] if cut > 0 else text).strip() or _("check failed"), False
     if isinstance(exc, pytest.skip.Exception):
-        return f"check was skipped ({exc.msg}); skipped checks score 0", True
-    return f"internal grader error: {type(exc).__name__}: {exc}. Please report this to the course staff.", True
+        return _("check was skipped ({reason}); skipped checks score 0").format(reason=exc.msg), True
+    return _("internal grader error: {error}. Please report this to the course staff.").format(
+        error=f"{type(exc).__name__}: {exc}"), True
 
 
 # What a failure is, for the report's grouping and order (``report``): kept beside the message.
@@ -242,7 +251,7 @@ class GradingPlugin:
         self.keyboard_interrupted = False
         rubric = context.rubric
         self.timekeeper = TimeKeeper(rubric.budget, rubric.mnist.timeout)
-        self.deadline_what = "the time budget"  # what the deadline of the running check is
+        self.deadline_what = _("the time budget")  # what the deadline of the running check is
         self.budget_spent = {}  # exercise: what ran out
 
     def pytest_keyboard_interrupt(self, excinfo):
@@ -292,16 +301,16 @@ class GradingPlugin:
         spec = item.stash[SPEC]
         self.started[item.nodeid] = time.perf_counter()
         if self.timeouts.get(spec.exercise, 0) >= MAX_TIMEOUTS_PER_EXERCISE:
-            raise CheckNotRun(f"not run: {MAX_TIMEOUTS_PER_EXERCISE} earlier checks of {spec.exercise} "
-                              "timed out, so its remaining checks were skipped to keep grading fast. "
-                              "Fix the infinite loop or slow code first.")
+            raise CheckNotRun(_("not run: {count} earlier checks of {exercise} timed out, so its remaining "
+                                "checks were skipped to keep grading fast. Fix the infinite loop or slow "
+                                "code first.").format(count=MAX_TIMEOUTS_PER_EXERCISE, exercise=spec.exercise))
         deadline, what = self.timekeeper.deadline(spec.exercise)
         set_deadline = getattr(self.context.pool, "set_deadline", None)  # a notebook kernel has none
         if set_deadline is None:
             return
         if spec.exercise in self.budget_spent or deadline <= self.timekeeper.clock():
             self.budget_spent.setdefault(spec.exercise, what)
-            raise CheckNotRun("not run: " + budget_message(self.budget_spent[spec.exercise]))
+            raise CheckNotRun(_("not run: {reason}").format(reason=budget_message(self.budget_spent[spec.exercise])))
         set_deadline(deadline)
         self.deadline_what = what
 
@@ -371,7 +380,7 @@ class GradingPlugin:
             if isinstance(call.excinfo.value, TimeBudgetExceeded):
                 what = self.deadline_what
                 self.budget_spent.setdefault(spec.exercise, what)
-                message = "stopped: " + budget_message(what) + "\n" + message
+                message = _("stopped: {reason}").format(reason=budget_message(what)) + "\n" + message
             # Student text (messages, output, reprs) reaches the report, results.json and JUnit
             # XML from here on: never with control characters or invalid Unicode.
             message = clean_text(message)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from autograder.exercises import (ALIAS_NOTE_FORMAT, ALL_STUDENT, CATALOG, MODULES, alias_candidates, by_id,
                                   deps_of, module_of)
+from autograder.i18n import _, ngettext
 from autograder.sandbox.errors import StudentCodeError, StudentException
 from autograder.sandbox.worker import Worker
 
@@ -36,8 +37,8 @@ class MissingModule(Exception):
         self.module = module
 
     def describe(self):
-        return (f"{self.module}.py is missing from the submission, so this exercise scores 0. "
-                f"Submit {self.module}.py next to your other modules.")
+        return _("{module}.py is missing from the submission, so this exercise scores 0. "
+                 "Submit {module}.py next to your other modules.").format(module=self.module)
 
 
 class ModuleImportFailed(Exception):
@@ -49,7 +50,8 @@ class ModuleImportFailed(Exception):
         self.cause = cause
 
     def describe(self):
-        return f"{self.module}.py could not be imported, so none of its checks can run.\n" + self.cause.describe()
+        return (_("{module}.py could not be imported, so none of its checks can run.").format(module=self.module)
+                + "\n" + self.cause.describe())
 
 
 class MissingName(Exception):
@@ -60,14 +62,16 @@ class MissingName(Exception):
         self.module, self.name, self.similar, self.aliases = module, name, tuple(similar), tuple(aliases)
 
     def describe(self):
-        text = f"{self.module}.py defines no `{self.name}`, which this exercise grades"
         if self.similar:
-            text += f"; it defines {', '.join(f'`{s}`' for s in self.similar)}: is that meant to be `{self.name}`?"
+            text = _("{module}.py defines no `{name}`, which this exercise grades; it defines {similar}: is that "
+                     "meant to be `{name}`?").format(module=self.module, name=self.name,
+                                                    similar=", ".join(f"`{s}`" for s in self.similar))
         else:
-            text += "."
+            text = _("{module}.py defines no `{name}`, which this exercise grades.").format(
+                module=self.module, name=self.name)
         if self.aliases:
-            text += f" (Also accepted under the name{'s' if len(self.aliases) > 1 else ''} " \
-                    f"{', '.join(f'`{a}`' for a in self.aliases)}.)"
+            text += " " + ngettext("(Also accepted under the name {names}.)", "(Also accepted under the names {names}.)",
+                                   len(self.aliases)).format(names=", ".join(f"`{a}`" for a in self.aliases))
         return text
 
 
@@ -215,7 +219,7 @@ class WorkerPool:
             self._failures[key] = ModuleImportFailed(module, exc)
             raise self._failures[key] from None
         for name, alias in found["aliased"].items():
-            self.notes[f"{module}.{name}"] = ALIAS_NOTE_FORMAT.format(alias=alias, name=name, module=module)
+            self.notes[f"{module}.{name}"] = _(ALIAS_NOTE_FORMAT).format(alias=alias, name=name, module=module)
         self._missing[key] = found["missing"]
         self._modules[key] = remote
         return remote

@@ -12,18 +12,25 @@ import numpy as np
 
 from autograder import callstyle, numgrad
 
+
+def N_(message):
+    """Mark a message for the catalogs (autograder.i18n.N_; this module runs in the worker,
+    which gets only the modules it needs, so it does not import autograder.i18n)."""
+    return message
+
+
 # What each probe does, in the words of the message a student reads when student code fails
-# during it (the grader's plugin puts these in place of the probe's own name).
+# during it (the grader's plugin puts these, translated, in place of the probe's own name).
 TITLES = {
-    "function": "preparing a test function",
-    "call_with_global": "calling your gradient_descent (with the grader's numerical_gradient)",
-    "set_params_inplace": "writing test weights into net.params",
-    "describe_layers": "reading net.layers and net.lastLayer",
-    "new_two_layer_net": "creating a TwoLayerNet",
-    "backward_unit": "calling backward(1) after forward(x, t)",
-    "resolve_names": "looking up the names your module defines",
-    "gate_network": "creating your TwoLayerNet for the MNIST gate",
-    "gate_chunk": "running net.gradient(x, t) on the MNIST gate's mini-batches",
+    "function": N_("preparing a test function"),
+    "call_with_global": N_("calling your gradient_descent (with the grader's numerical_gradient)"),
+    "set_params_inplace": N_("writing test weights into net.params"),
+    "describe_layers": N_("reading net.layers and net.lastLayer"),
+    "new_two_layer_net": N_("creating a TwoLayerNet"),
+    "backward_unit": N_("calling backward(1) after forward(x, t)"),
+    "resolve_names": N_("looking up the names your module defines"),
+    "gate_network": N_("creating your TwoLayerNet for the MNIST gate"),
+    "gate_chunk": N_("running net.gradient(x, t) on the MNIST gate's mini-batches"),
 }
 
 # Functions the gradient checks differentiate. The grader evaluates the same

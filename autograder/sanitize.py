@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 import re
 
+from autograder.i18n import _
+
 __all__ = ["MAX_TEXT", "clean_text", "clean_json"]
 
 MAX_TEXT = 8000  # characters of one message (a check's failure text with tracebacks fits easily)
@@ -68,7 +70,7 @@ def clean_text(text: object, limit: int = MAX_TEXT) -> str:
     text = _UNSAFE.sub(_escape, text)
     if len(text) > limit:
         keep = limit - 40  # room for the note
-        note = f"\n[... {len(text) - keep} characters cut ...]\n"
+        note = "\n" + _("[... {count} characters cut ...]").format(count=len(text) - keep) + "\n"
         head = keep * 2 // 3
         text = text[:head] + note + text[len(text) - (keep - head):]
     return text

@@ -50,6 +50,7 @@ from pathlib import Path, PurePosixPath
 from autograder import UserError
 from autograder.exercises import CATALOG, GIVEN_DIR, GIVEN_MODULES
 from autograder.exercises import MODULES as EXERCISE_MODULES
+from autograder.i18n import _
 from autograder.sandbox import tempdirs
 
 __all__ = ["EXERCISE_MODULES", "MAX_TOTAL_BYTES", "Submission", "LayoutDir", "load_submission"]
@@ -88,12 +89,14 @@ class _Budget:
     def entry(self):
         self.entries += 1
         if self.entries > MAX_ENTRIES:
-            raise UserError(f"{self.source}: more than {MAX_ENTRIES} files; is this the right folder?")
+            raise UserError(_("{source}: more than {count} files; is this the right folder?").format(
+                source=self.source, count=MAX_ENTRIES))
 
     def take(self, n):
         self.bytes += n
         if self.bytes > MAX_TOTAL_BYTES:
-            raise UserError(f"{self.source}: more than {MAX_TOTAL_BYTES // 2**20} MB of Python files")
+            raise UserError(_("{source}: more than {size} MB of Python files").format(
+                source=self.source, size=MAX_TOTAL_BYTES // 2**20))
 
 
 def _skip(parts):
@@ -139,7 +142,8 @@ def _collect_zip(path):
                 name = info.filename.replace("\\", "/")  # some Windows tools write backslashes
                 parts = PurePosixPath(name).parts
                 if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-                    raise UserError(f"{path}: unsafe path in zip file: {info.filename!r}")
+                    raise UserError(_("{path}: unsafe path in zip file: {name}").format(
+                        path=path, name=repr(info.filename)))
                 if info.is_dir() or not name.endswith(".py") or _skip(parts) \
                         or parts[-1].startswith("._") or len(parts) > MAX_DEPTH + 1:
                     continue
@@ -153,7 +157,7 @@ def _collect_zip(path):
     except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError,
             zlib.error, EOFError, OSError, ValueError) as exc:
         # RuntimeError: encrypted member; NotImplementedError: unsupported compression.
-        raise UserError(f"{path}: cannot read zip file: {exc}") from None
+        raise UserError(_("{path}: cannot read zip file: {error}").format(path=path, error=exc)) from None
     return files
 
 
@@ -178,12 +182,13 @@ def _find_module_dir(files, source):
             dirs.setdefault(p.parent.as_posix(), set()).add(p.stem)
     if not dirs:
         wanted = ", ".join(f"{m}.py" for m in EXERCISE_MODULES)
-        raise UserError(f"{source}: no exercise module found (expected any of {wanted})")
+        raise UserError(_("{source}: no exercise module found (expected any of {wanted})").format(
+            source=source, wanted=wanted))
     depth = min(len(PurePosixPath(d).parts) for d in dirs)
     best = sorted(d for d in dirs if len(PurePosixPath(d).parts) == depth)
     if len(best) > 1:
-        raise UserError(f"{source}: exercise modules found in several folders "
-                        f"({', '.join(best)}); submit one folder")
+        raise UserError(_("{source}: exercise modules found in several folders ({folders}); submit one folder")
+                        .format(source=source, folders=", ".join(best)))
     return best[0]
 
 
@@ -223,17 +228,17 @@ def load_submission(path):
     """
     p = Path(path)
     if not p.exists():
-        raise UserError(f"no such file or directory: {path}")
+        raise UserError(_("no such file or directory: {path}").format(path=path))
     if p.is_dir():
         files = _collect_dir(p)
     elif p.is_file():
         collector = _COLLECTORS.get(p.suffix.lower())
         if collector is None:
-            raise UserError(f"{path}: a submission must be a directory or a .zip file "
-                            "(or a course notebook, .ipynb)")
+            raise UserError(_("{path}: a submission must be a directory or a .zip file "
+                              "(or a course notebook, .ipynb)").format(path=path))
         files = collector(p)
     else:
-        raise UserError(f"{path}: not a directory or a regular file")
+        raise UserError(_("{path}: not a directory or a regular file").format(path=path))
     folder = _find_module_dir(files, path)
     prefix = "" if folder == "." else folder + "/"
     sources, extras = {}, {}

@@ -8,6 +8,9 @@ Fixtures shared by test modules live here too (helpers that need no fixture: tes
 import os
 
 os.environ.setdefault("DLGRADE_SECRET", "dlgrade's own test suite")
+# Messages in English (the corpus expects English text) whatever the machine's locale;
+# tests/test_i18n.py chooses languages itself.
+os.environ.setdefault("DLGRADE_LANG", "en")
 
 import importlib.util
 from pathlib import Path

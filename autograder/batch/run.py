@@ -7,6 +7,7 @@ it writes ``gradebook.csv`` and ``report.html`` from every record, reused or new
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from autograder import UserError
 from autograder.atomic import write_text_atomic
+from autograder.i18n import LANGUAGES
 from autograder.batch.discover import discover
 from autograder.batch.gradebook import write_gradebook
 from autograder.batch.journal import Journal, entry_key, kit_fingerprint, options_fingerprint
@@ -23,7 +25,7 @@ from autograder.batch.runner import run_local, start_slots
 from autograder.batch.slot import DEFAULT_TARGET
 from autograder.results import write_json
 
-LANGS = ("en", "ko", "ja")
+LANGS = LANGUAGES  # the languages of the reports
 OUTPUT_NAMES = {"gradebook.csv", "report.html"}  # files of OUT_DIR beside the students' folders
 
 
@@ -61,12 +63,14 @@ def full_marks(options) -> float:
 
 def write_student_files(out_dir, record) -> None:
     """results.json and report.txt of one student, atomically."""
+    from autograder.i18n import using_language
     from autograder.report import render
 
     folder = Path(out_dir) / record.student
     if record.result is not None:
         write_json(record.result, folder / "results.json")
-        text = render(record.result, show_hidden=True)
+        with using_language(record.lang):
+            text = render(record.result, show_hidden=True)
     else:
         doc = {"score": 0.0, "execution_time": round(record.elapsed, 3),
                "output": f"Not graded ({record.status}): {record.message}", "tests": []}
@@ -96,7 +100,7 @@ def grade_class(class_dir, out_dir, options, *, jobs=1, force=False, regrade=(),
     - options: GradeOptions for every submission.
     - jobs: grader slots on this machine.
     - force: regrade everything (ignore the journal); regrade: student ids to regrade.
-    - lang: the report language (recorded; part of the journal key).
+    - lang: the language of the reports and messages (part of the journal key).
     - dask_address: a Dask scheduler address: grade there instead of locally.
     - progress_stream: where the progress goes (default stderr).
     - target, deadline: the slots' grading function and the per-submission limit (tests).
@@ -109,6 +113,7 @@ def grade_class(class_dir, out_dir, options, *, jobs=1, force=False, regrade=(),
     started = time.perf_counter()
     if lang not in LANGS:
         raise UserError(f"--lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    options = dataclasses.replace(options, lang=lang)  # each submission's messages in that language
     if Path(class_dir).is_dir() and Path(out_dir).resolve() == Path(class_dir).resolve():
         raise UserError("--out must be another folder than the class folder")
     out = _check_out_dir(out_dir)

@@ -33,22 +33,22 @@ class TestSigmoid:
     def test_values(self, student, ref, rng):
         """sigmoid on a batch of random values"""
         x = rng.normal(scale=3.0, size=(4, 5))
-        expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(x) for x of shape (4, 5)",
-                     hints={"Use np.exp(-x), not np.exp(x): sigmoid(x) = 1 / (1 + exp(-x)).": 1 / (1 + np.exp(x))})
+        expect_close(student.sigmoid(x), ref.sigmoid(x), _("sigmoid(x) for x of shape (4, 5)"),
+                     hints={_("Use np.exp(-x), not np.exp(x): sigmoid(x) = 1 / (1 + exp(-x))."): 1 / (1 + np.exp(x))})
 
     def test_book_example(self, student, ref, rng):
         """sigmoid(np.array([-1.0, 1.0, 2.0])) from the book"""
         x = np.array([-1.0, 1.0, 2.0])
         expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(np.array([-1.0, 1.0, 2.0]))")
         x = rng.normal(size=3)
-        expect_close(student.sigmoid(x), ref.sigmoid(x), "sigmoid(x) for another x of shape (3,)")
+        expect_close(student.sigmoid(x), ref.sigmoid(x), _("sigmoid(x) for another x of shape (3,)"))
 
     def test_extreme_inputs(self, student, ref, rng):
         """sigmoid of very large and very small inputs saturates to 0 and 1"""
         big, moderate = rng.uniform(700.0, 1000.0), rng.uniform(30.0, 60.0)
         x = np.array([-big, -moderate, 0.0, moderate, big])
         expect_close(student.sigmoid(x), ref.sigmoid(x),
-                     "sigmoid(x) for x = [-a, -b, 0, b, a] with a in [700, 1000] and b in [30, 60]")
+                     _("sigmoid(x) for x = [-a, -b, 0, b, a] with a in [700, 1000] and b in [30, 60]"))
 
 
 class TestSoftmax:
@@ -59,25 +59,25 @@ class TestSoftmax:
         a = np.array([0.3, 2.9, 4.0])
         expect_close(student.softmax(a), ref.softmax(a), "softmax(np.array([0.3, 2.9, 4.0]))")
         a = rng.normal(scale=2.0, size=4)
-        expect_close(student.softmax(a), ref.softmax(a), "softmax(a) for another a of shape (4,)")
+        expect_close(student.softmax(a), ref.softmax(a), _("softmax(a) for another a of shape (4,)"))
 
     @pytest.mark.weight(2)
     def test_batch_rows(self, student, ref, rng):
         """softmax of a batch normalises each row separately"""
         x = rng.normal(size=(4, 10))
         e = np.exp(x - x.max())
-        expect_close(student.softmax(x), ref.softmax(x), "softmax(x) for a batch x of shape (4, 10)", hints={
-            "Each row of a batch is one sample: normalise along axis=1 (use keepdims=True), "
-            "not over the whole array.": e / e.sum(),
-            "You normalised the columns: for a batch of shape (N, C) sum along axis=1 with keepdims=True, "
-            "not axis=0.": e / e.sum(axis=0),
+        expect_close(student.softmax(x), ref.softmax(x), _("softmax(x) for a batch x of shape (4, 10)"), hints={
+            _("Each row of a batch is one sample: normalise along axis=1 (use keepdims=True), "
+              "not over the whole array."): e / e.sum(),
+            _("You normalised the columns: for a batch of shape (N, C) sum along axis=1 with keepdims=True, "
+              "not axis=0."): e / e.sum(axis=0),
         })
 
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
     def test_large_logits(self, student, ref, rng):
         """softmax does not overflow for logits around 1000"""
         x = np.array([1000.0 + rng.normal(scale=10.0, size=3), rng.normal(scale=3.0, size=3)])
-        expect_close(student.softmax(x[0]), ref.softmax(x[0]), "softmax(a) for logits a of shape (3,) around 1000",
+        expect_close(student.softmax(x[0]), ref.softmax(x[0]), _("softmax(a) for logits a of shape (3,) around 1000"),
                      hints={_("Subtract the maximum before np.exp: np.exp(1000) overflows to inf."): _overflowed(x[0])})
         # The second row underflows to 0/0 if the maximum of the whole batch is subtracted; the
         # hints tell that apart from the batch mistakes the visible checks already name.
@@ -86,7 +86,7 @@ class TestSoftmax:
             whole_max = e / e.sum(axis=1, keepdims=True)
         c = np.exp(x - x.max(axis=0))
         expect_close(student.softmax(x), ref.softmax(x),
-                     "softmax(x) for a batch of shape (2, 3) whose first row is around 1000 and second around 0",
+                     _("softmax(x) for a batch of shape (2, 3) whose first row is around 1000 and second around 0"),
                      hints={
                          _("Subtract each row's own maximum (np.max(x, axis=1, keepdims=True)): with the maximum "
                            "of the whole batch, a row far below it underflows to 0 / 0."): whole_max,
@@ -104,7 +104,7 @@ class TestSoftmax:
         expect_close(student.softmax(a), ref.softmax(a), "softmax(np.array([1010., 1000., 990.]))",
                      hints={hint: _overflowed(a)})
         a = 1000.0 + rng.normal(scale=10.0, size=3)
-        expect_close(student.softmax(a), ref.softmax(a), "softmax(a) for other logits a of shape (3,) around 1000",
+        expect_close(student.softmax(a), ref.softmax(a), _("softmax(a) for other logits a of shape (3,) around 1000"),
                      hints={hint: _overflowed(a)})
 
     def test_input_unchanged(self, student, worker, rng):
@@ -120,20 +120,20 @@ class TestSumSquaredError:
 
     def test_book_example(self, student, ref, rng):
         """sum_squared_error for the book's example (0.0975 for t=2, 0.5975 for t=7)"""
-        examples = [(BOOK_Y, label, "the book's y") for label in (2, 7)]
-        examples.append((probabilities(rng, 1, 10)[0], int(rng.integers(0, 10)), "another y of shape (10,)"))
+        examples = [(BOOK_Y, label, _("the book's y")) for label in (2, 7)]
+        examples.append((probabilities(rng, 1, 10)[0], int(rng.integers(0, 10)), _("another y of shape (10,)")))
         for y, label, which in examples:
             t = one_hot(label, 10)
             expect_close(student.sum_squared_error(y, t), ref.sum_squared_error(y, t),
-                         f"sum_squared_error(y, t) for {which} and one-hot t = {label}",
-                         hints={"Multiply by 0.5: E = 0.5 * sum((y - t)**2).": np.sum((y - t) ** 2)})
+                         _("sum_squared_error(y, t) for {which} and one-hot t = {label}").format(which=which, label=label),
+                         hints={_("Multiply by 0.5: E = 0.5 * sum((y - t)**2)."): np.sum((y - t) ** 2)})
 
     def test_batch(self, student, ref, rng):
         """sum_squared_error of a batch sums over all samples"""
         y = probabilities(rng, 4, 10)
         t = one_hot(rng.integers(0, 10, size=4), 10)
         expect_close(student.sum_squared_error(y, t), ref.sum_squared_error(y, t),
-                     "sum_squared_error(y, t) for y, t of shape (4, 10)")
+                     _("sum_squared_error(y, t) for y, t of shape (4, 10)"))
 
 
 class TestCrossEntropyError:
@@ -141,18 +141,19 @@ class TestCrossEntropyError:
 
     def test_book_example(self, student, ref, rng):
         """cross_entropy_error for the book's example (0.5108 for t=2, 2.3026 for t=7)"""
-        examples = [(BOOK_Y, label, "the book's y") for label in (2, 7)]
-        examples.append((probabilities(rng, 1, 10)[0], int(rng.integers(0, 10)), "another y of shape (10,)"))
+        examples = [(BOOK_Y, label, _("the book's y")) for label in (2, 7)]
+        examples.append((probabilities(rng, 1, 10)[0], int(rng.integers(0, 10)), _("another y of shape (10,)")))
         for y, label, which in examples:
             t = one_hot(label, 10)
             expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
-                         f"cross_entropy_error(y, t) for {which} and one-hot t = {label}")
+                         _("cross_entropy_error(y, t) for {which} and one-hot t = {label}").format(
+                             which=which, label=label))
 
     def test_single_label(self, student, ref, rng):
         """cross_entropy_error with an integer label of shape ()"""
         y, t = probabilities(rng, 1, 10)[0], np.array(rng.integers(0, 10))
         expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
-                     "cross_entropy_error(y, t) for y of shape (10,) and an integer label t of shape ()", hints={
+                     _("cross_entropy_error(y, t) for y of shape (10,) and an integer label t of shape ()"), hints={
                          _("Add the tiny delta inside the log as the book does, np.log(y + 1e-7): "
                            "without it the loss differs slightly (and is infinite where y is 0)."): -np.log(y[t]),
                      })
@@ -165,8 +166,8 @@ class TestCrossEntropyError:
         t = one_hot(labels, 10)
         expected = ref.cross_entropy_error(y, t)
         expect_close(student.cross_entropy_error(y, t), expected,
-                     "cross_entropy_error(y, t) for y, t of shape (5, 10), t one-hot", hints={
-                         "Divide by the batch size: the loss of a batch is the mean, not the sum.": expected * 5,
+                     _("cross_entropy_error(y, t) for y, t of shape (5, 10), t one-hot"), hints={
+                         _("Divide by the batch size: the loss of a batch is the mean, not the sum."): expected * 5,
                      })
 
     @pytest.mark.weight(2)
@@ -176,9 +177,9 @@ class TestCrossEntropyError:
         t = rng.integers(0, 10, size=5)
         expected = ref.cross_entropy_error(y, t)
         expect_close(student.cross_entropy_error(y, t), expected,
-                     "cross_entropy_error(y, t) for y of shape (5, 10) and labels t of shape (5,)", hints={
-                         "Divide by the batch size: the loss of a batch is the mean, not the sum.": expected * 5,
-                         "With labels, pick y[np.arange(N), t] (one entry per row), not y[:, t].":
+                     _("cross_entropy_error(y, t) for y of shape (5, 10) and labels t of shape (5,)"), hints={
+                         _("Divide by the batch size: the loss of a batch is the mean, not the sum."): expected * 5,
+                         _("With labels, pick y[np.arange(N), t] (one entry per row), not y[:, t]."):
                              -np.sum(np.log(y[:, t] + 1e-7)) / 5,
                      })
 
@@ -190,7 +191,7 @@ class TestCrossEntropyError:
         y[0] = np.where(np.arange(3) == t[0], 0.0, y[0])  # the first sample gives its target 0
         y[0] /= y[0].sum()
         expected = ref.cross_entropy_error(y, t)
-        what = "cross_entropy_error(y, t) for y of shape (2, 3), 0 at the first sample's target, and labels t of shape (2,)"
+        what = _("cross_entropy_error(y, t) for y of shape (2, 3), 0 at the first sample's target, and labels t of shape (2,)")
         got = as_numeric_array(student.cross_entropy_error(y, t), what)
         expect_true(np.all(np.isfinite(got)),
                     _("{what} is not finite: add a tiny delta inside the log, np.log(y + 1e-7).").format(what=what))
@@ -213,7 +214,7 @@ class TestCrossEntropyError:
                      "cross_entropy_error(np.array([0.0, 0.4, 0.6]), np.array([1.0, 0.0, 0.0]))", rtol=1e-5)
         y = np.concatenate([[0.0], probabilities(rng, 1, 2)[0]])  # another sample, target probability 0
         expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
-                     "cross_entropy_error(y, t) for another y of shape (3,) that is 0 at the target", rtol=1e-5)
+                     _("cross_entropy_error(y, t) for another y of shape (3,) that is 0 at the target"), rtol=1e-5)
 
     def test_inputs_unchanged(self, student, worker, rng):
         """cross_entropy_error leaves y and t unchanged"""
@@ -221,5 +222,5 @@ class TestCrossEntropyError:
         t = one_hot(rng.integers(0, 4, size=3), 4)
         ry, rt = worker.put(y), worker.put(t)
         student.cross_entropy_error(ry, rt)
-        expect_unchanged(y, worker.fetch(ry), "cross_entropy_error(y, t) (argument y)")
-        expect_unchanged(t, worker.fetch(rt), "cross_entropy_error(y, t) (argument t)")
+        expect_unchanged(y, worker.fetch(ry), _("cross_entropy_error(y, t) (argument y)"))
+        expect_unchanged(t, worker.fetch(rt), _("cross_entropy_error(y, t) (argument t)"))

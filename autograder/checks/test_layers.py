@@ -24,7 +24,8 @@ def weighted_sums(outputs, dout, what):
     sums = []
     for out in outputs:
         out = as_numeric_array(out, what)
-        expect_true(out.shape == dout.shape, f"{what} returned shape {out.shape}, expected {dout.shape}.")
+        expect_true(out.shape == dout.shape, _("{what} returned shape {got}, expected {expected}.").format(
+            what=what, got=out.shape, expected=dout.shape))
         sums.append(np.sum(out * dout))
     return sums
 
@@ -36,9 +37,11 @@ def numeric_input_gradient(forward_map, x, dout, *other_args, what="forward(x)")
 
 
 def expect_pair(got, what):
-    expect_true(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"{what} must return a pair (dx, dy), got {type(got).__name__}"
-                + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
+    if isinstance(got, (tuple, list)):
+        expect_true(len(got) == 2, _("{what} must return a pair (dx, dy), got {type} of length {length}").format(
+            what=what, type=type(got).__name__, length=len(got)))
+    else:
+        expect_true(False, _("{what} must return a pair (dx, dy), got {type}").format(what=what, type=type(got).__name__))
     return got
 
 
@@ -51,11 +54,12 @@ def _not_stored(name):
 def expect_gradient_check(analytic, numeric, what, tol=1e-6, none=None):
     analytic = as_numeric_array(analytic, what, none=none)
     expect_true(analytic.shape == numeric.shape,
-                f"{what} has shape {analytic.shape}, but the gradient has shape {numeric.shape}.")
+                _("{what} has shape {got}, but the gradient has shape {expected}.").format(
+                    what=what, got=analytic.shape, expected=numeric.shape))
     error = rel_error(analytic, numeric)
     expect_true(error < tol,
-                f"{what} does not match the numerical gradient of your forward "
-                f"(relative error {error:.2g}, should be below {tol:g}).")
+                _("{what} does not match the numerical gradient of your forward "
+                  "(relative error {error}, should be below {tol}).").format(what=what, error=f"{error:.2g}", tol=f"{tol:g}"))
 
 
 class TestMulLayer:
@@ -64,30 +68,30 @@ class TestMulLayer:
     def test_apple_example(self, student, rng):
         """the book's apple example: 2 apples at 100, tax 1.1"""
         another = (float(rng.integers(50, 300)), float(rng.integers(1, 10)), float(rng.uniform(1.0, 1.2)))
-        for (apple, num, tax), which in (((100.0, 2.0, 1.1), "the apple example"),
-                                         (another, "the apple example with other prices")):
+        for (apple, num, tax), which in (((100.0, 2.0, 1.1), _("the apple example")),
+                                         (another, _("the apple example with other prices"))):
             mul_apple, mul_tax = student.MulLayer(), student.MulLayer()
             apple_price = mul_apple.forward(apple, num)
             price = mul_tax.forward(apple_price, tax)
-            expect_close(price, apple * num * tax, f"price = MulLayer().forward(MulLayer().forward(apple, num), "
-                                                   f"tax) in {which}")
+            expect_close(price, apple * num * tax, _("price = MulLayer().forward(MulLayer().forward(apple, num), "
+                                                     "tax) in {which}").format(which=which))
             dapple_price, dtax = expect_pair(mul_tax.backward(1.0), "MulLayer.backward(1)")
             dapple, dapple_num = expect_pair(mul_apple.backward(dapple_price), "MulLayer.backward(dout)")
-            hint = {"dx is dout times the *other* input: dx = dout * y, dy = dout * x.": [tax * apple, tax * num]}
-            expect_close([dapple, dapple_num], [tax * num, tax * apple], f"(dapple, dapple_num) in {which}",
+            hint = {_("dx is dout times the *other* input: dx = dout * y, dy = dout * x."): [tax * apple, tax * num]}
+            expect_close([dapple, dapple_num], [tax * num, tax * apple], _("(dapple, dapple_num) in {which}").format(which=which),
                          hints=hint)
-            expect_close(dtax, apple * num, f"dtax in {which}")
+            expect_close(dtax, apple * num, _("dtax in {which}").format(which=which))
 
     @pytest.mark.weight(2)
     def test_arrays(self, student, rng):
         """MulLayer forward and backward on arrays"""
         x, y, dout = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
         layer = student.MulLayer()
-        expect_close(layer.forward(x, y), x * y, "MulLayer.forward(x, y) for x, y of shape (3, 4)")
+        expect_close(layer.forward(x, y), x * y, _("MulLayer.forward(x, y) for x, y of shape (3, 4)"))
         dx, dy = expect_pair(layer.backward(dout), "MulLayer.backward(dout)")
-        swap = "dx is dout times the *other* input: dx = dout * y, dy = dout * x."
-        expect_close(dx, dout * y, "dx from MulLayer.backward(dout)", hints={swap: dout * x})
-        expect_close(dy, dout * x, "dy from MulLayer.backward(dout)", hints={swap: dout * y})
+        swap = _("dx is dout times the *other* input: dx = dout * y, dy = dout * x.")
+        expect_close(dx, dout * y, _("dx from MulLayer.backward(dout)"), hints={swap: dout * x})
+        expect_close(dy, dout * x, _("dy from MulLayer.backward(dout)"), hints={swap: dout * y})
 
 
 class TestAddLayer:
@@ -96,12 +100,12 @@ class TestAddLayer:
     def test_apple_orange_example(self, student, rng):
         """the book's apple and orange example: the add node"""
         another = (float(rng.integers(100, 500)), float(rng.integers(100, 900)), float(rng.uniform(1.0, 1.2)))
-        for (x, y, dout), shown in (((200.0, 450.0, 1.1), "(200, 450) and dout 1.1"),
-                                    (another, "other prices x, y and dout")):
+        for (x, y, dout), shown in (((200.0, 450.0, 1.1), _("(200, 450) and dout 1.1")),
+                                    (another, _("other prices x, y and dout"))):
             add = student.AddLayer()
-            expect_close(add.forward(x, y), x + y, f"AddLayer().forward(x, y) for {shown}")
+            expect_close(add.forward(x, y), x + y, _("AddLayer().forward(x, y) for {shown}").format(shown=shown))
             dapple, dorange = expect_pair(add.backward(dout), "AddLayer.backward(dout)")
-            expect_close([dapple, dorange], [dout, dout], f"AddLayer.backward(dout) for {shown}",
+            expect_close([dapple, dorange], [dout, dout], _("AddLayer.backward(dout) for {shown}").format(shown=shown),
                          hints={"An add node passes dout through unchanged: dx = dy = dout.": [0.0, 0.0]})
 
     @pytest.mark.weight(2)
@@ -109,10 +113,10 @@ class TestAddLayer:
         """AddLayer forward and backward on arrays"""
         x, y, dout = rng.normal(size=(2, 5)), rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
         layer = student.AddLayer()
-        expect_close(layer.forward(x, y), x + y, "AddLayer.forward(x, y) for x, y of shape (2, 5)")
+        expect_close(layer.forward(x, y), x + y, _("AddLayer.forward(x, y) for x, y of shape (2, 5)"))
         dx, dy = expect_pair(layer.backward(dout), "AddLayer.backward(dout)")
-        expect_close(dx, dout, "dx from AddLayer.backward(dout)")
-        expect_close(dy, dout, "dy from AddLayer.backward(dout)")
+        expect_close(dx, dout, _("dx from AddLayer.backward(dout)"))
+        expect_close(dy, dout, _("dy from AddLayer.backward(dout)"))
 
 
 class TestRelu:
@@ -121,8 +125,8 @@ class TestRelu:
     def test_forward(self, student, ref, rng):
         """Relu.forward on a batch"""
         x = away_from_zero(rng, (4, 6))
-        expect_close(student.Relu().forward(x), ref.Relu().forward(x), "Relu.forward(x) for x of shape (4, 6)",
-                     hints={"Relu keeps positive values and sets the rest to 0 (not the other way round).":
+        expect_close(student.Relu().forward(x), ref.Relu().forward(x), _("Relu.forward(x) for x of shape (4, 6)"),
+                     hints={_("Relu keeps positive values and sets the rest to 0 (not the other way round)."):
                             np.where(x <= 0, x, 0.0)})
 
     @pytest.mark.weight(2)
@@ -133,9 +137,9 @@ class TestRelu:
         layer.forward(x)
         reference.forward(x)
         expected = reference.backward(dout.copy())
-        expect_close(layer.backward(dout), expected, "Relu.backward(dout) after forward(x), shape (4, 6)", hints={
-            "The mask must come from the forward input x (where x <= 0), not from dout.": np.where(dout > 0, dout, 0),
-            "Where x > 0 the gradient is dout itself (not 1).": (x > 0).astype(float),
+        expect_close(layer.backward(dout), expected, _("Relu.backward(dout) after forward(x), shape (4, 6)"), hints={
+            _("The mask must come from the forward input x (where x <= 0), not from dout."): np.where(dout > 0, dout, 0),
+            _("Where x > 0 the gradient is dout itself (not 1)."): (x > 0).astype(float),
         })
 
     def test_numerical_gradient(self, student, rng):
@@ -150,7 +154,7 @@ class TestRelu:
         """Relu.forward works on any shape and leaves x unchanged"""
         x = away_from_zero(rng, (2, 3, 4))
         remote_x = worker.put(x)
-        expect_close(student.Relu().forward(remote_x), ref.Relu().forward(x), "Relu.forward(x) for x of shape (2, 3, 4)")
+        expect_close(student.Relu().forward(remote_x), ref.Relu().forward(x), _("Relu.forward(x) for x of shape (2, 3, 4)"))
         expect_unchanged(x, worker.fetch(remote_x), "Relu.forward(x)")
 
 
@@ -160,7 +164,7 @@ class TestSigmoid:
     def test_forward(self, student, ref, rng):
         """Sigmoid.forward on a batch"""
         x = rng.normal(scale=2.0, size=(3, 5))
-        expect_close(student.Sigmoid().forward(x), ref.Sigmoid().forward(x), "Sigmoid.forward(x) for x of shape (3, 5)")
+        expect_close(student.Sigmoid().forward(x), ref.Sigmoid().forward(x), _("Sigmoid.forward(x) for x of shape (3, 5)"))
 
     @pytest.mark.weight(2)
     def test_backward(self, student, ref, rng):
@@ -169,9 +173,9 @@ class TestSigmoid:
         layer, reference = student.Sigmoid(), ref.Sigmoid()
         layer.forward(x)
         y = reference.forward(x)
-        expect_close(layer.backward(dout), reference.backward(dout), "Sigmoid.backward(dout) after forward(x)", hints={
-            "Use the cached *output* y: dx = dout * y * (1 - y), not the input x.": dout * x * (1 - x),
-            "Multiply by dout: dx = dout * y * (1 - y).": y * (1 - y),
+        expect_close(layer.backward(dout), reference.backward(dout), _("Sigmoid.backward(dout) after forward(x)"), hints={
+            _("Use the cached *output* y: dx = dout * y * (1 - y), not the input x."): dout * x * (1 - x),
+            _("Multiply by dout: dx = dout * y * (1 - y)."): y * (1 - y),
         })
 
     def test_numerical_gradient(self, student, rng):
@@ -188,12 +192,12 @@ class TestSigmoid:
         dout = np.array([[1.0, -2.0, 0.5], [3.0, 1.5, -1.0]])
         layer, reference = student.Sigmoid(), ref.Sigmoid()
         expect_close(layer.forward(x), reference.forward(x),
-                     "Sigmoid.forward(x) for x = [[-800., -50., 0.], [50., 800., -1.]]")
+                     _("Sigmoid.forward(x) for x = [[-800., -50., 0.], [50., 800., -1.]]"))
         y = reference.forward(x)
         # The mistakes test_backward names, named here too: this check is not about them.
         expect_close(layer.backward(dout), reference.backward(dout),
-                     "Sigmoid.backward(dout) after forward(x) with x = +-800",
-                     hints={"Compute dx from the cached output y alone: dx = dout * y * (1 - y).": np.zeros((2, 3)),
+                     _("Sigmoid.backward(dout) after forward(x) with x = +-800"),
+                     hints={_("Compute dx from the cached output y alone: dx = dout * y * (1 - y)."): np.zeros((2, 3)),
                             _("Use the cached *output* y: dx = dout * y * (1 - y), not the input x."):
                                 dout * x * (1 - x),
                             _("Multiply by dout: dx = dout * y * (1 - y)."): y * (1 - y)})
@@ -217,10 +221,10 @@ class TestAffine:
 
     def test_forward(self, student, ref, rng):
         """Affine.forward computes x·W + b"""
-        x, W, b, _ = self.inputs(rng)
+        x, W, b, _dout = self.inputs(rng)
         expect_close(student.Affine(W, b).forward(x), ref.Affine(W, b).forward(x),
-                     "Affine(W, b).forward(x) for x (4, 5), W (5, 3), b (3,)",
-                     hints={"Add the bias b: out = x . W + b.": x @ W})
+                     _("Affine(W, b).forward(x) for x (4, 5), W (5, 3), b (3,)"),
+                     hints={_("Add the bias b: out = x . W + b."): x @ W})
 
     @pytest.mark.weight(3)
     def test_backward(self, student, ref, rng):
@@ -231,16 +235,16 @@ class TestAffine:
         reference.forward(x)
         dx = layer.backward(dout)
         expected_dx = reference.backward(dout)
-        expect_close(dx, expected_dx, "dx = Affine.backward(dout) for x (4, 5), W (5, 3), dout (4, 3)")
-        expect_close(layer.dW, reference.dW, "layer.dW after Affine.backward(dout), W of shape (5, 3)",
+        expect_close(dx, expected_dx, _("dx = Affine.backward(dout) for x (4, 5), W (5, 3), dout (4, 3)"))
+        expect_close(layer.dW, reference.dW, _("layer.dW after Affine.backward(dout), W of shape (5, 3)"),
                      none=_not_stored("dW"), hints={
-            "dW must have W's shape (D, M): dW = x^T . dout, not dout^T . x.": (x.T @ dout).T,
-            "dW is the sum over the batch; do not divide it by N here.": x.T @ dout / 4,
+            _("dW must have W's shape (D, M): dW = x^T . dout, not dout^T . x."): (x.T @ dout).T,
+            _("dW is the sum over the batch; do not divide it by N here."): x.T @ dout / 4,
         })
-        expect_close(layer.db, reference.db, "layer.db after Affine.backward(dout), b of shape (3,)",
+        expect_close(layer.db, reference.db, _("layer.db after Affine.backward(dout), b of shape (3,)"),
                      none=_not_stored("db"), hints={
-            "Sum dout over the batch axis: db = np.sum(dout, axis=0).": dout.sum(axis=1),
-            "db is the sum over the batch (axis=0), not the mean.": dout.mean(axis=0),
+            _("Sum dout over the batch axis: db = np.sum(dout, axis=0)."): dout.sum(axis=1),
+            _("db is the sum over the batch (axis=0), not the mean."): dout.mean(axis=0),
         })
 
     @pytest.mark.weight(2)
@@ -258,22 +262,22 @@ class TestAffine:
             [(Affine, (W, p), (x,)) for p in numgrad.perturbations(b)]), dout, what), b.shape)
         layer = Affine(W, b)
         layer.forward(x)
-        expect_gradient_check(layer.backward(dout), num_dx, "dx from Affine.backward")
-        expect_gradient_check(layer.dW, num_dW, "Affine's dW", none=_not_stored("dW"))
-        expect_gradient_check(layer.db, num_db, "Affine's db", none=_not_stored("db"))
+        expect_gradient_check(layer.backward(dout), num_dx, _("dx from Affine.backward"))
+        expect_gradient_check(layer.dW, num_dW, _("Affine's dW"), none=_not_stored("dW"))
+        expect_gradient_check(layer.db, num_db, _("Affine's db"), none=_not_stored("db"))
 
     def test_image_batch_shapes(self, student, rng):
         """Affine on a batch of images (N, 1, 4, 4): out is (N, M) and dx has the images' shape"""
         x, W, b, dout = self.inputs(rng, x_shape=(2, 1, 4, 4), m=3)
         layer = student.Affine(W, b)
         out = as_numeric_array(layer.forward(x), "Affine(W, b).forward(x)")
-        expect_true(out.shape == (2, 3), f"Affine(W, b).forward(x) for x of shape (2, 1, 4, 4) and W of shape "
-                                         f"(16, 3) returned shape {out.shape}, expected (2, 3): flatten x to (N, D) "
-                                         "first, x.reshape(x.shape[0], -1).")
+        expect_true(out.shape == (2, 3), _("Affine(W, b).forward(x) for x of shape (2, 1, 4, 4) and W of shape "
+                                           "(16, 3) returned shape {got}, expected (2, 3): flatten x to (N, D) "
+                                           "first, x.reshape(x.shape[0], -1).").format(got=out.shape))
         dx = as_numeric_array(layer.backward(dout), "Affine.backward(dout)")
-        expect_true(dx.shape == x.shape, f"Affine.backward(dout) returned dx of shape {dx.shape}; it must have the "
-                                         "input's shape (2, 1, 4, 4): remember x.shape in forward and reshape dx "
-                                         "back to it.")
+        expect_true(dx.shape == x.shape, _("Affine.backward(dout) returned dx of shape {got}; it must have the "
+                                           "input's shape (2, 1, 4, 4): remember x.shape in forward and reshape dx "
+                                           "back to it.").format(got=dx.shape))
 
     @pytest.mark.weight(2)
     @pytest.mark.visibility("after_due_date")  # an edge case: revealed after the deadline
@@ -281,20 +285,20 @@ class TestAffine:
         """Affine flattens an input of shape (N, 2, 3, 4) and returns dx in that shape"""
         x, W, b, dout = self.inputs(rng, x_shape=(3, 2, 3, 4), m=5)
         layer, reference = student.Affine(W, b), ref.Affine(W, b)
-        expect_close(layer.forward(x), reference.forward(x), "Affine(W, b).forward(x) for x (3, 2, 3, 4), W (24, 5)")
+        expect_close(layer.forward(x), reference.forward(x), _("Affine(W, b).forward(x) for x (3, 2, 3, 4), W (24, 5)"))
         expected_dx = reference.backward(dout)
-        expect_close(layer.backward(dout), expected_dx, "dx = Affine.backward(dout) for x of shape (3, 2, 3, 4)",
-                     hints={"Reshape dx back to the shape of the original input x "
-                            "(remember x.shape in forward).": expected_dx.reshape(3, -1)})
-        expect_close(layer.dW, reference.dW, "layer.dW for an input x of shape (3, 2, 3, 4)", none=_not_stored("dW"))
+        expect_close(layer.backward(dout), expected_dx, _("dx = Affine.backward(dout) for x of shape (3, 2, 3, 4)"),
+                     hints={_("Reshape dx back to the shape of the original input x "
+                              "(remember x.shape in forward)."): expected_dx.reshape(3, -1)})
+        expect_close(layer.dW, reference.dW, _("layer.dW for an input x of shape (3, 2, 3, 4)"), none=_not_stored("dW"))
 
     def test_input_unchanged(self, student, worker, rng):
         """Affine.forward leaves x, W and b unchanged"""
-        x, W, b, _ = self.inputs(rng)
+        x, W, b, _dout = self.inputs(rng)
         rx, rW, rb = worker.put(x), worker.put(W), worker.put(b)
         student.Affine(rW, rb).forward(rx)
         for name, before, remote in (("x", x, rx), ("W", W, rW), ("b", b, rb)):
-            expect_unchanged(before, worker.fetch(remote), f"Affine(W, b).forward(x) (argument {name})")
+            expect_unchanged(before, worker.fetch(remote), _("Affine(W, b).forward(x) (argument {name})").format(name=name))
 
 
 class TestSoftmaxWithLoss:
@@ -310,7 +314,8 @@ class TestSoftmaxWithLoss:
         t = np.eye(5)[labels] if targets == "one-hot" else labels
         expected = ref.SoftmaxWithLoss().forward(x, t)
         expect_close(student.SoftmaxWithLoss().forward(x, t), expected,
-                     f"SoftmaxWithLoss.forward(x, t) for x (4, 5) and {targets} t")
+                     _("SoftmaxWithLoss.forward(x, t) for x (4, 5) and one-hot t") if targets == "one-hot" else
+                     _("SoftmaxWithLoss.forward(x, t) for x (4, 5) and labels t"))
 
     @pytest.mark.weight(2)
     @pytest.mark.parametrize("targets", ["one-hot", "labels"])
@@ -323,8 +328,9 @@ class TestSoftmaxWithLoss:
         reference.forward(x, t)
         expected = reference.backward()
         expect_close(worker.probe("backward_unit", layer=layer), expected,
-                     f"SoftmaxWithLoss.backward(1) for x (4, 5) and {targets} t", hints={
-            "Divide by the batch size: dx = (y - t) / N.": expected * 4,
+                     _("SoftmaxWithLoss.backward(1) for x (4, 5) and one-hot t") if targets == "one-hot" else
+                     _("SoftmaxWithLoss.backward(1) for x (4, 5) and labels t"), hints={
+            _("Divide by the batch size: dx = (y - t) / N."): expected * 4,
         })
 
     def test_numerical_gradient(self, student, worker, rng):
@@ -333,7 +339,7 @@ class TestSoftmaxWithLoss:
         x = x / 2  # moderate scores: the 1e-7 inside the loss's log shifts the numerical gradient by ~1e-7 / y
         outputs = student.SoftmaxWithLoss().forward.map([(p, labels) for p in numgrad.perturbations(x)])
         losses = [as_numeric_array(o, "SoftmaxWithLoss.forward(x, t)") for o in outputs]
-        expect_true(all(o.size == 1 for o in losses), "SoftmaxWithLoss.forward(x, t) must return one number, the loss.")
+        expect_true(all(o.size == 1 for o in losses), _("SoftmaxWithLoss.forward(x, t) must return one number, the loss."))
         numeric = numgrad.from_values([o.item() for o in losses], x.shape)
         layer = student.SoftmaxWithLoss()
         layer.forward(x, labels)
@@ -348,7 +354,7 @@ class TestSoftmaxWithLoss:
         rx, rt = worker.put(x), worker.put(t)
         layer = student.SoftmaxWithLoss()
         expect_close(layer.forward(rx, rt), ref.SoftmaxWithLoss().forward(x, t),
-                     "SoftmaxWithLoss.forward(x, t) for scores around 1000", rtol=1e-6)
-        expect_unchanged(x, worker.fetch(rx), "SoftmaxWithLoss.forward(x, t) (argument x)")
-        expect_unchanged(t, worker.fetch(rt), "SoftmaxWithLoss.forward(x, t) (argument t)")
+                     _("SoftmaxWithLoss.forward(x, t) for scores around 1000"), rtol=1e-6)
+        expect_unchanged(x, worker.fetch(rx), _("SoftmaxWithLoss.forward(x, t) (argument x)"))
+        expect_unchanged(t, worker.fetch(rt), _("SoftmaxWithLoss.forward(x, t) (argument t)"))
 

@@ -78,13 +78,15 @@ def test_trained_accuracy(context, worker, extra_data, mnist):
         "threshold": gate.threshold,
     })
     expect_true(test_acc[0] < 0.5,
-                f"your TwoLayerNet reaches a test accuracy of {test_acc[0]:.4f} before any training. "
-                "The gate measures what the grader's training teaches a freshly initialised network "
-                "(weights weight_init_std * np.random.randn, biases zero).")
+                _("your TwoLayerNet reaches a test accuracy of {accuracy} before any training. "
+                  "The gate measures what the grader's training teaches a freshly initialised network "
+                  "(weights weight_init_std * np.random.randn, biases zero).").format(accuracy=f"{test_acc[0]:.4f}"))
     final = test_acc[-1]
     expect_true(final >= gate.threshold,
-                f"after {gate.iterations} training iterations ({gate.optimizer}, lr {gate.lr}, batches of "
-                f"{gate.batch_size}) your network reaches a test accuracy of {final:.4f}; at least "
-                f"{gate.threshold:.2f} is required. Losses: first {run.losses[0]:.3f}, "
-                f"last {run.losses[-1]:.3f}. Your gradients matched the reference at every iteration, so "
-                "check the initial weights (weight_init_std * np.random.randn, biases zero).")
+                _("after {iterations} training iterations ({optimizer}, lr {lr}, batches of {batch_size}) your "
+                  "network reaches a test accuracy of {accuracy}; at least {threshold} is required. Losses: first "
+                  "{first}, last {last}. Your gradients matched the reference at every iteration, so check the "
+                  "initial weights (weight_init_std * np.random.randn, biases zero).").format(
+                    iterations=gate.iterations, optimizer=gate.optimizer, lr=gate.lr, batch_size=gate.batch_size,
+                    accuracy=f"{final:.4f}", threshold=f"{gate.threshold:.2f}", first=f"{run.losses[0]:.3f}",
+                    last=f"{run.losses[-1]:.3f}"))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from autograder.compare import expect_close, expect_true
+from autograder.i18n import _, ngettext
 
 SHAPES = {"W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
 
@@ -30,7 +31,7 @@ def run_steps(student, ref, worker, rng, name, steps=4, hints_for=None, toleranc
     tolerance: rtol/atol for expect_close (default: expect_close's).
     """
     params = {k: clear_of_zero(rng, s) for k, s in SHAPES.items()}
-    grads = [{k: clear_of_zero(rng, s) for k, s in SHAPES.items()} for _ in range(steps)]
+    grads = [{k: clear_of_zero(rng, s) for k, s in SHAPES.items()} for _step in range(steps)]
     for g in grads:  # a parameter whose gradient stays 0: without the 1e-7, AdaGrad and Adam divide 0 by 0
         g["b2"][0] = 0.0
     remote = worker.put(params)
@@ -44,13 +45,18 @@ def run_steps(student, ref, worker, rng, name, steps=4, hints_for=None, toleranc
         reference.update(expected, {k: v.copy() for k, v in g.items()})
         got = worker.fetch(remote)
         expect_true(worker.ids(remote) == ids,
-                    f"{name}({args}).update(params, grads) replaced arrays in params instead of updating them in "
-                    "place. Write params[key] -= ... (not params[key] = params[key] - ...): the network's "
-                    "Affine layers hold the original arrays and would never see the new values.")
+                    _("{call}.update(params, grads) replaced arrays in params instead of updating them in "
+                      "place. Write params[key] -= ... (not params[key] = params[key] - ...): the network's "
+                      "Affine layers hold the original arrays and would never see the new values.").format(
+                        call=f"{name}({args})"))
         hints = hints_for(params, grads[:step]) if hints_for else None
         for key in SHAPES:
-            expect_true(key in got, f"{name}({args}).update(params, grads) removed params['{key}']")
-            expect_close(got[key], expected[key], f"params['{key}'] after {step} {name}({args}).update call(s)",
+            expect_true(key in got, _("{call}.update(params, grads) removed params['{key}']").format(
+                call=f"{name}({args})", key=key))
+            what = ngettext("params['{key}'] after {count} {call}.update call",
+                            "params['{key}'] after {count} {call}.update calls", step).format(
+                key=key, count=step, call=f"{name}({args})")
+            expect_close(got[key], expected[key], what,
                          hints=hints[key] if hints else None, **(tolerance or {}))
 
 
@@ -60,7 +66,7 @@ class TestSGD:
     def test_updates(self, student, ref, worker, rng):
         """SGD(lr=0.1) over 3 steps, in place"""
         run_steps(student, ref, worker, rng, "SGD", steps=3, lr=0.1, hints_for=lambda p, gs: {
-            k: {"Move against the gradient: params[key] -= lr * grads[key].":
+            k: {_("Move against the gradient: params[key] -= lr * grads[key]."):
                 p[k] + 0.1 * sum(g[k] for g in gs)} for k in SHAPES})
 
     def test_default_lr(self, student, ref, worker, rng):
@@ -74,8 +80,8 @@ class TestMomentum:
     @staticmethod
     def forgetful(p, gs, lr, momentum):
         """What a Momentum that starts from v = 0 at every call computes."""
-        return {k: {"Keep the velocity self.v between calls: create it only on the first update "
-                    "(if self.v is None), then v = momentum * v - lr * grad.":
+        return {k: {_("Keep the velocity self.v between calls: create it only on the first update "
+                      "(if self.v is None), then v = momentum * v - lr * grad."):
                     p[k] - lr * sum(g[k] for g in gs)} for k in SHAPES}
 
     @pytest.mark.weight(2)

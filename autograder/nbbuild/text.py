@@ -25,6 +25,7 @@ import io
 import re
 from pathlib import Path
 
+from autograder import UserError
 from autograder.i18n import LANGUAGES
 
 DOMAIN = "notebooks"
@@ -51,8 +52,10 @@ def catalog(lang: str) -> dict:
     path = catalog_path(lang)
     if lang == "en" or not path.is_file():
         return {}
-    from babel.messages.pofile import read_po
-
+    try:
+        from babel.messages.pofile import read_po
+    except ImportError:
+        raise UserError("notebooks in Korean or Japanese need Babel: pip install 'dlscratch-kit[nbgrader]'") from None
     with path.open("rb") as f:
         po = read_po(f, locale=lang, domain=DOMAIN)
     return {m.id: m.string for m in po if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}

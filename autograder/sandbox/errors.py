@@ -6,19 +6,54 @@ and :class:`WorkerUsageError` are the grader's own problems.
 """
 from __future__ import annotations
 
+import re
 import signal
 
-from autograder.i18n import _
+from autograder.i18n import N_, _
 from autograder.sandbox.frame import EXIT_PIPE_BROKEN
 
 _SIGNAL_HINTS = {
-    "SIGSEGV": "segmentation fault: invalid memory access, e.g. through ctypes or a C extension",
-    "SIGBUS": "bus error: invalid memory access",
-    "SIGABRT": "aborted by a C library",
-    "SIGFPE": "arithmetic error in C code",
-    "SIGKILL": "killed; possibly by the system for using too much memory",
-    "SIGXCPU": "CPU time limit exceeded",
+    "SIGSEGV": N_("segmentation fault: invalid memory access, e.g. through ctypes or a C extension"),
+    "SIGBUS": N_("bus error: invalid memory access"),
+    "SIGABRT": N_("aborted by a C library"),
+    "SIGFPE": N_("arithmetic error in C code"),
+    "SIGKILL": N_("killed; possibly by the system for using too much memory"),
+    "SIGXCPU": N_("CPU time limit exceeded"),
 }
+
+
+# What the grader was doing (StudentCodeError.context) and the extra advice of an exception
+# (StudentException.hint) are plain English data, set where the call is made (worker.py; the
+# report matches them); they are put into the student's language only when described.
+_CONTEXTS = [(re.compile(pattern), template) for pattern, template in (
+    (r"calling (?P<target>.+) (?P<count>\d+) times", N_("calling {target} {count} times")),
+    (r"calling (?P<target>.+)", N_("calling {target}")),
+    (r"importing (?P<name>.+)", N_("importing {name}")),
+    (r"getting attribute (?P<name>.+) of (?P<target>.+)", N_("getting attribute {name} of {target}")),
+    (r"setting attribute (?P<name>.+) of (?P<target>.+)", N_("setting attribute {name} of {target}")),
+    (r"getting item (?P<key>.+) of (?P<target>.+)", N_("getting item {key} of {target}")),
+    (r"setting item (?P<key>.+) of (?P<target>.+)", N_("setting item {key} of {target}")),
+    (r"storing a value in the worker", N_("storing a value in the worker")),
+    (r"reading (?P<target>.+)", N_("reading {target}")),
+    (r"inspecting (?P<target>.+)", N_("inspecting {target}")),
+    (r"comparing objects", N_("comparing objects")),
+)]
+_HINTS = [(re.compile(pattern), template) for pattern, template in (
+    (r"ran out of memory; the limit is (?P<size>[\d.]+ \w+)", N_("ran out of memory; the limit is {size}")),
+    (r"infinite recursion\?", N_("infinite recursion?")),
+    # The first call of a batch is just "the call"; a later one is counted from 1, as people count.
+    (r"(?:; )?in call #0 of the batch", ""),
+    (r"in call #(?P<index>\d+) of the batch", N_("in call number {index} of them")),
+)]
+
+
+def _translated(text: str, table) -> str:
+    """text in the current language when one of table's patterns matches all of it, else as it is."""
+    for pattern, template in table:
+        match = pattern.fullmatch(text)
+        if match:
+            return _(template).format(**match.groupdict())
+    return text
 
 
 def fmt_bytes(n: float) -> str:
@@ -42,12 +77,14 @@ class StudentCodeError(Exception):
         self.output = output
         super().__init__(self.describe())
 
-    def _lead(self):
-        return f"While {self.context}, the" if self.context else "The"
+    def _say(self, with_context, without_context, **fields):
+        """The translated sentence that fits: with ``{context}`` (what the grader was doing) or without."""
+        context = _translated(self.context, _CONTEXTS) if self.context else ""
+        return (with_context if self.context else without_context).format(context=context, **fields)
 
     def describe(self):
         """One student-facing paragraph explaining what went wrong."""
-        return f"{self._lead()} submitted code failed."
+        return self._say(_("While {context}, the submitted code failed."), _("The submitted code failed."))
 
 
 class StudentException(StudentCodeError):
@@ -69,21 +106,35 @@ class StudentException(StudentCodeError):
         super().__init__(context=context, output=output)
 
     def describe(self):
-        lead = self._lead()
-        if self.not_implemented:
-            text = f"{lead} code is not implemented yet (NotImplementedError"
-            text += f": {self.message})." if self.message else ")."
+        if self.not_implemented and self.message:
+            text = self._say(_("While {context}, the code is not implemented yet (NotImplementedError: {message})."),
+                             _("The code is not implemented yet (NotImplementedError: {message})."),
+                             message=self.message)
+        elif self.not_implemented:
+            text = self._say(_("While {context}, the code is not implemented yet (NotImplementedError)."),
+                             _("The code is not implemented yet (NotImplementedError)."))
         elif self.type_name == "SystemExit":
             code = "" if self.exit_code is None else repr(self.exit_code)
-            text = (f"{lead} code called sys.exit({code}) (SystemExit). "
-                    "Submitted functions must return their results, not exit the program.")
+            text = self._say(_("While {context}, the code called sys.exit({code}) (SystemExit). "
+                               "Submitted functions must return their results, not exit the program."),
+                             _("The code called sys.exit({code}) (SystemExit). "
+                               "Submitted functions must return their results, not exit the program."), code=code)
         elif self.type_name == "KeyboardInterrupt":
-            text = f"{lead} code raised KeyboardInterrupt."
+            text = self._say(_("While {context}, the code raised KeyboardInterrupt."),
+                             _("The code raised KeyboardInterrupt."))
+        elif self.message:
+            text = self._say(_("While {context}, the code raised {error}: {message}"),
+                             _("The code raised {error}: {message}"), error=self.type_name, message=self.message)
         else:
-            text = f"{lead} code raised {self.type_name}"
-            text += f": {self.message}" if self.message else "."
+            text = self._say(_("While {context}, the code raised {error}."), _("The code raised {error}."),
+                             error=self.type_name)
         if self.hint:
-            text += f" ({self.hint})"
+            hint = self.hint
+            for pattern, template in _HINTS:
+                hint = pattern.sub(lambda m, template=template: _(template).format(**m.groupdict()) if template
+                                   else "", hint)
+            if hint:
+                text += f" ({hint})"
         if self.traceback and not self.not_implemented:  # a stub's location is no news to the student
             text += "\n" + self.traceback
         return text
@@ -97,8 +148,10 @@ class OutputLimitExceeded(StudentCodeError):
         super().__init__(context=context, output=output)
 
     def describe(self):
-        return (f"{self._lead()} code printed more than {fmt_bytes(self.limit)} of output and was "
-                "stopped (too much printing, e.g. a print inside a long loop?).")
+        return self._say(_("While {context}, the code printed more than {size} of output and was stopped "
+                           "(too much printing, e.g. a print inside a long loop?)."),
+                         _("The code printed more than {size} of output and was stopped "
+                           "(too much printing, e.g. a print inside a long loop?)."), size=fmt_bytes(self.limit))
 
 
 class WorkerTimeout(StudentCodeError):
@@ -109,8 +162,10 @@ class WorkerTimeout(StudentCodeError):
         super().__init__(context=context, output=output)
 
     def describe(self):
-        return (f"{self._lead()} code timed out after {self.seconds:g} s "
-                "(infinite loop? very slow code?) and was stopped.")
+        return self._say(_("While {context}, the code timed out after {seconds} s (infinite loop? very slow code?) "
+                           "and was stopped."),
+                         _("The code timed out after {seconds} s (infinite loop? very slow code?) and was stopped."),
+                         seconds=f"{self.seconds:g}")
 
 
 class TimeBudgetExceeded(StudentCodeError):
@@ -121,8 +176,10 @@ class TimeBudgetExceeded(StudentCodeError):
     """
 
     def describe(self):
-        return (f"{self._lead()} code was stopped: the time allowed for this exercise ran out "
-                "(calls into your code took too long in total).")
+        return self._say(_("While {context}, the code was stopped: the time allowed for this exercise ran out "
+                           "(calls into your code took too long in total)."),
+                         _("The code was stopped: the time allowed for this exercise ran out "
+                           "(calls into your code took too long in total)."))
 
 
 class WorkerCrashed(StudentCodeError):
@@ -149,15 +206,18 @@ class WorkerCrashed(StudentCodeError):
     def how(self):
         if self.signal_name:
             hint = _SIGNAL_HINTS.get(self.signal_name)
-            return f"killed by {self.signal_name}" + (f" ({hint})" if hint else "")
+            if hint:
+                return _("killed by {signal} ({reason})").format(signal=self.signal_name, reason=_(hint))
+            return _("killed by {signal}").format(signal=self.signal_name)
         if self.exit_code == EXIT_PIPE_BROKEN or self.returncode is None:
-            return ("its connection to the grader broke (did the code close or redirect "
-                    "file descriptors it does not own?)")
+            return _("its connection to the grader broke (did the code close or redirect "
+                     "file descriptors it does not own?)")
         if self.exit_code is not None:
-            return f"the process exited with code {self.exit_code} (os._exit({self.exit_code})?)"
+            return _("the process exited with code {code} (os._exit({code})?)").format(code=self.exit_code)
 
     def describe(self):
-        return f"{self._lead()} process running the code crashed: {self.how()}."
+        return self._say(_("While {context}, the process running the code crashed: {how}."),
+                         _("The process running the code crashed: {how}."), how=self.how())
 
 
 class WorkerProtocolError(WorkerCrashed):
@@ -168,8 +228,11 @@ class WorkerProtocolError(WorkerCrashed):
         super().__init__(None, context=context, output=output)
 
     def describe(self):
-        return (f"{self._lead()} process running the code sent a malformed reply ({self.detail}); "
-                "the code may have written to the grader's private pipe. The process was stopped.")
+        return self._say(_("While {context}, the process running the code sent a malformed reply ({detail}); "
+                           "the code may have written to the grader's private pipe. The process was stopped."),
+                         _("The process running the code sent a malformed reply ({detail}); "
+                           "the code may have written to the grader's private pipe. The process was stopped."),
+                         detail=self.detail)
 
 
 class StaleRemoteError(StudentCodeError):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import UserError
+from autograder.i18n import _
 from autograder.sandbox import boot, strays, tempdirs
 
 LEVELS = ("bwrap", "uid", "off")
@@ -56,9 +57,9 @@ class Isolation:
 
     def describe(self) -> str:
         """One line for reports: the level and what it means."""
-        text = {"bwrap": "a bubblewrap sandbox with its own namespaces, uid and filesystem view",
-                "uid": "a dedicated uid, no namespaces",
-                "off": "none; workers run as the grader's user, for trusted code only"}[self.level]
+        text = {"bwrap": _("a bubblewrap sandbox with its own namespaces, uid and filesystem view"),
+                "uid": _("a dedicated uid, no namespaces"),
+                "off": _("none; workers run as the grader's user, for trusted code only")}[self.level]
         return f"{self.level} ({text})" + (f"; {self.note}" if self.note else "")
 
     @property

@@ -1,0 +1,351 @@
+"""Korean, Japanese and English: the catalogs are complete and fresh, and reports come out translated.
+
+The catalogs (``autograder/locale``) are checked against the sources themselves: every string
+the extractor finds (``_()``, ``ngettext()``, ``N_()`` and the check titles, babel.cfg) must
+have a Korean and a Japanese translation that keeps its placeholders, and the committed
+``.mo`` files must be what the ``.po`` files compile to.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import re
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import i18n
+from autograder.locale import catalogs
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATED = catalogs.TRANSLATED
+
+
+@pytest.fixture(scope="module")
+def template():
+    return catalogs.extract()
+
+
+@pytest.fixture(scope="module")
+def translations():
+    return {lang: catalogs.read(catalogs.po_path(lang), lang) for lang in TRANSLATED}
+
+
+def _ids(message):
+    return message.id if isinstance(message.id, tuple) else (message.id,)
+
+
+def _strings(message):
+    return message.string if isinstance(message.string, tuple) else (message.string,)
+
+
+def test_extraction_finds_the_student_facing_strings(template):
+    ids = {i for m in template if m.id for i in _ids(m)}
+    # One of each kind: a check title (a docstring, no _() call), a hint inside a check, a
+    # message of compare, a probe's title (N_), a submission error.
+    assert "softmax of a batch normalises each row separately" in ids
+    assert any(i.startswith("Divide by the batch size") for i in ids)
+    assert "{what} returned None. Did you forget a `return` statement?" in ids
+    assert "creating a TwoLayerNet" in ids
+    assert "{source}: no exercise module found (expected any of {wanted})" in ids
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_student_facing_string_is_translated(template, translations, lang):
+    catalog = translations[lang]
+    missing = []
+    for message in template:
+        if not message.id:
+            continue
+        found = catalog.get(message.id)
+        if found is None or found.fuzzy or not all(_strings(found)):
+            missing.append(_ids(message)[0])
+    assert not missing, (f"{len(missing)} strings lack a {lang} translation (run `python -m autograder.locale "
+                         f"update` and translate them in {catalogs.po_path(lang)}):\n" + "\n".join(missing[:30]))
+
+
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+
+
+def placeholders(text):
+    """The ``str.format`` fields (with their format specs) and %-conversions of a message."""
+    fields = []
+    try:
+        for _literal, field, spec, conversion in string.Formatter().parse(text):
+            if field is not None:
+                fields.append(f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}")
+    except ValueError as exc:  # an unbalanced brace: the template cannot be formatted at all
+        return [f"<unparsable: {exc}>"]
+    return sorted(fields) + sorted(_PERCENT.findall(text))
+
+
+def test_placeholders_are_parsed():
+    assert placeholders("{what}: expected {expected}, got {got:.3g} (%d)") == [
+        "{expected}", "{got:.3g}", "{what}", "%d"]
+    assert placeholders("{a} and {{literal}}") == ["{a}"]
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_translations_keep_their_placeholders(translations, lang):
+    wrong = []
+    for message in translations[lang]:
+        if not message.id or not any(_strings(message)):
+            continue
+        source = placeholders(_ids(message)[0])
+        for text in _strings(message):
+            if sorted(set(placeholders(text))) != sorted(set(source)):
+                wrong.append(f"{_ids(message)[0]!r}\n    -> {text!r}: {placeholders(text)} vs {source}")
+    assert not wrong, f"{lang}: translations that drop or add a placeholder:\n" + "\n".join(wrong)
+
+
+def test_a_dropped_placeholder_is_caught():
+    # What the test above relies on: a translation without {what} differs from its msgid.
+    assert set(placeholders("{what}: wrong values.")) != set(placeholders("값이 틀렸습니다."))
+
+
+def test_template_is_fresh(template):
+    committed = catalogs.read(catalogs.TEMPLATE)
+    assert {m.id for m in committed if m.id} == {m.id for m in template if m.id}, (
+        "autograder/locale/dlgrade.pot is stale: run `python -m autograder.locale update`")
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_compiled_catalogs_are_fresh(translations, lang):
+    assert catalogs.mo_path(lang).read_bytes() == catalogs.mo_bytes(translations[lang]), (
+        f"{catalogs.mo_path(lang)} is not what {catalogs.po_path(lang)} compiles to: "
+        "run `python -m autograder.locale compile`")
+
+
+def test_each_language_translates(monkeypatch):
+    msgid = "The result is the transpose of what is expected."
+    seen = {}
+    for lang in i18n.LANGUAGES:
+        with i18n.using_language(lang):
+            seen[lang] = i18n._(msgid)
+    assert seen["en"] == msgid
+    assert seen["ko"] != msgid and seen["ja"] != msgid and seen["ko"] != seen["ja"]
+    assert re.search(r"[\uac00-\ud7a3]", seen["ko"]) and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", seen["ja"])
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"DLGRADE_LANG": "ja", "LANG": "ko_KR.UTF-8"}, "ja"),
+    ({"LANG": "ko_KR.UTF-8"}, "ko"),
+    ({"LC_ALL": "ja_JP.UTF-8", "LANG": "ko_KR.UTF-8"}, "ja"),
+    ({"LC_ALL": "C", "LANG": "ko_KR.UTF-8"}, "en"),      # POSIX: LC_ALL decides
+    ({"DLGRADE_LANG": "fr", "LANG": "ja_JP"}, "ja"),     # an unknown DLGRADE_LANG is ignored
+    ({"LANG": "fr_FR.UTF-8"}, "en"),
+    ({}, "en"),
+])
+def test_language_from_env(monkeypatch, env, expected):
+    for var in ("DLGRADE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert i18n.language_from_env() == expected
+
+
+def test_set_language_rejects_unknown_languages():
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        i18n.set_language("fr")
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_plural_forms(translations, lang):
+    # Korean and Japanese have one form: the catalog says so, and its plural entries hold one.
+    assert translations[lang].num_plurals == 1
+    for message in translations[lang]:
+        if isinstance(message.id, tuple):
+            assert len(_strings(message)) == 1, message.id
+    with i18n.using_language(lang):  # no entry: English, with English plural rules
+        assert i18n.ngettext("{n} apple", "{n} apples", 5) == "{n} apples"
+
+
+def _own_scope(func):
+    """The nodes of func, not those of its comprehensions (whose variables are their own)."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _binds_underscore(func):
+    for node in _own_scope(func):
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name) == "_" for a in node.names):
+            return True
+    return False
+
+
+def _calls_underscore(func):
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in ast.walk(func))
+
+
+def test_no_function_shadows_the_translation_function():
+    # `x, _ = f()` in a function that also calls _() makes _ a local: an UnboundLocalError at run time.
+    bad = []
+    for path in sorted((ROOT / "autograder").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
+                    and _calls_underscore(node) and _binds_underscore(node):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, "functions that call _() and also bind _: " + ", ".join(bad)
+
+
+def test_no_translation_inside_an_f_string():
+    # Babel's extractor does not see a _() call inside an f-string's braces: such a string
+    # would never reach the catalogs (and stay English in every language).
+    bad = []
+    for path in sorted((ROOT / "autograder").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr) and any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("_", "N_", "ngettext")
+                    and n.args and isinstance(n.args[0], ast.Constant) for n in ast.walk(node)):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, "_() inside an f-string (translate it before, into a variable): " + ", ".join(bad)
+
+
+# ------------------------------------------------------------------ reports, end to end
+
+# A run of four or more English words: prose a translated report must not contain. Code
+# identifiers, shapes, numbers and file names never make such a run.
+_ENGLISH = re.compile(r"\b[A-Za-z][a-z']+(?:,? [A-Za-z][a-z']+){3,}\b")
+
+
+def _dlgrade(args, env_update=None, env_remove=()):
+    env = {k: v for k, v in os.environ.items() if k not in env_remove}
+    env.update(env_update or {})
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def buggy(tmp_path_factory):
+    """Two corpus entries with recognised mistakes (a hint in a check, a hint of compare)."""
+    import corpus
+
+    entries = {e.id: e for e in corpus.load_all()}
+    root = tmp_path_factory.mktemp("i18n")
+    return {name: corpus.assemble(entries[f"buggy/{name}"], root / name)
+            for name in ("cee_sum_not_mean", "affine_dW_transposed")}
+
+
+_ONLY = {"cee_sum_not_mean": "functions.cross_entropy_error", "affine_dW_transposed": "layers.Affine"}
+_ENV_REMOVE = ("DLGRADE_LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE")
+
+
+def _flat(text):
+    """Text with its line wrapping undone (the report wraps long lines at spaces)."""
+    return " ".join(text.split())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(_ONLY))
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_report_is_translated_end_to_end(buggy, template, name, lang):
+    english = _dlgrade(["grade", str(buggy[name]), "--only", _ONLY[name], "--lang", "en"], env_remove=_ENV_REMOVE)
+    run = _dlgrade(["grade", str(buggy[name]), "--only", _ONLY[name], "--lang", lang], env_remove=_ENV_REMOVE)
+    assert english.returncode == 0 and run.returncode == 0, english.stderr + run.stderr
+    # Every whole sentence of the catalog the English report shows (hints, titles, messages) ...
+    sentences = [m.id for m in template if isinstance(m.id, str) and len(m.id) >= 20 and "{" not in m.id
+                 and m.id in _flat(english.stdout)]
+    assert any(s.startswith(("Divide by the batch size", "dW must have W's shape")) for s in sentences), (
+        english.stdout)  # the entry's mistake is recognised, and its hint is among them
+    # ... is not in the other language's report, and the entry's hint is there, translated.
+    for sentence in sentences:
+        assert sentence not in _flat(run.stdout), run.stdout
+    with i18n.using_language(lang):
+        hints = [i18n._(s) for s in sentences if s.startswith(("Divide by the batch size", "dW must have W's shape"))]
+    assert all(_flat(h) in _flat(run.stdout) for h in hints), (hints, run.stdout)
+    leftovers = _ENGLISH.findall(run.stdout)
+    assert not leftovers, f"English left in the {lang} report: {leftovers}\n{run.stdout}"
+    assert _ENGLISH.findall(english.stdout), "the detector must see the English report's prose"
+
+
+@pytest.mark.slow
+def test_lang_option_beats_the_locale(buggy):
+    path, only = str(buggy["cee_sum_not_mean"]), _ONLY["cee_sum_not_mean"]
+    by_locale = _dlgrade(["grade", path, "--only", only], {"LANG": "ja_JP.UTF-8"}, _ENV_REMOVE)
+    by_option = _dlgrade(["grade", path, "--only", only, "--lang", "ko"], {"LANG": "ja_JP.UTF-8"}, _ENV_REMOVE)
+    assert by_locale.returncode == 0 and by_option.returncode == 0, by_locale.stderr + by_option.stderr
+    with i18n.using_language("ja"):
+        ja = i18n._("Divide by the batch size: the loss of a batch is the mean, not the sum.")
+    with i18n.using_language("ko"):
+        ko = i18n._("Divide by the batch size: the loss of a batch is the mean, not the sum.")
+    assert ja in by_locale.stdout and ko not in by_locale.stdout
+    assert ko in by_option.stdout and ja not in by_option.stdout
+
+
+def test_unknown_lang_exits_2_with_one_line(tmp_path):
+    run = _dlgrade(["grade", str(tmp_path), "--lang", "fr"])
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0 and "--lang" in run.stderr and "fr" in run.stderr, run.stderr
+    assert run.stdout == ""
+
+
+def test_submission_errors_are_translated(tmp_path):
+    # What a student sees when the folder holds no exercise module, in their language.
+    run = _dlgrade(["grade", str(tmp_path), "--lang", "ja"], env_remove=_ENV_REMOVE)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
+    with i18n.using_language("ja"):
+        expected = i18n._("{source}: no exercise module found (expected any of {wanted})")
+    assert expected.split("{wanted}")[0].format(source=tmp_path) in run.stderr, run.stderr
+
+
+@pytest.mark.slow
+def test_batch_lang_translates_each_students_files(make_class, tmp_path):
+    from autograder.batch.run import grade_class
+    from autograder.grading import GradeOptions
+
+    root = make_class(tmp_path / "class", {"alice": "buggy/cee_sum_not_mean"})
+    options = GradeOptions(only=frozenset({"functions.cross_entropy_error"}))
+    summary = grade_class(root, tmp_path / "out", options, jobs=1, lang="ko", progress_stream=io.StringIO())
+    assert [r.status for r in summary.records] == ["graded"]
+    report = (tmp_path / "out" / "alice" / "report.txt").read_text(encoding="utf-8")
+    results = json.loads((tmp_path / "out" / "alice" / "results.json").read_text(encoding="utf-8"))
+    with i18n.using_language("ko"):
+        hint = i18n._("Divide by the batch size: the loss of a batch is the mean, not the sum.")
+        title = i18n._("cross_entropy_error of a one-hot batch is the mean over the batch")
+    assert hint in _flat(report) and "Divide by the batch size" not in report
+    assert f"functions.cross_entropy_error: {title}" in [t["name"] for t in results["tests"]]
+    assert not _ENGLISH.findall(report), report
+
+
+def test_compiled_catalogs_are_package_data():
+    # A wheel or a non-editable install carries what pyproject's package-data names: the .mo
+    # files must be among it, or an installed kit would speak English only.
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    patterns = data["autograder.locale"]
+    for lang in TRANSLATED:
+        rel = catalogs.mo_path(lang).relative_to(i18n.LOCALE_DIR)
+        assert any(rel.match(p) for p in patterns), (rel, patterns)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_notebook_test_cells_speak_the_kernels_language(monkeypatch, lang):
+    # A notebook kernel has no command line: DLGRADE_LANG (set in the kernel's environment) decides.
+    import numpy as np
+
+    from autograder.notebook import run_check
+    from tests_support import solution_namespace
+
+    monkeypatch.setattr(i18n, "_process_language", None)  # nothing chosen in this process
+    monkeypatch.setenv("DLGRADE_LANG", lang)
+    ns = solution_namespace("functions")
+    ns["softmax"] = lambda x: np.exp(x) / np.sum(np.exp(x))  # the whole batch at once
+    with pytest.raises(AssertionError) as info:
+        run_check("functions.softmax::test_batch_rows", ns)
+    with i18n.using_language(lang):
+        hint = i18n._("Each row of a batch is one sample: normalise along axis=1 (use keepdims=True), "
+                      "not over the whole array.")
+    assert hint in str(info.value) and "normalise along axis=1" not in str(info.value)
