@@ -283,6 +283,10 @@ def test_installed_self_check_has_no_reference_and_grades_the_reference(installe
     probe = subprocess.run([str(installed), "-c", "import importlib.util as u; print(u.find_spec('dlscratch_reference'))"],
                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert probe.stdout.strip() == "None", probe.stdout + probe.stderr
+    catalogs = subprocess.run([str(installed), "-c", "import pathlib, autograder.locale as l; "
+                               "print(sorted(p.parent.parent.name for p in pathlib.Path(l.__file__).parent.rglob('*.mo')))"],
+                              capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert catalogs.stdout.strip() == "['ja', 'ko']", catalogs.stdout + catalogs.stderr  # the translations came along
     submission = shutil.copytree(SOLUTIONS, tmp_path / "mine")
     results = tmp_path / "results.json"
     done = subprocess.run([str(installed.parent / "dlgrade"), "grade", str(submission), "--json", str(results)],
@@ -295,7 +299,12 @@ def test_installed_self_check_has_no_reference_and_grades_the_reference(installe
     assert "Self-check" in done.stdout
 
 
-NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
+NUMBER = re.compile(r"\d+(?:e\+?\d+)?")
+
+
+def _shape_of(message):
+    """A message without its numbers (nor their signs, decimal points and column padding)."""
+    return "".join(NUMBER.sub("#", message.replace("-", "").replace(".", "")).split())
 
 
 def compare(student, full):
@@ -316,7 +325,7 @@ def compare(student, full):
                 kinds["same"] += 1
             elif not passed and note in output:
                 kinds["dependency"].append(shown)
-            elif passed == other[0] and NUMBER.sub("#", output) == NUMBER.sub("#", other[1]):
+            elif passed == other[0] and _shape_of(output) == _shape_of(other[1]):
                 kinds["numbers"].append(shown)
             else:
                 kinds["differ"].append(shown)
@@ -343,6 +352,7 @@ def test_self_check_verdicts_and_messages_equal_the_full_graders(installed, tmp_
     out, err = running.communicate(timeout=3600)
     assert running.returncode == 0, err[-3000:]
     student = json.loads(student_json.read_text())
+    (tmp_path / "full.json").write_text(json.dumps(full))  # beside student.json, to read after a failure
     assert set(student) == set(full) and all(student.values())
     kinds = compare(student, full)
     print(f"{kinds['same']} identical, {len(kinds['numbers'])} identical but for numbers, "

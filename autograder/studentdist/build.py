@@ -33,7 +33,7 @@ __all__ = ["BuildError", "build", "cut_checks"]
 
 GATE_FILE = "test_mnist.py"
 DISTRIBUTION = "dlscratch-kit"
-_COPIED_SUFFIXES = {".py", ".toml", ".ini", ".po", ".mo", ".pot"}
+_COPIED_SUFFIXES = {".py", ".toml", ".ini", ".po", ".mo", ".pot", ".j2"}
 _SKIPPED_PARTS = {"__pycache__", "cache"}
 # Parts of the autograder package a student distribution leaves out: the check suite (written
 # apart, visible checks only), a recording of an earlier build, and the MNIST gate's audit
@@ -188,7 +188,9 @@ dlgrade = "autograder.cli:main"
 packages = [{packages}]
 
 [tool.setuptools.package-data]
-autograder = ["*.toml", "locale/**/*", "checks/*.py", "checks/pytest.ini", "studentdist/recording.json"]
+autograder = ["*.toml", "checks/*.py", "checks/pytest.ini", "studentdist/recording.json"]
+"autograder.nbbuild" = ["templates/*/*.j2"]
+"autograder.locale" = ["*.pot", "*/LC_MESSAGES/*.po", "*/LC_MESSAGES/*.mo"]
 '''
 
 
