@@ -8,6 +8,16 @@ checked against the serial results. Also printed: the MNIST gate's share of the 
 time in the batch (from the journal's per-phase timings).
 
 Usage: MNIST_DATA_DIR=... python benchmarks/bench_batch.py [--runs 1] [--jobs 2]
+
+Measured on the 2-core development machine while other jobs kept its load at 10-16, three
+runs of the same tree (float32 audit, slots started during hashing): batch / serial 0.37,
+0.61 and 0.33, median 0.37 (serial 24-33 s per submission, batch 9-15 s); the MNIST gate is
+69-71% of a slot's grading time. Earlier, on a quiet machine (before the float32 audit):
+serial 5.44 s per submission, batch 3.54 s, ratio 0.65. A heavily shared machine favours the
+batch (its four busy processes get a larger share of the cores than the serial loop's one or
+two), so the quiet-machine ratio of this tree is likely above 0.37: the work per submission
+shrank (the grader's CPU time for the gate fell by 28%, 4.85 -> 3.5 s), but about 2 s of it
+is the student's own gradients in the gate's worker, which no grader change removes.
 """
 import argparse
 import csv
