@@ -212,6 +212,18 @@ def test_class_stats_counts_failures_hints_and_problems():
     assert s.stragglers[0] == ("c", 9.0)
 
 
+def test_class_stats_reads_hints_and_timeouts_from_the_failure_data():
+    """A report in Korean has no English "Hint:" to find: the hint comes from CheckResult.failure."""
+    hint = "열 방향으로 정규화했습니다."
+    records = [fake_record(s, {"functions.softmax": (0, 6)}) for s in ("a", "b")]
+    for record, failure in zip(records, ({"kind": "mismatch", "hint": hint}, {"kind": "timeout"})):
+        check = record.result.exercise("functions.softmax").checks[0]
+        check.output, check.failure = "힌트: " + hint, failure
+    s = class_stats(records)
+    assert s.hints == [(hint, 1, ["functions.softmax::test_a"])]
+    assert s.check_timeouts == [("b", 1)]
+
+
 def test_report_escapes_what_students_name():
     evil = '<img src=x onerror="alert(1)">'
     html = render_report([fake_record(evil, {"functions.softmax": (0, 6)}, hint="<script>x</script>"),

@@ -22,7 +22,10 @@ from autograder.atomic import write_text_atomic
 from autograder.batch.gradebook import points
 from autograder.batch.records import CRASHED, GRADED, REFUSED, TIMED_OUT
 from autograder.exercises import EXERCISES
+from autograder.plugin import TIMEOUT
 
+# Results written before checks kept their failure as data (CheckResult.failure) say it only in
+# English text; newer ones are read from the data, which does not change with --lang.
 _HINT = re.compile(r"^\s*Hint:\s*(.+?)\s*$", re.MULTILINE)
 _TIMEOUT = re.compile(r"timed out after", re.IGNORECASE)
 MNIST = "mnist"
@@ -86,11 +89,11 @@ def class_stats(records) -> ClassStats:
             entry[1] += 1
             if not c.passed:
                 entry[2] += 1
-                for hint in _HINT.findall(c.output or ""):
+                for hint in _hints(c):
                     students, ids = hints.setdefault(hint, (set(), set()))
                     students.add(r.student)
                     ids.add(c.check_id)
-                if _TIMEOUT.search(c.output or ""):
+                if _timed_out(c):
                     timeouts += 1
             if c.exercise == MNIST and c.extra_data.get("test_accuracy"):
                 s.gate_accuracy.append(c.extra_data["test_accuracy"][-1])
@@ -114,6 +117,19 @@ def class_stats(records) -> ClassStats:
 
 
 # ----------------------------------------------------------------------------- figures
+
+
+def _hints(check) -> list:
+    """The hints a failed check gave, in the language of its report."""
+    if check.failure:
+        return [check.failure["hint"]] if check.failure.get("hint") else []
+    return _HINT.findall(check.output or "")
+
+
+def _timed_out(check) -> bool:
+    if check.failure:
+        return check.failure.get("kind") == TIMEOUT
+    return bool(_TIMEOUT.search(check.output or ""))
 
 
 def _png(fig) -> str:
