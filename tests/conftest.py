@@ -13,6 +13,9 @@ os.environ.setdefault("DLGRADE_SECRET", "dlgrade's own test suite")
 os.environ.setdefault("DLGRADE_LANG", "en")
 
 import importlib.util
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,35 @@ def pytest_configure(config):
         pytest.exit("the reference package dlscratch_reference is not installed (the install predates "
                     "pyproject.toml's package-dir mapping of solutions/): run  pip install -e '.[test]'",
                     returncode=4)
+
+
+def _fresh_venv(venv: Path, package, timeout: float = 900) -> Path:
+    """A new virtual environment at ``venv`` with ``package`` (a wheel or a project folder)
+    pip-installed without its dependencies; returns the venv's python.
+
+    The dependencies (numpy, pytest, ...) come from this test run's environment through a
+    ``.pth`` line naming its site-packages: installing them again costs minutes of CI for nothing
+    under test. A plain path line runs none of that folder's own ``.pth`` files, so the
+    editable install of the kit in it stays invisible: what the venv imports of the kit comes
+    from ``package`` alone (the tests check where it was imported from).
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "zz_test_run_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # pip itself comes through that line too; run by the venv's python it installs into the venv
+    # (scripts such as bin/dlgrade start the venv's python).
+    done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(package)],
+                          capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return python
+
+
+@pytest.fixture(scope="session")
+def fresh_venv():
+    """``fresh_venv(venv, package)``: a new venv with ``package`` installed (see _fresh_venv)."""
+    return _fresh_venv
 
 
 @pytest.fixture(scope="session")

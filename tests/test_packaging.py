@@ -63,16 +63,12 @@ def _build_wheel(dest):
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """(venv's bin folder, wheel): the wheel and its dependencies installed into a fresh venv."""
+def installed(tmp_path_factory, fresh_venv):
+    """(venv's bin folder, wheel): the wheel installed into a fresh venv (conftest.fresh_venv)."""
     tmp = tmp_path_factory.mktemp("wheel")
     wheel = _build_wheel(tmp)
-    venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
-                          capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return venv / "bin", wheel
+    python = fresh_venv(tmp / "venv", wheel)
+    return python.parent, wheel
 
 
 @pytest.mark.slow

@@ -541,3 +541,34 @@ def test_data_files_are_readable_and_nothing_beside_them(shared_tmp, name):
         assert mod.read(str(secret)) is None
         assert not mod.try_write(str(data))
     assert data.read_text() == "the arrays"
+
+
+# ----------------------------------------------------------------------------- what workers see of site-packages
+
+
+def _site_with_pth(tmp_path, monkeypatch):
+    """A site-packages folder whose .pth adds a dependency folder and a clone of the kit."""
+    from autograder.sandbox import boot
+
+    site_dir, deps, clone = tmp_path / "site-packages", tmp_path / "deps", tmp_path / "clone"
+    for folder in (site_dir, deps / "somedep", clone / "solutions"):
+        folder.mkdir(parents=True)
+    (site_dir / "extra.pth").write_text(f"# comment\nimport os\n{deps}\n{clone}\n")
+    monkeypatch.setattr(boot.site, "getsitepackages", lambda: [str(site_dir)])
+    monkeypatch.setattr(boot.site, "ENABLE_USER_SITE", False)
+    boot.site_dirs.cache_clear()
+    return boot, site_dir, deps, clone
+
+
+def test_folders_added_by_pth_files_reach_the_worker_but_not_a_clone_of_the_kit(tmp_path, monkeypatch):
+    """numpy may come from a folder a .pth names (a --user install, conda develop): workers, started
+    with python -S, need it. A folder holding the solutions (an old-style editable install adds the
+    repository) must never be bound; without the check it would be."""
+    boot, site_dir, deps, clone = _site_with_pth(tmp_path, monkeypatch)
+    try:
+        assert boot.site_dirs() == [str(site_dir), os.path.realpath(deps)]
+        monkeypatch.setattr(boot, "kit_names", lambda: frozenset())  # the protection removed
+        boot.site_dirs.cache_clear()
+        assert os.path.realpath(clone) in boot.site_dirs()
+    finally:
+        boot.site_dirs.cache_clear()

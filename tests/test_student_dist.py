@@ -23,7 +23,7 @@ import pytest
 import corpus
 from autograder import reference, stubgen, studentdist
 from autograder.cli import main
-from autograder.exercises import EXERCISES, MODULES
+from autograder.exercises import EXERCISES
 from autograder.grading import CHECKS_DIR, GradeOptions, collect_checks, grade
 from autograder.rubric import Rubric
 from autograder.studentdist.build import BuildError, build, cut_checks
@@ -246,15 +246,9 @@ Path(sys.argv[2]).write_text(json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def installed(dist, tmp_path_factory):
+def installed(dist, tmp_path_factory, fresh_venv):
     """The python of a fresh virtual environment with the student distribution installed."""
-    venv = tmp_path_factory.mktemp("student-venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    python = venv / "bin" / "python"
-    done = subprocess.run([str(python), "-m", "pip", "install", "-q", str(dist)],
-                          capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return python
+    return fresh_venv(tmp_path_factory.mktemp("student-venv") / "venv", dist)
 
 
 def _corpus_submissions(dest):

@@ -361,7 +361,7 @@ def test_map_error_names_the_failing_call(stud):
     with pytest.raises(StudentException) as info:
         stud.add.map([(1, 2), (1, "x")])
     assert info.value.type_name == "TypeError"
-    assert "call #1" in info.value.describe()
+    assert "(in call number 1 of them)" in info.value.describe()
 
 
 def test_probe_runs_grader_code_in_the_worker(stud, worker):

@@ -56,10 +56,47 @@ def kit_names() -> frozenset:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=1)
 def site_dirs() -> list:
-    """The site-packages folders of the grader's environment."""
+    """The site-packages folders of the grader's environment, and the folders their ``.pth``
+    files add (how conda-develop, ``pip install --user`` setups and some venvs provide numpy).
+
+    Workers start with ``python -I -S``, so these are all they see of the environment. A
+    folder added by a ``.pth`` line is left out when it holds the kit or the reference (an
+    old-style editable install adds the repository itself): binding it would show the
+    solutions to student code.
+    """
     dirs = list(site.getsitepackages())
-    return [d for d in dict.fromkeys(dirs) if os.path.isdir(d)]
+    if site.ENABLE_USER_SITE and site.getusersitepackages() in sys.path:
+        dirs.append(site.getusersitepackages())
+    dirs = [d for d in dict.fromkeys(dirs) if os.path.isdir(d)]
+    markers = [name for name in kit_names() if name.isidentifier()]  # packages, not dist-info or ../bin
+    for folder in list(dirs):
+        for path in _pth_dirs(folder):
+            if path not in dirs and not any(os.path.exists(os.path.join(path, name)) for name in markers):
+                dirs.append(path)
+    return dirs
+
+
+def _pth_dirs(folder: str) -> list:
+    """The folders the ``.pth`` files in ``folder`` add to sys.path (their plain lines, as
+    ``site.addsitedir`` reads them; ``import`` lines run code and add nothing here)."""
+    found = []
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".pth"):
+            continue
+        try:
+            lines = Path(folder, name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#") or line.startswith(("import ", "import\t")):
+                continue
+            path = os.path.realpath(os.path.join(folder, line))
+            if os.path.isdir(path):
+                found.append(path)
+    return found
 
 
 @functools.lru_cache(maxsize=1)
