@@ -26,13 +26,13 @@ import csv
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from timing import ROOT, timed
+
 sys.path.insert(0, str(ROOT / "tests"))
 
 import corpus  # noqa: E402  (tests/corpus.py: assembles corpus entries into submissions)
@@ -56,11 +56,7 @@ def build_class(dest):
 
 
 def run(cmd):
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        sys.exit(f"benchmark command failed: {' '.join(map(str, cmd))}\n{proc.stderr[-3000:]}")
-    return time.perf_counter() - start
+    return timed(cmd)[0]
 
 
 def serial(students, out):

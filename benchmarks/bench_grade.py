@@ -14,12 +14,9 @@ Usage: MNIST_DATA_DIR=... python benchmarks/bench_grade.py [--runs 7] [SUBMISSIO
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from timing import ROOT, timed
 
 CHILD = """
 import json, sys, time
@@ -30,15 +27,6 @@ result = grade(sys.argv[1], GradeOptions(sandbox=sys.argv[2]))
 phases = {"imports": t_import, **result.phases}
 print(json.dumps({"score": result.score, "phases": phases, "isolation": result.isolation}))
 """
-
-
-def timed(cmd):
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    return elapsed, proc.stdout
 
 
 def main():

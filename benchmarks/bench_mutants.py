@@ -11,23 +11,12 @@ Usage: python benchmarks/bench_mutants.py [--runs 3] [--exercise layers.Affine]
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from timing import ROOT, timed
 DLGRADE = [sys.executable, "-m", "autograder"]
-
-
-def timed(cmd):
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    return elapsed
 
 
 def main():
@@ -39,10 +28,10 @@ def main():
         report = Path(tmp) / "mutants.json"
         times = {"baseline": [], 1: [], 2: []}
         for _ in range(args.runs):
-            times["baseline"].append(timed([*DLGRADE, "grade", str(ROOT / "solutions"), "--only", args.exercise]))
+            times["baseline"].append(timed([*DLGRADE, "grade", str(ROOT / "solutions"), "--only", args.exercise])[0])
             for jobs in (1, 2):
                 times[jobs].append(timed([*DLGRADE, "mutants", "--exercise", args.exercise, "-j", str(jobs),
-                                          "--json", str(report)]))
+                                          "--json", str(report)])[0])
         doc = json.loads(report.read_text())
     graded = sum(e["killed"] + e["survived"] + e["error"] for e in doc["exercises"])
     median = {k: statistics.median(v) for k, v in times.items()}
