@@ -195,11 +195,15 @@ def test_results_json_is_strict_json_with_nan_from_student_values(tmp_path):
 
 # --------------------------------------------------------------------------- bounded replies
 
+# VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across exec, so a grader started
+# from a pytest worker that once held 1.3 GB (MNIST tests) would report that worker's peak.
 _PEAK_RSS = r"""
-import resource, sys
+import sys
 from autograder.cli import main
 code = main(sys.argv[1:])
-print("PEAK_RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+with open("/proc/self/status") as status:
+    hwm = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+print("PEAK_RSS_KIB", hwm, file=sys.stderr)
 sys.exit(code)
 """
 
@@ -207,7 +211,8 @@ sys.exit(code)
 def grader_peak_rss(*args):
     """Run `dlgrade` in a subprocess; return (completed process, the grader's own peak RSS in bytes).
 
-    Measured inside the grader process (RUSAGE_SELF), so worker processes do not count.
+    Measured inside the grader process (its own memory map's high-water mark), so worker
+    processes and the process that started it do not count.
     """
     proc = subprocess.run([sys.executable, "-c", _PEAK_RSS, *map(str, args)], capture_output=True,
                           text=True, timeout=600, cwd=ROOT)
