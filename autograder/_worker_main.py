@@ -29,6 +29,7 @@ layout.
 import os
 import sys
 
+from autograder import workermsg
 from autograder.sandbox.frame import (
     EXIT_ORPHANED, EXIT_PIPE_BROKEN, HEADER_SIZE, FrameError, frame_chunks, parse_header,
 )
@@ -271,7 +272,9 @@ class _ImportBlocker:
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname.partition(".")[0] in BLOCKED_PACKAGES:
-            raise ImportError(f"{fullname} is not available to submissions", name=fullname)
+            exc = workermsg.error(ImportError, "blocked_import", name=fullname)
+            exc.name = fullname
+            raise exc
         return None
 
     def invalidate_caches(self):
@@ -355,10 +358,13 @@ class RequestServer:
         try:
             chunks = self.wire.encode_chunks(reply, max_size=self.max_message)
         except self.wire.WireError as exc:
+            reason = _text(str(exc), 1000)
             chunks = self.wire.encode_chunks({"ok": False, "error": {
                 "type": "WireError", "module": "autograder.wire", "unsendable": True,
-                "message": f"the result cannot be sent to the grader: {exc}"[:2000],
-                "traceback": ""}})
+                "message": workermsg.MESSAGES["unsendable"].format(reason=reason),
+                "code": "unsendable", "fields": {"reason": reason}, "traceback": "",
+                # why, as the wire's code: the grader says it in the student's language
+                "reason_code": exc.code, "reason_fields": {k: _text(v, 200) for k, v in exc.fields.items()}}})
         for chunk in frame_chunks(seq, chunks):
             self._write_all(chunk)
 
@@ -429,7 +435,15 @@ class RequestServer:
             # The nearest built-in class, e.g. MemoryError for numpy's _ArrayMemoryError.
             info["base"] = next((c.__name__ for c in etype.__mro__ if c.__module__ == "builtins"),
                                 "BaseException")
-            info["message"] = _text(_safe_str(exc) + _suggestion(exc), 2000)
+            # The kit's own messages travel as codes too; the grader words them (workermsg).
+            message = _safe_str(exc)
+            tag = ("unprintable", {}) if message is None else workermsg.tag(exc)
+            info["message"] = _text(workermsg.MESSAGES["unprintable"] if message is None else message, 2000)
+            if tag:
+                info["code"], info["fields"] = tag[0], {k: _text(v, 1000) for k, v in tag[1].items()}
+            suggestions = _suggestions(exc)
+            if suggestions:
+                info["suggestions"] = suggestions
             info["not_implemented"] = isinstance(exc, NotImplementedError)
             info["grader"] = etype is _GraderError
             info["output_limit"] = isinstance(exc, OSError) and exc.errno == self.errno.EFBIG
@@ -644,8 +658,8 @@ def _is_shim_line(line):
     return bool(line) and line.startswith("_sys.modules[__name__] = _importlib.import_module(")
 
 
-def _suggestion(exc):
-    """' (did you mean `x`, `y`?)' for an AttributeError or NameError with similar names.
+def _suggestions(exc):
+    """Up to three similar names for an AttributeError or NameError (the grader says "did you mean").
 
     The names come from the object (AttributeError) or from the globals and builtins of the
     frame that raised (NameError); nothing of the grader's is listed.
@@ -655,34 +669,33 @@ def _suggestion(exc):
     try:
         name = getattr(exc, "name", None)
         if type(name) is not str or not isinstance(exc, (AttributeError, NameError)):
-            return ""
+            return []
         if isinstance(exc, AttributeError):
             obj = getattr(exc, "obj", None)
             if obj is None:
-                return ""
+                return []
             candidates = [n for n in dir(obj) if type(n) is str and not n.startswith("__")]
         else:
             tb = exc.__traceback__
             if tb is None:
-                return ""
+                return []
             while tb.tb_next is not None:
                 tb = tb.tb_next
             frame = tb.tb_frame
             candidates = [n for n in (*frame.f_locals, *frame.f_globals) if type(n) is str and not n.startswith("__")]
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
         close += [n for n in candidates if n.lower() == name.lower() and n not in close and n != name]
-        if not close:
-            return ""
-        return " (did you mean " + " or ".join(f"`{n}`" for n in close[:3]) + "?)"
+        return [_text(n, 100) for n in close[:3]]
     except Exception:  # noqa: BLE001 - a student __dir__ may raise anything
-        return ""
+        return []
 
 
 def _safe_str(obj):
+    """str(obj), or None when a student __str__ fails."""
     try:
         return str(obj)
     except BaseException:  # noqa: BLE001 - a student __str__ may raise anything
-        return "<message could not be converted to text>"
+        return None
 
 
 def _text(value, limit):

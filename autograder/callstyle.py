@@ -21,6 +21,8 @@ import inspect
 
 import numpy as np
 
+from autograder import workermsg
+
 __all__ = ["make_two_layer_net", "backward_with_unit", "descent_point"]
 
 _SIZE_NAMES = ("input_size", "hidden_size", "output_size")
@@ -69,8 +71,7 @@ def make_two_layer_net(cls, input_size, hidden_size, output_size, weight_init_st
         elif any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params):
             kwargs["weight_init_std"] = weight_init_std
         else:
-            raise TypeError(f"TwoLayerNet{sig} has no parameter for the initial weight scale "
-                            "(the book's weight_init_std=0.01)")
+            raise workermsg.error(TypeError, "no_init_std", signature=sig)
     return cls(*args, **kwargs)
 
 

@@ -10,7 +10,7 @@ import difflib
 
 import numpy as np
 
-from autograder import callstyle, numgrad
+from autograder import callstyle, numgrad, workermsg
 
 
 def N_(message):
@@ -168,14 +168,14 @@ def set_params_inplace(net, values):
     """Write values into net.params[key] in place (the arrays keep their identity)."""
     params = net.params
     if not isinstance(params, dict):
-        raise TypeError(f"net.params must be a dict, got {type(params).__name__}")
+        raise workermsg.error(TypeError, "params_not_dict", type=type(params).__name__)
     for key, value in values.items():
         if key not in params:
-            raise KeyError(f"net.params has no key {key!r} (keys: {sorted(params)})")
+            raise workermsg.error(KeyError, "params_no_key", key=repr(key), keys=sorted(params))
         target = params[key]
         if not isinstance(target, np.ndarray) or target.shape != np.shape(value):
-            raise ValueError(f"net.params[{key!r}] should be an array of shape {np.shape(value)}, "
-                             f"got {getattr(target, 'shape', type(target).__name__)}")
+            raise workermsg.error(ValueError, "params_shape", key=repr(key), shape=np.shape(value),
+                                  got=getattr(target, "shape", type(target).__name__))
         target[...] = value
 
 

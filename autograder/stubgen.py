@@ -33,6 +33,7 @@ from pathlib import Path
 from autograder import UserError
 from autograder.atomic import write_text_atomic
 from autograder.exercises import GIVEN_DIR, GIVEN_MODULES
+from autograder.i18n import N_
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -184,10 +185,24 @@ def _qualnames(tree):
     yield from walk(tree, "")
 
 
+# A stub's NotImplementedError message. The stubs stay English; the grader shows the message
+# in the student's language (sandbox.errors), the hint from the notebooks' catalog, where the
+# answer cells' hints are translated.
+STUB_MESSAGE = N_("TODO: implement {name}: {hint}")
+STUB_MESSAGE_NO_HINT = N_("TODO: implement {name} (see the docstring)")
+_STUB_MESSAGE_RE = re.compile(r"TODO: implement (?P<name>[\w.]+)(?:: (?P<hint>.+)| \(see the docstring\))", re.S)
+
+
 def _hint_text(qualname, hint):
     if hint:
-        return f"TODO: implement {qualname}: {hint}"
-    return f"TODO: implement {qualname} (see the docstring)"
+        return STUB_MESSAGE.format(name=qualname, hint=hint)
+    return STUB_MESSAGE_NO_HINT.format(name=qualname)
+
+
+def parse_stub_message(message):
+    """``(qualname, hint or None)`` of a stub's NotImplementedError message, or None for another text."""
+    match = _STUB_MESSAGE_RE.fullmatch(message)
+    return (match.group("name"), match.group("hint")) if match else None
 
 
 def make_stub(source, filename="<solution>"):

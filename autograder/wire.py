@@ -61,8 +61,59 @@ _MAX_DIM = 2**40
 _PREFIX = struct.Struct("<4sI")
 
 
+def N_(message):
+    """Mark a message for the catalogs (``autograder.i18n.N_``; a worker does not import it)."""
+    return message
+
+
+# Why a value cannot be sent or bytes are no message, by code: the grader tells a student in
+# their language (``autograder.sandbox.worker``) when their code's result cannot be sent.
+MESSAGES = {
+    "encode": N_("cannot encode value: {error}"),
+    "too_large": N_("message too large: {size} bytes (limit {limit})"),
+    "header_too_large": N_("message header too large: {size} bytes (limit {limit}); "
+                           "send numbers as numpy arrays, not long lists"),
+    "too_many_values": N_("message has too many values ({count} JSON items, limit {limit}); "
+                          "send numbers as numpy arrays, not long lists"),
+    "too_deep": N_("value nested deeper than {depth} levels (or contains a cycle)"),
+    "too_many_elements": N_("value has more than {limit} elements; send numbers as numpy arrays"),
+    "dict_key": N_("dict keys must be str, got {type}"),
+    "array_dtype": N_("array dtype {dtype} cannot be sent (only bool/int/uint/float/complex)"),
+    "scalar_dtype": N_("numpy scalar of dtype {dtype} cannot be sent"),
+    "type": N_("values of type {type} cannot be sent"),
+    "duplicate_key": N_("duplicate key {key} in message header"),
+    "not_bytes": N_("expected bytes, got {type}"),
+    "truncated": N_("message truncated"),
+    "bad_magic": N_("not a wire message (bad magic)"),
+    "truncated_header": N_("message truncated (header)"),
+    "malformed_header_error": N_("malformed message header: {error}"),
+    "malformed_header": N_("malformed message header"),
+    "malformed_array_entry": N_("malformed array entry"),
+    "dtype_not_allowed": N_("array dtype not allowed: {dtype}"),
+    "malformed_shape": N_("malformed array shape"),
+    "truncated_arrays": N_("message truncated (array data)"),
+    "trailing_bytes": N_("{count} unexpected trailing bytes in message"),
+    "nested_too_deeply": N_("message nested too deeply"),
+    "bad_array_reference": N_("bad array reference"),
+    "rebuild_array": N_("cannot rebuild array: {error}"),
+    "message_too_deep": N_("message nested deeper than {depth} levels"),
+    "scalar_not_0d": N_("numpy scalar must be stored as a 0-d array"),
+    "malformed_handle": N_("malformed handle"),
+    "malformed_value": N_("malformed value in message"),
+}
+
+
 class WireError(ValueError):
-    """A value cannot be encoded, or bytes are not a valid message."""
+    """A value cannot be encoded, or bytes are not a valid message.
+
+    ``WireError(code, **fields)``: the message is ``MESSAGES[code]`` with the fields (kept as
+    text in ``fields``, for a translation).
+    """
+
+    def __init__(self, code, **fields):
+        self.code = code
+        self.fields = {k: str(v) for k, v in fields.items()}
+        super().__init__(MESSAGES[code].format(**self.fields))
 
 
 @dataclass(frozen=True)
@@ -141,7 +192,7 @@ def encode_chunks(obj, *, max_size=DEFAULT_MAX_SIZE):
         header = json.dumps({"v": tree, "a": meta}, ensure_ascii=True, allow_nan=True,
                             separators=(",", ":")).encode("ascii")
     except (ValueError, OverflowError) as exc:  # e.g. int with more than 4300 digits
-        raise WireError(f"cannot encode value: {exc}") from None
+        raise WireError("encode", error=exc) from None
     buffers = []
     total = _PREFIX.size + len(header)
     for a in arrays:
@@ -151,7 +202,7 @@ def encode_chunks(obj, *, max_size=DEFAULT_MAX_SIZE):
         buffers.append(memoryview(flat))
         total += flat.nbytes
     if total > max_size:
-        raise WireError(f"message too large: {total} bytes (limit {max_size})")
+        raise WireError("too_large", size=total, limit=max_size)
     _check_header(header)
     return [_PREFIX.pack(MAGIC, len(header)), header, *buffers]
 
@@ -164,20 +215,18 @@ def _check_header(header):
     the same test, so a value the worker cannot send fails there, with a clear message.)
     """
     if len(header) > MAX_HEADER:
-        raise WireError(f"message header too large: {len(header)} bytes (limit {MAX_HEADER}); "
-                        "send numbers as numpy arrays, not long lists")
+        raise WireError("header_too_large", size=len(header), limit=MAX_HEADER)
     values = 1 + sum(header.count(c) for c in (b",", b"[", b"{", b":"))
     if values > _MAX_HEADER_VALUES:
-        raise WireError(f"message has too many values ({values} JSON items, limit {_MAX_HEADER_VALUES}); "
-                        "send numbers as numpy arrays, not long lists")
+        raise WireError("too_many_values", count=values, limit=_MAX_HEADER_VALUES)
 
 
 def _enc(x, arrays, depth, count):
     if depth > MAX_DEPTH:
-        raise WireError(f"value nested deeper than {MAX_DEPTH} levels (or contains a cycle)")
+        raise WireError("too_deep", depth=MAX_DEPTH)
     count[0] += 1
     if count[0] > MAX_ELEMENTS:
-        raise WireError(f"value has more than {MAX_ELEMENTS} elements; send numbers as numpy arrays")
+        raise WireError("too_many_elements", limit=MAX_ELEMENTS)
     t = type(x)
     if x is None or t is bool or t is int or t is str:
         return x
@@ -191,22 +240,22 @@ def _enc(x, arrays, depth, count):
         out = {}
         for k, v in x.items():
             if type(k) is not str:
-                raise WireError(f"dict keys must be str, got {type(k).__name__}")
+                raise WireError("dict_key", type=type(k).__name__)
             out[k] = _enc(v, arrays, depth + 1, count)
         return {"d": out}
     if t is np.ndarray:
         if x.dtype.str not in _DTYPES:
-            raise WireError(f"array dtype {x.dtype} cannot be sent (only bool/int/uint/float/complex)")
+            raise WireError("array_dtype", dtype=x.dtype)
         arrays.append(x)
         return {"a": len(arrays) - 1}
     if isinstance(x, np.generic):
         if x.dtype.str not in _DTYPES:
-            raise WireError(f"numpy scalar of dtype {x.dtype} cannot be sent")
+            raise WireError("scalar_dtype", dtype=x.dtype)
         arrays.append(np.asarray(x))
         return {"s": len(arrays) - 1}
     if t is Handle:
         return {"h": [x.id, x.type_name, x.repr]}
-    raise WireError(f"values of type {t.__module__}.{t.__qualname__} cannot be sent")
+    raise WireError("type", type=f"{t.__module__}.{t.__qualname__}")
 
 
 # ----------------------------------------------------------------------------- decode
@@ -216,7 +265,7 @@ def _pairs_no_duplicates(pairs):
     out = {}
     for k, v in pairs:
         if k in out:
-            raise WireError(f"duplicate key {k!r} in message header")
+            raise WireError("duplicate_key", key=repr(k))
         out[k] = v
     return out
 
@@ -232,20 +281,20 @@ def decode(data, *, max_size=DEFAULT_MAX_SIZE):
     Raises WireError (and nothing else) for any malformed or oversized input.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise WireError(f"expected bytes, got {type(data).__name__}")
+        raise WireError("not_bytes", type=type(data).__name__)
     data = memoryview(data).cast("B")
     n = len(data)
     if n > max_size:
-        raise WireError(f"message too large: {n} bytes (limit {max_size})")
+        raise WireError("too_large", size=n, limit=max_size)
     if n < _PREFIX.size:
-        raise WireError("message truncated")
+        raise WireError("truncated")
     magic, hlen = _PREFIX.unpack_from(data, 0)
     if magic != MAGIC:
-        raise WireError("not a wire message (bad magic)")
+        raise WireError("bad_magic")
     if hlen > n - _PREFIX.size:
-        raise WireError("message truncated (header)")
+        raise WireError("truncated_header")
     if hlen > MAX_HEADER:
-        raise WireError(f"message header too large: {hlen} bytes (limit {MAX_HEADER})")
+        raise WireError("header_too_large", size=hlen, limit=MAX_HEADER)
     raw = bytes(data[_PREFIX.size:_PREFIX.size + hlen])
     _check_header(raw)
     try:
@@ -254,39 +303,39 @@ def decode(data, *, max_size=DEFAULT_MAX_SIZE):
     except WireError:
         raise
     except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError, JSONDecodeError
-        raise WireError(f"malformed message header: {type(exc).__name__}") from None
+        raise WireError("malformed_header_error", error=type(exc).__name__) from None
     if type(top) is not dict or set(top) != {"v", "a"} or type(top["a"]) is not list:
-        raise WireError("malformed message header")
+        raise WireError("malformed_header")
     # Check the buffer table against the bytes actually present before allocating anything.
     offset = _PREFIX.size + hlen
     specs = []
     for entry in top["a"]:
         if type(entry) is not list or len(entry) != 2:
-            raise WireError("malformed array entry")
+            raise WireError("malformed_array_entry")
         dtype_str, shape = entry
         if type(dtype_str) is not str or dtype_str not in _DTYPES:
-            raise WireError(f"array dtype not allowed: {str(dtype_str)[:20]!r}")
+            raise WireError("dtype_not_allowed", dtype=repr(str(dtype_str)[:20]))
         if type(shape) is not list or len(shape) > _MAX_NDIM or any(
                 type(d) is not int or not 0 <= d <= _MAX_DIM for d in shape):
-            raise WireError("malformed array shape")
+            raise WireError("malformed_shape")
         dtype = np.dtype(dtype_str)
         nbytes = math.prod(shape) * dtype.itemsize
         if nbytes > n - offset:
-            raise WireError("message truncated (array data)")
+            raise WireError("truncated_arrays")
         specs.append((dtype, tuple(shape), offset, nbytes))
         offset += nbytes
     if offset != n:
-        raise WireError(f"{n - offset} unexpected trailing bytes in message")
+        raise WireError("trailing_bytes", count=n - offset)
     used = [False] * len(specs)
     try:
         return _dec(top["v"], data, specs, used, 0)
     except RecursionError:
-        raise WireError("message nested too deeply") from None
+        raise WireError("nested_too_deeply") from None
 
 
 def _array(i, data, specs, used):
     if type(i) is not int or not 0 <= i < len(specs) or used[i]:
-        raise WireError("bad array reference")
+        raise WireError("bad_array_reference")
     used[i] = True
     dtype, shape, offset, nbytes = specs[i]
     count = nbytes // dtype.itemsize
@@ -294,19 +343,19 @@ def _array(i, data, specs, used):
         flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
         return flat.reshape(shape).copy()  # own, aligned, writable memory
     except (ValueError, MemoryError, OverflowError) as exc:
-        raise WireError(f"cannot rebuild array: {exc}") from None
+        raise WireError("rebuild_array", error=exc) from None
 
 
 def _dec(x, data, specs, used, depth):
     if depth > MAX_DEPTH:
-        raise WireError(f"message nested deeper than {MAX_DEPTH} levels")
+        raise WireError("message_too_deep", depth=MAX_DEPTH)
     t = type(x)
     if x is None or t is bool or t is int or t is float or t is str:
         return x
     if t is list:
         return [_dec(v, data, specs, used, depth + 1) for v in x]
     if t is not dict or len(x) != 1:
-        raise WireError("malformed value in message")
+        raise WireError("malformed_value")
     (tag, body), = x.items()
     if tag == "t" and type(body) is list:
         return tuple(_dec(v, data, specs, used, depth + 1) for v in body)
@@ -317,11 +366,11 @@ def _dec(x, data, specs, used, depth):
     if tag == "s":
         arr = _array(body, data, specs, used)
         if arr.ndim != 0:
-            raise WireError("numpy scalar must be stored as a 0-d array")
+            raise WireError("scalar_not_0d")
         return arr[()]
     if tag == "h" and type(body) is list and len(body) == 3:
         hid, type_name, rep = body
         if type(hid) is not int or hid < 0 or type(type_name) is not str or type(rep) is not str:
-            raise WireError("malformed handle")
+            raise WireError("malformed_handle")
         return Handle(hid, type_name, rep)
-    raise WireError("malformed value in message")
+    raise WireError("malformed_value")

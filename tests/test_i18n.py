@@ -114,10 +114,12 @@ def test_template_is_fresh(template):
         "autograder/locale/dlgrade.pot is stale: run `python -m autograder.locale update`")
 
 
+@pytest.mark.parametrize("domain", catalogs.DOMAINS)
 @pytest.mark.parametrize("lang", TRANSLATED)
-def test_compiled_catalogs_are_fresh(translations, lang):
-    assert catalogs.mo_path(lang).read_bytes() == catalogs.mo_bytes(translations[lang]), (
-        f"{catalogs.mo_path(lang)} is not what {catalogs.po_path(lang)} compiles to: "
+def test_compiled_catalogs_are_fresh(lang, domain):
+    po = catalogs.read(catalogs.po_path(lang, domain), lang, domain)
+    assert catalogs.mo_path(lang, domain).read_bytes() == catalogs.mo_bytes(po), (
+        f"{catalogs.mo_path(lang, domain)} is not what {catalogs.po_path(lang, domain)} compiles to: "
         "run `python -m autograder.locale compile`")
 
 
@@ -211,6 +213,28 @@ def test_no_translation_inside_an_f_string():
                     and n.args and isinstance(n.args[0], ast.Constant) for n in ast.walk(node)):
                 bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not bad, "_() inside an f-string (translate it before, into a variable): " + ", ".join(bad)
+
+
+def _is_translated(node):
+    """A _() call, or a name/expression built elsewhere (only literals are checked)."""
+    return not (isinstance(node, ast.Constant) and isinstance(node.value, str)) and not isinstance(node, ast.JoinedStr)
+
+
+def test_hints_in_checks_are_translated():
+    # A hint is a key of hints={...}: a bare literal there reaches the student in English in
+    # every language (the extractor only sees _() calls).
+    bad = []
+    for path in sorted((ROOT / "autograder" / "checks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "hints" and isinstance(node.value, ast.Dict):
+                bad += [f"{path.name}:{k.lineno}" for k in node.value.keys if k is not None and not _is_translated(k)]
+    assert not bad, "hints={...} keys not wrapped in _(): " + ", ".join(bad)
+
+
+def test_the_hint_check_sees_a_bare_literal():
+    tree = ast.parse('expect_close(a, b, "x", hints={"Divide by N.": 1, _("ok"): 2, hint: 3})')
+    keys = next(n for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg == "hints").value.keys
+    assert [_is_translated(k) for k in keys] == [False, True, True]
 
 
 # ------------------------------------------------------------------ reports, end to end
@@ -358,3 +382,185 @@ def test_translations_follow_the_current_language():
         ja = i18n.translations().gettext("The result is the transpose of what is expected.")
     assert ko != ja and "The result is the transpose of what is expected." not in (ko, ja)
     assert i18n.translations("en").gettext("The result is the transpose of what is expected.") == "The result is the transpose of what is expected."
+
+
+# ------------------------------------------------------------------ the kit's words from inside a worker
+
+_WORKER_STUDENT = '''
+import numpy as np
+
+
+def blocked_import():
+    import autograder.probes  # noqa: F401
+
+
+class _Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no")
+
+
+def unprintable():
+    raise _Unprintable()
+
+
+def unsendable():
+    return np.zeros(200_000)
+
+
+def misspelt():
+    value = 1
+    return valeu  # noqa: F821
+
+
+def garbage_reply():
+    import fcntl
+    import os
+    for name in os.listdir("/proc/self/fd"):  # the reply pipe: the only pipe open for writing
+        try:
+            fd = int(name)
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:") and \
+                    fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                os.write(fd, b"garbage! " * 10)
+        except OSError:
+            pass
+    return 1
+
+
+def graded_load_mnist():
+    from dataset_mnist import load_mnist
+    return load_mnist()
+
+
+class NoScale:
+    def __init__(self, input_size, hidden_size, output_size):
+        self.params = {}
+
+
+class ListParams:
+    params = [np.zeros((2, 2))]
+
+
+class Net:
+    def __init__(self):
+        self.params = {"W1": np.zeros((2, 2))}
+'''
+
+
+@pytest.fixture(scope="module")
+def message_worker(tmp_path_factory):
+    """A sandboxed worker (the level dlgrade grade uses here) on a module that makes the kit speak."""
+    from autograder.sandbox import isolation
+    from autograder.sandbox.worker import Worker
+
+    root = tmp_path_factory.mktemp("workermsg")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "stud.py").write_text(_WORKER_STUDENT)
+    # The given dataset.mnist as the grader lays it out (autograder/given, copied as student code).
+    (root / "pkg" / "dataset_mnist.py").write_text((ROOT / "autograder" / "given" / "dataset_mnist.py").read_text())
+    with Worker(root, import_paths=[root / "pkg"], timeout=20, max_message=1 << 20,
+                isolation=isolation.resolve("auto")) as worker:
+        yield worker
+
+
+def _worker_failures(worker):
+    """{code: the StudentCodeError} for each of the kit's worker-side messages (and the suggestion,
+    and a reply that is no message)."""
+    from autograder.sandbox.errors import StudentCodeError
+
+    stud = worker.import_module("stud")
+    net, listed = stud.Net(), stud.ListParams()
+    calls = {
+        "blocked_import": lambda: stud.blocked_import(),
+        "unprintable": lambda: stud.unprintable(),
+        "unsendable": lambda: stud.unsendable(),
+        "suggestion": lambda: stud.misspelt(),
+        "load_mnist_unavailable": lambda: stud.graded_load_mnist(),
+        "no_init_std": lambda: worker.probe("new_two_layer_net", cls=stud.NoScale, sizes=[2, 3, 4],
+                                            weight_init_std=0.01),
+        "params_not_dict": lambda: worker.probe("set_params_inplace", net=listed, values={"W1": np.zeros((2, 2))}),
+        "params_no_key": lambda: worker.probe("set_params_inplace", net=net, values={"W9": np.zeros((2, 2))}),
+        "params_shape": lambda: worker.probe("set_params_inplace", net=net, values={"W1": np.zeros((3, 3))}),
+        "garbage": lambda: stud.garbage_reply(),  # last: the worker is replaced after it
+    }
+    import numpy as np  # noqa: F811 - the values above are built in the grader
+
+    failures = {}
+    for code, call in calls.items():
+        with pytest.raises(StudentCodeError) as info:
+            call()
+        failures[code] = info.value
+    return failures
+
+
+import numpy as np  # noqa: E402
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_the_kits_words_from_a_worker_are_translated(message_worker, lang):
+    """Messages the kit's own code raises inside a worker (the import blocker, the call styles, the
+    probes, the given dataset.mnist) and the worker's "did you mean" reach the student translated."""
+    from autograder import workermsg
+    from autograder.plugin import student_text
+
+    with i18n.using_language(lang):
+        failures = _worker_failures(message_worker)
+        described = {code: student_text(exc.describe()) for code, exc in failures.items()}
+    assert set(workermsg.MESSAGES) <= set(failures), "a worker message no test triggers"
+    with i18n.using_language("en"):
+        english = {code: student_text(exc.describe()) for code, exc in _worker_failures(message_worker).items()}
+    # Why a result cannot be sent, and what is wrong with a reply, are the kit's words too.
+    assert "message too large" in english["unsendable"] and "message too large" not in described["unsendable"]
+    assert "bad frame header" in english["garbage"] and "bad frame header" not in described["garbage"]
+    assert not _ENGLISH.findall(described["garbage"]), described["garbage"]
+    for code, text in described.items():
+        if code == "garbage":
+            continue
+        template = workermsg.MESSAGES.get(code, workermsg.SUGGESTION)
+        with i18n.using_language(lang):
+            translated = i18n._(template)
+        assert _longest_words(template) in english[code], (code, english[code])  # the kit's English words ...
+        assert _longest_words(template) not in text, (code, text)  # ... are not in the translated message,
+        assert _longest_words(translated) in text, (code, text)  # its translation is
+        prose = text.replace("name 'valeu' is not defined", "")  # Python's own words (a NameError) stay
+        assert not _ENGLISH.findall(re.sub(r"`[^`]*`", " ", prose)), (code, text)
+
+
+def _longest_words(template):
+    """The longest stretch of a message template between its placeholders."""
+    return max((part.strip() for part in re.split(r"\{[^}]*\}", template)), key=len)
+
+
+def test_given_dataset_mnist_says_the_kits_message():
+    # The given module cannot import workermsg: its English text must be the template's.
+    from autograder import workermsg
+
+    namespace = {}
+    exec((ROOT / "autograder" / "given" / "dataset_mnist.py").read_text(), namespace)
+    with pytest.raises(RuntimeError) as info:
+        namespace["load_mnist"]()
+    assert workermsg.tag(info.value) == ("load_mnist_unavailable", {})
+    assert str(info.value) == workermsg.MESSAGES["load_mnist_unavailable"]
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_the_stubs_messages_are_translated(lang):
+    """The stubs stay English; the NotImplementedError text a student reads is translated, its hint
+    as in the notebooks' answer cells (every stub of exercises/)."""
+    from autograder.nbbuild import text as nbtext
+    from autograder.sandbox.errors import StudentException
+    from autograder.stubgen import parse_stub_message
+
+    messages = [ast.literal_eval(m) for path in sorted((ROOT / "exercises").glob("*.py"))
+                for m in re.findall(r"raise NotImplementedError\((\".*\")\)", path.read_text(encoding="utf-8"))]
+    assert len(messages) >= 20 and any(parse_stub_message(m)[1] is None for m in messages)
+    for message in messages:
+        name, hint = parse_stub_message(message)
+        error = StudentException("NotImplementedError", message, not_implemented=True,
+                                 context=f"calling method {name}")
+        with i18n.using_language(lang):
+            text = error.describe()
+        if hint is not None:
+            assert nbtext.translate(hint, lang) in text and hint not in text, text
+        assert not _ENGLISH.findall(re.sub(r"`[^`]*`", " ", text)), text
+        with i18n.using_language("en"):
+            assert message in error.describe()

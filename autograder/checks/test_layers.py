@@ -106,7 +106,7 @@ class TestAddLayer:
             expect_close(add.forward(x, y), x + y, _("AddLayer().forward(x, y) for {shown}").format(shown=shown))
             dapple, dorange = expect_pair(add.backward(dout), "AddLayer.backward(dout)")
             expect_close([dapple, dorange], [dout, dout], _("AddLayer.backward(dout) for {shown}").format(shown=shown),
-                         hints={"An add node passes dout through unchanged: dx = dy = dout.": [0.0, 0.0]})
+                         hints={_("An add node passes dout through unchanged: dx = dy = dout."): [0.0, 0.0]})
 
     @pytest.mark.weight(2)
     def test_arrays(self, student, rng):

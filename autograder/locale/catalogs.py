@@ -26,12 +26,17 @@ TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 PROJECT = "dlscratch-kit"
 
 
-def po_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+# Every domain with catalogs here: the engine's, and the notebooks' text (autograder/nbbuild/text.py),
+# whose .mo the grader also reads at run time (a stub's hint, translated as in the answer cells).
+DOMAINS = (DOMAIN, "notebooks")
 
 
-def mo_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+def po_path(lang: str, domain: str = DOMAIN) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def mo_path(lang: str, domain: str = DOMAIN) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.mo"
 
 
 def extract() -> Catalog:
@@ -49,9 +54,9 @@ def extract() -> Catalog:
     return template
 
 
-def read(path: Path, lang: str | None = None) -> Catalog:
+def read(path: Path, lang: str | None = None, domain: str = DOMAIN) -> Catalog:
     with open(path, "rb") as fh:
-        return read_po(fh, locale=lang, domain=DOMAIN)
+        return read_po(fh, locale=lang, domain=domain)
 
 
 def _po_text(catalog: Catalog) -> str:
@@ -108,9 +113,15 @@ def update() -> dict[str, list[str]]:
     return missing
 
 
+def compile_po(po: Path, lang: str, domain: str = DOMAIN) -> Path:
+    """Write the ``.mo`` beside a ``.po`` file; returns its path."""
+    path = po.with_suffix(".mo")
+    _write_bytes_atomic(path, mo_bytes(read(po, lang, domain)))
+    return path
+
+
 def compile_all() -> None:
-    """Write each language's ``.mo`` from its ``.po``."""
+    """Write each language's ``.mo`` of every domain from its ``.po``."""
     for lang in TRANSLATED:
-        path = mo_path(lang)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_bytes_atomic(path, mo_bytes(read(po_path(lang), lang)))
+        for domain in DOMAINS:
+            compile_po(po_path(lang, domain), lang, domain)

@@ -31,7 +31,8 @@ from autograder.i18n import LANGUAGES, LOCALE_DIR
 DOMAIN = "notebooks"
 # The feedback page's own words (autograder/nbbuild/feedback.py; the rest of the page comes
 # from the notebook, already in its language).
-FEEDBACK_WORDS = ("Score", "Comment", "Late submission penalty")
+FEEDBACK_WORDS = ("Score", "Comment", "Late submission penalty", "Student's answer", "Student's task",
+                  "Comments:", "Top")
 _DEMO_TEXT = re.compile(r'_t\((?P<literal>"(?:[^"\\\n]|\\.)*")\)')
 
 
@@ -97,6 +98,7 @@ def update_catalogs(texts: list, langs: tuple = ("ko", "ja")) -> list:
     from babel.messages.pofile import read_po, write_po
 
     from autograder.atomic import write_text_atomic
+    from autograder.locale import catalogs
 
     template = Catalog(domain=DOMAIN, project="dlscratch-kit notebooks")
     for text in texts:
@@ -115,5 +117,7 @@ def update_catalogs(texts: list, langs: tuple = ("ko", "ja")) -> list:
         write_po(buffer, po, width=0, sort_output=False, include_previous=True)
         write_text_atomic(path, buffer.getvalue().decode("utf-8"))
         written.append(path)
+        # The grader reads the compiled catalog (a stub's hint, translated as in the answer cells).
+        written.append(catalogs.compile_po(path, lang, DOMAIN))
     catalog.cache_clear()
     return written

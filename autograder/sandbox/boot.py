@@ -27,7 +27,7 @@ from autograder.sandbox import tempdirs
 WORKER_MODULES = (
     "autograder/__init__.py", "autograder/_worker_main.py", "autograder/wire.py",
     "autograder/probes.py", "autograder/numgrad.py", "autograder/callstyle.py",
-    "autograder/sandbox/__init__.py", "autograder/sandbox/frame.py",
+    "autograder/sandbox/__init__.py", "autograder/sandbox/frame.py", "autograder/workermsg.py",
 )
 DISTRIBUTION = "dlscratch-kit"
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent

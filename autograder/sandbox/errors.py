@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import signal
 
-from autograder.i18n import N_, _
+from autograder.i18n import N_, _, translations
 from autograder.sandbox.frame import EXIT_PIPE_BROKEN
 
 _SIGNAL_HINTS = {
@@ -54,6 +54,22 @@ def _translated(text: str, table) -> str:
         if match:
             return _(template).format(**match.groupdict())
     return text
+
+
+def _stub_message(message: str) -> str:
+    """A stub's NotImplementedError text in the current language (any other text as it is).
+
+    The hint is an answer cell's hint of the notebooks, translated in their catalog.
+    """
+    from autograder.stubgen import STUB_MESSAGE, STUB_MESSAGE_NO_HINT, parse_stub_message
+
+    parsed = parse_stub_message(message)
+    if parsed is None:
+        return message
+    name, hint = parsed
+    if hint is None:
+        return _(STUB_MESSAGE_NO_HINT).format(name=name)
+    return _(STUB_MESSAGE).format(name=name, hint=translations(domain="notebooks").gettext(hint))
 
 
 def fmt_bytes(n: float) -> str:
@@ -109,7 +125,7 @@ class StudentException(StudentCodeError):
         if self.not_implemented and self.message:
             text = self._say(_("While {context}, the code is not implemented yet (NotImplementedError: {message})."),
                              _("The code is not implemented yet (NotImplementedError: {message})."),
-                             message=self.message)
+                             message=_stub_message(self.message))
         elif self.not_implemented:
             text = self._say(_("While {context}, the code is not implemented yet (NotImplementedError)."),
                              _("The code is not implemented yet (NotImplementedError)."))

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.i18n import N_
 from autograder.sandbox import boot
 from autograder.sandbox.frame import HEADER_SIZE, FrameError, frame_chunks, parse_header
 from autograder.sandbox.isolation import BOOT_DIR, LAYOUT_DIR, OFF, SITE_DIR, bwrap_argv
@@ -47,7 +48,16 @@ class ChannelTimeout(Exception):
 
 
 class ChannelGarbage(Exception):
-    """The worker sent bytes that are not the expected frame."""
+    """The worker sent bytes that are not the expected frame.
+
+    ``ChannelGarbage(template, **fields)``: ``template`` is marked with ``N_`` and kept, with the
+    fields as text, so that the student's message can say it in their language.
+    """
+
+    def __init__(self, template: str, **fields):
+        self.template = template
+        self.fields = {k: str(v) for k, v in fields.items()}
+        super().__init__(template.format(**self.fields))
 
 
 @functools.lru_cache(maxsize=1)
@@ -268,12 +278,13 @@ class WorkerProcess:
     def recv(self, expect_seq, deadline):
         try:
             seq, length = parse_header(self._read(HEADER_SIZE, deadline))
-        except FrameError as exc:
-            raise ChannelGarbage(str(exc)) from None
+        except FrameError:
+            raise ChannelGarbage(N_("bad frame header")) from None
         if seq != expect_seq:
-            raise ChannelGarbage(f"reply to request {seq}, expected {expect_seq}")
+            raise ChannelGarbage(N_("reply to request {seq}, expected {expected}"), seq=seq, expected=expect_seq)
         if length > self.max_message:
-            raise ChannelGarbage(f"reply of {length} bytes exceeds the {self.max_message}-byte limit")
+            raise ChannelGarbage(N_("reply of {size} bytes exceeds the {limit}-byte limit"), size=length,
+                                 limit=self.max_message)
         payload = self._read(length, deadline)
         if readable(self.rep_r, 0):
             try:
@@ -281,5 +292,5 @@ class WorkerProcess:
             except OSError:
                 extra = b""
             if extra:
-                raise ChannelGarbage("unexpected extra bytes after the reply")
+                raise ChannelGarbage(N_("unexpected extra bytes after the reply"))
         return payload

@@ -31,7 +31,8 @@ import time
 import weakref
 from pathlib import Path
 
-from autograder import wire
+from autograder import wire, workermsg
+from autograder.i18n import N_, _
 from autograder.sandbox import tempdirs
 from autograder.sandbox.errors import (
     OutputLimitExceeded, StaleRemoteError, StudentException, TimeBudgetExceeded, WorkerCrashed,
@@ -52,6 +53,24 @@ SHOWN_OUTPUT = 4096  # bytes of captured output kept per call (head + tail)
 _ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "LD_LIBRARY_PATH", "SYSTEMROOT"}
 _ENV_KEEP_PREFIXES = ("LC_", "OPENBLAS_", "GOTO", "MKL_", "OMP_", "NVPL_", "KMP_", "BLIS_")
 _ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _garbage(exc):
+    """What is wrong with a worker's reply (a ChannelGarbage or WireError), in the student's language."""
+    if isinstance(exc, wire.WireError):
+        return _(wire.MESSAGES[exc.code]).format(**exc.fields)
+    return _(exc.template).format(**exc.fields)
+
+
+def _wire_reason(code, fields):
+    """A wire message sent as a code by the worker, in the student's language (None if not one)."""
+    if type(code) is not str or code not in wire.MESSAGES or type(fields) is not dict \
+            or not all(type(k) is str and type(v) is str for k, v in fields.items()):
+        return None
+    try:
+        return _(wire.MESSAGES[code]).format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def _finalize(state):
@@ -265,7 +284,7 @@ class Worker:
         try:
             msg = wire.decode(proc.recv(0, deadline), max_size=self._max_message)
             if type(msg) is not dict or type(msg.get("hello")) is not dict:
-                raise ChannelGarbage("bad hello")
+                raise ChannelGarbage(N_("bad hello"))
         except (ChannelDied, ChannelTimeout, ChannelGarbage, wire.WireError) as exc:
             output, _ = self._collect_output()
             code = proc.kill()
@@ -336,7 +355,7 @@ class Worker:
                 payload = proc.recv(proc.seq, deadline)
                 reply = wire.decode(payload, max_size=self._max_message)
                 if type(reply) is not dict or type(reply.get("ok")) is not bool:
-                    raise ChannelGarbage("reply is not a reply message")
+                    raise ChannelGarbage(N_("reply is not a reply message"))
             except ChannelTimeout:
                 output, _ = self._collect_output()
                 proc.kill()
@@ -352,7 +371,7 @@ class Worker:
             except (ChannelGarbage, wire.WireError) as exc:
                 output, _ = self._collect_output()
                 proc.kill()
-                raise WorkerProtocolError(str(exc), context=context, output=output) from None
+                raise WorkerProtocolError(_garbage(exc), context=context, output=output) from None
             output, size = self._collect_output()
             error = reply.get("error") if not reply["ok"] else None
             if size >= self.output_limit or (type(error) is dict and error.get("output_limit")):
@@ -383,10 +402,30 @@ class Worker:
             hint = "; ".join(filter(None, [hint, f"in call #{info['map_index']} of the batch"]))
         exit_code = info.get("exit_code")
         return StudentException(
-            type_name, text("message"), text("traceback"), module=text("module"), base=base,
+            type_name, self._message(info), text("traceback"), module=text("module"), base=base,
             not_implemented=info.get("not_implemented") is True,
             exit_code=exit_code if type(exit_code) in (int, str) else None,
             hint=hint, context=context, output=output)
+
+    @staticmethod
+    def _message(info):
+        """The error's message, with the kit's own words (sent as codes) in the student's language."""
+        message = info.get("message") if type(info.get("message")) is str else ""
+        tag = workermsg.checked(info.get("code"), info.get("fields"))
+        if tag is not None:
+            code, fields = tag
+            reason = _wire_reason(info.get("reason_code"), info.get("reason_fields"))
+            if code == "unsendable" and reason is not None:
+                fields["reason"] = reason
+            try:
+                message = _(workermsg.MESSAGES[code]).format(**fields)
+            except (KeyError, IndexError, ValueError):  # a translation that does not fit: the English
+                message = workermsg.MESSAGES[code].format(**fields)
+        names = info.get("suggestions")
+        if type(names) is list and names and all(type(n) is str for n in names):
+            names = ", ".join(f"`{n}`" for n in names[:3])
+            message += " (" + _(workermsg.SUGGESTION).format(names=names) + ")"
+        return message
 
     # -- operations
 
