@@ -657,3 +657,94 @@ def test_feedback_page_speaks_the_notebooks_language(course):
     names = [c.metadata["dlgrade_feedback"]["name"] for c in graded_cells(nb)]
     assert names and all(names) and all(n.startswith(("Test: ", "Hidden test of ")) for n in names), names
     assert not any("$$" in c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+_PAGE_WORDS = ("Student's answer", "Grade cell", "(Top)", "Comments:", "Score", "Late submission penalty",
+               "Test cell")
+
+
+def _feedback_html(root, assignment):
+    """The feedback page of a notebook as generate_feedback renders it with the kit's config (the
+    scores, a comment and a late penalty filled in as nbgrader's GetGrades leaves them)."""
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
+    from traitlets.config import Config
+
+    from autograder.nbbuild.feedback import ClearHiddenTestsAndTracebacks, FeedbackPage, configure_feedback
+
+    nb = nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            meta["score"] = 0
+        if meta.get("solution"):
+            meta["comment"] = "ok"
+    config = Config()
+    configure_feedback(config)
+    # As nbgrader's GenerateFeedback sets them (nbgrader/converters/generate_feedback.py).
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.extra_template_paths = [str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+                                                    / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+    exporter = HTMLExporter(config=config)
+    for preprocessor in (ClearHiddenTestsAndTracebacks, FeedbackPage):  # GetGrades needs a gradebook
+        exporter.register_preprocessor(preprocessor, enabled=True)
+    html, _ = exporter.from_notebook_node(nb, resources={"nbgrader": {
+        "notebook": assignment, "score": 1.0, "max_score": 34.0, "late_penalty": 0.5}})
+    return html
+
+
+def _page_frame(html):
+    """The page's own words: the summary, and each nbgrader cell's heading and footer (not the cells)."""
+    parts = re.findall(r"<div id=\"toc\">.*?</div>", html, re.S)
+    parts += re.findall(r"<div class=\"panel-heading\">.*?</div>", html, re.S)
+    parts += re.findall(r"<div class=\"panel-footer\">.*?</div>", html, re.S)
+    return re.sub(r"<[^>]+>", " ", "\n".join(parts))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko", "ja"])
+def test_feedback_html_speaks_the_notebooks_language(tmp_path, lang):
+    """The feedback page's own words (nbgrader's template says "Student's answer", "Grade cell:
+    <grade id>", "(Top)", "Comments:" in English) come in the notebook's language."""
+    from autograder.i18n import _, using_language
+    from autograder.nbbuild import text as nbtext
+
+    build.build_course(tmp_path, lang=lang)
+    frame = _page_frame(_feedback_html(tmp_path, "ps1_losses_gradients"))
+    assert frame.count("<") == 0 and len(frame) > 1000, frame[:500]
+    if lang == "en":
+        for word in ("Student's answer", "(Top)", "Comments:", "Score", "Late submission penalty"):
+            assert word in frame, word  # the check below would see them
+        assert "Grade cell" not in frame and "Test: " in frame
+        return
+    with using_language(lang):
+        for word in ("Student's answer", "Top", "Comments:", "Score", "Late submission penalty"):
+            assert nbtext.translate(word, lang) in frame, word
+    left = [w for w in _PAGE_WORDS if w in frame]
+    assert not left, left
+    assert SCRIPT[lang].search(frame)
+    assert not re.findall(r"\b[A-Za-z][a-z']+(?:,? [A-Za-z][a-z']+){3,}\b", frame), frame
+    # Every test cell's name is its check's title, translated (parametrized ones too: "... [5.0]").
+    english = {re.sub(r" \[[^]]*\]$", "", spec.title) for spec in collect_checks()}
+    with using_language(lang):
+        english = {t for t in english if _(t) != t}  # a title that is all code reads the same
+    assert len(english) > 20 and not [t for t in english if t in frame], [t for t in english if t in frame]
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_released_answer_cells_speak_the_notebooks_language(tmp_path, lang):
+    """nbgrader's generate_assignment (its ClearSolutions, under the built nbgrader_config.py) writes
+    the stub of each answer in the notebook's language, not nbgrader's "# YOUR CODE HERE"."""
+    from nbgrader.preprocessors import ClearSolutions
+    from traitlets.config import Config
+
+    from autograder.nbbuild import text as nbtext
+
+    build.build_course(tmp_path, lang=lang)
+    config = Config()
+    exec((tmp_path / "nbgrader_config.py").read_text(encoding="utf-8"), {"get_config": lambda: config})
+    nb = nbformat.read(tmp_path / "source" / "ps1_losses_gradients" / "ps1_losses_gradients.ipynb", as_version=4)
+    released, _ = ClearSolutions(config=config).preprocess(nb, {})
+    answers = [c.source for c in released.cells if (grade_id(c) or "").startswith("sol-")]
+    assert answers and all(f"# {nbtext.translate('YOUR CODE HERE', lang)}\nraise NotImplementedError()" in a
+                           for a in answers), answers[:1]
+    assert not any("YOUR CODE HERE" in a for a in answers)

@@ -144,8 +144,11 @@ HELPERS_COMMENT = "Given: helpers that check arguments. Run this cell; do not ch
 TEST_HEADING = "Test ({worth}): {title}"
 HIDDEN_TEST_HEADING = "Hidden test ({worth}) of {exercise}: it runs when your work is graded."
 ONE_POINT, POINTS = "{points} point", "{points} points"
+# What nbgrader's generate_assignment writes in place of each solution region (its default,
+# nbgrader.preprocessors.ClearSolutions.code_stub, is "# YOUR CODE HERE" above the raise).
+CODE_STUB_COMMENT = "YOUR CODE HERE"
 BUILDER_TEXTS = (SETUP_COMMENT, LANG_COMMENT, HELPERS_COMMENT, TEST_HEADING, HIDDEN_TEST_HEADING, ONE_POINT,
-                 POINTS, HINT_LABEL)
+                 POINTS, HINT_LABEL, CODE_STUB_COMMENT)
 
 
 def _fmt_points(value, lang):
@@ -318,7 +321,9 @@ c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 c.CourseDirectory.course_id = {course_id!r}
 
 # The notebooks' language is set by `dlgrade nbgrader build --lang`: each notebook's setup
-# cell puts it in its kernel's DLGRADE_LANG, which the test cells' messages follow.
+# cell puts it in its kernel's DLGRADE_LANG, which the test cells' messages follow. What
+# generate_assignment writes in place of each answer, in that language:
+c.ClearSolutions.code_stub = {{"python": {code_stub!r}}}
 
 # Seconds per cell when nbgrader executes a notebook (default 30). The slowest
 # graded cell, the MNIST accuracy gate, takes about 10 s; an infinite loop in
@@ -370,12 +375,14 @@ def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=N
     if course_dir.exists() and not course_dir.is_dir():
         raise UserError(f"{course_dir} exists and is not a directory")
     solutions = Solutions(solutions_dir)
-    specs = collect_checks(rubric)
-    points = {spec.check_id: spec.max_score for spec in specs}
     notebooks = {}
     previous = current_language()
     set_language(lang)  # check titles, through autograder.i18n
     try:
+        # Collected in the notebooks' language: a parametrized check's title ("... [5.0]") is
+        # translated when it is made, not afterwards.
+        specs = collect_checks(rubric)
+        points = {spec.check_id: spec.max_score for spec in specs}
         for assignment in ASSIGNMENT_PARTS:
             nb = nbformat.from_dict(build_notebook(assignment, assignment_checks(assignment, specs),
                                                    points, solutions, lang))
@@ -385,7 +392,8 @@ def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=N
         set_language(previous)
     written = []
     config = course_dir / "nbgrader_config.py"
-    write_text_atomic(config, NBGRADER_CONFIG.format(course_id=course_id, timeout=CELL_TIMEOUT))
+    code_stub = f"# {nbtext.translate(CODE_STUB_COMMENT, lang)}\nraise NotImplementedError()"
+    write_text_atomic(config, NBGRADER_CONFIG.format(course_id=course_id, timeout=CELL_TIMEOUT, code_stub=code_stub))
     written.append(config)
     for name, nb in notebooks.items():
         path = course_dir / "source" / name / f"{name}.ipynb"
