@@ -748,3 +748,59 @@ def test_released_answer_cells_speak_the_notebooks_language(tmp_path, lang):
     stub = re.compile(rf"^( *)# {re.escape(nbtext.translate('YOUR CODE HERE', lang))}\n\1raise NotImplementedError\(\)$", re.M)
     assert answers and all(stub.search(a) for a in answers), answers[:1]
     assert not any("YOUR CODE HERE" in a for a in answers)
+
+
+def _plotted_labels(lang, font):
+    """The labels of ps3's learning curves and ps1's gradient-descent plot as the built demo cells draw
+    them, run after the setup cell with PLOT_FONT found (font) or not (None); and the warnings of
+    drawing them."""
+    import warnings
+
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from IPython import display as ipython_display
+
+    from autograder.nbbuild import text as nbtext
+    from autograder.nbbuild.content import ASSIGNMENT_PARTS, Demo
+
+    demos = {p.name: nbtext.translate_demo(p.source, lang) for a in ASSIGNMENT_PARTS for p in a.parts
+             if isinstance(p, Demo)}
+    shown = []
+    namespace = {"np": np, "history": {"loss": [2.3, 1.0, 0.5], "epoch": [0.0, 1.0], "train_acc": [0.1, 0.9],
+                                       "test_acc": [0.1, 0.9]},
+                 "numerical_gradient": lambda f, x: 2 * x, "gradient_descent": lambda f, init_x, lr, step_num: init_x}
+    exec(build.setup_source(Solutions(), lang), namespace)
+    namespace["PLOT_FONT"] = font
+    saved = plt.rcParams.copy()
+    original = ipython_display.display
+    ipython_display.display = lambda fig: shown.append(fig)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for name in ("learning-curves", "gradient-descent-path"):
+                exec(demos[name], namespace)
+            for fig in shown:
+                fig.canvas.draw()
+    finally:
+        ipython_display.display = original
+        plt.rcParams.update(saved)
+    labels = [text for fig in shown for ax in fig.axes
+              for text in (ax.get_xlabel(), ax.get_ylabel(), ax.get_title(),
+                           *[t.get_text() for t in (ax.get_legend().get_texts() if ax.get_legend() else [])])]
+    return labels, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_plot_labels_follow_the_notebooks_language_when_a_font_can_draw_them(lang):
+    """With a font for the language (the setup cell's PLOT_FONT), the plots' axis titles, titles and
+    legends are translated; without one, English, and drawing them warns of no missing glyph."""
+    english, warned = _plotted_labels(lang, None)
+    assert {"iteration", "loss", "epoch", "accuracy", "train", "test"} <= set(english), english
+    assert not SCRIPT[lang].search(" ".join(english)) and not warned, warned
+    translated, _ = _plotted_labels(lang, "DejaVu Sans")  # any font: only the choice of labels is tested here
+    assert len(translated) == len(english) and "$x_0$" in translated
+    words = [t for t in translated if t not in ("$x_0$", "$x_1$")]
+    assert words and all(SCRIPT[lang].search(t) for t in words), translated

@@ -140,6 +140,8 @@ class _Cells:
 # English: the msgids of their translations (see notebook_texts).
 SETUP_COMMENT = "Given: the imports this notebook uses. Run this cell first."
 LANG_COMMENT = "The language of the test cells' messages."
+PLOT_FONT_COMMENT = ("The plots' labels: in this language when a font with its characters is installed "
+                     "(e.g. Noto Sans CJK), else in English.")
 HELPERS_COMMENT = "Given: helpers that check arguments. Run this cell; do not change it."
 TEST_HEADING = "Test ({worth}): {title}"
 HIDDEN_TEST_HEADING = "Hidden test ({worth}) of {exercise}: it runs when your work is graded."
@@ -147,8 +149,8 @@ ONE_POINT, POINTS = "{points} point", "{points} points"
 # What nbgrader's generate_assignment writes in place of each solution region (its default,
 # nbgrader.preprocessors.ClearSolutions.code_stub, is "# YOUR CODE HERE" above the raise).
 CODE_STUB_COMMENT = "YOUR CODE HERE"
-BUILDER_TEXTS = (SETUP_COMMENT, LANG_COMMENT, HELPERS_COMMENT, TEST_HEADING, HIDDEN_TEST_HEADING, ONE_POINT,
-                 POINTS, HINT_LABEL, CODE_STUB_COMMENT)
+BUILDER_TEXTS = (SETUP_COMMENT, LANG_COMMENT, PLOT_FONT_COMMENT, HELPERS_COMMENT, TEST_HEADING,
+                 HIDDEN_TEST_HEADING, ONE_POINT, POINTS, HINT_LABEL, CODE_STUB_COMMENT)
 
 
 def _fmt_points(value, lang):
@@ -198,6 +200,8 @@ def setup_source(solutions, lang="en"):
         "",
         _comment(nbtext.translate(LANG_COMMENT, lang)),
         f"os.environ[{LANG_VARIABLE!r}] = {lang!r}",
+        *(["", _comment(nbtext.translate(PLOT_FONT_COMMENT, lang)), *nbtext.plot_font_source(lang)]
+          if nbtext.plot_font_source(lang) else []),
     ])
 
 

@@ -182,7 +182,7 @@ def show_gradient_descent_path(start=(-3.0, 4.0), lr=0.1, step_num=20):
     ax.plot(path[:, 0], path[:, 1], "o-", markersize=4)
     ax.plot([0], [0], "k+", markersize=12)
     ax.set(xlabel="$x_0$", ylabel="$x_1$", aspect="equal",
-           title=f"gradient descent: lr = {lr}, {step_num} steps")
+           title=_p("gradient descent: lr = {lr}, {steps} steps").format(lr=lr, steps=step_num))
     display(fig)
     plt.close(fig)
     end = gradient_descent(f, np.array(start), lr=lr, step_num=step_num)
@@ -572,10 +572,10 @@ def plot_learning_curves(history):
 
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
     ax_loss.plot(np.arange(1, len(history["loss"]) + 1), history["loss"], linewidth=0.7)
-    ax_loss.set(xlabel="iteration", ylabel="loss", title="loss per iteration (mini-batch)")
-    ax_acc.plot(history["epoch"], history["train_acc"], "o-", markersize=3, label="train")
-    ax_acc.plot(history["epoch"], history["test_acc"], "s--", markersize=3, label="test")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), title="accuracy")
+    ax_loss.set(xlabel=_p("iteration"), ylabel=_p("loss"), title=_p("loss per iteration (mini-batch)"))
+    ax_acc.plot(history["epoch"], history["train_acc"], "o-", markersize=3, label=_p("train"))
+    ax_acc.plot(history["epoch"], history["test_acc"], "s--", markersize=3, label=_p("test"))
+    ax_acc.set(xlabel=_p("epoch"), ylabel=_p("accuracy"), ylim=(0, 1), title=_p("accuracy"))
     ax_acc.legend(loc="lower right")
     fig.tight_layout()
     display(fig)

@@ -15,7 +15,10 @@ falls back to English for it: ``tests/test_nbbuild.py`` fails on any notebook te
 a Korean or Japanese translation, or whose translation drops a ``{placeholder}``.
 
 Demo code marks the phrases it prints with ``_t("...")``; the builder replaces each call by
-the translated string literal (see :func:`translate_demo`).
+the translated string literal (see :func:`translate_demo`). Plot labels are marked ``_p("...")``:
+a label in Korean or Japanese needs a font with those characters, which a kernel may lack
+(matplotlib would draw empty boxes and warn), so the builder writes ``("<translation>" if
+PLOT_FONT else "<English>")``, with ``PLOT_FONT`` found by the setup cell (:data:`PLOT_FONTS`).
 """
 from __future__ import annotations
 
@@ -34,6 +37,16 @@ DOMAIN = "notebooks"
 FEEDBACK_WORDS = ("Score", "Comment", "Late submission penalty", "Student's answer", "Student's task",
                   "Comments:", "Top")
 _DEMO_TEXT = re.compile(r'_t\((?P<literal>"(?:[^"\\\n]|\\.)*")\)')
+_PLOT_TEXT = re.compile(r'_p\((?P<literal>"(?:[^"\\\n]|\\.)*")\)')
+PLOT_FONT = "PLOT_FONT"  # the setup cell's variable: a font for the plots' labels, or None
+# Fonts with Hangul or kana and kanji that the setup cell looks for, most wanted first (the
+# CJK families cover both languages).
+PLOT_FONTS = {
+    "ko": ("NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic", "AppleGothic", "UnDotum",
+           "Noto Sans CJK JP", "Source Han Sans KR"),
+    "ja": ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "Hiragino Sans", "Yu Gothic",
+           "MS Gothic", "TakaoGothic", "Noto Sans CJK KR", "Source Han Sans JP"),
+}
 
 
 def catalog_path(lang: str) -> Path:
@@ -68,13 +81,38 @@ def translate(text: str, lang: str) -> str:
 
 
 def demo_texts(source: str) -> list:
-    """The English phrases a demo's source marks with ``_t("...")``."""
-    return [ast.literal_eval(m.group("literal")) for m in _DEMO_TEXT.finditer(source)]
+    """The English phrases a demo's source marks with ``_t("...")`` and ``_p("...")``."""
+    return [ast.literal_eval(m.group("literal")) for pattern in (_DEMO_TEXT, _PLOT_TEXT)
+            for m in pattern.finditer(source)]
 
 
 def translate_demo(source: str, lang: str) -> str:
-    """A demo's source with each ``_t("English")`` replaced by the translated string literal."""
-    return _DEMO_TEXT.sub(lambda m: _literal(translate(ast.literal_eval(m.group("literal")), lang)), source)
+    """A demo's source with each ``_t("English")`` replaced by the translated string literal, and each
+    ``_p("English")`` by one that is the translation when the setup cell found a font for it."""
+    def plot_label(match):
+        english = ast.literal_eval(match.group("literal"))
+        translated = translate(english, lang)
+        if translated == english:
+            return _literal(english)
+        return f"({_literal(translated)} if {PLOT_FONT} else {_literal(english)})"
+
+    source = _DEMO_TEXT.sub(lambda m: _literal(translate(ast.literal_eval(m.group("literal")), lang)), source)
+    return _PLOT_TEXT.sub(plot_label, source)
+
+
+def plot_font_source(lang: str) -> list:
+    """Lines of the setup cell that choose the plots' font (none for English)."""
+    if lang not in PLOT_FONTS:
+        return []
+    return [
+        "from matplotlib import font_manager",
+        "",
+        "_installed = {font.name for font in font_manager.fontManager.ttflist}",
+        f"{PLOT_FONT} = next((name for name in {PLOT_FONTS[lang]!r} if name in _installed), None)",
+        f"if {PLOT_FONT}:",
+        f'    plt.rcParams["font.sans-serif"] = [{PLOT_FONT}, *plt.rcParams["font.sans-serif"]]',
+        '    plt.rcParams["axes.unicode_minus"] = False  # such fonts may lack the sign U+2212',
+    ]
 
 
 def _literal(text: str) -> str:
