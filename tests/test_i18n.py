@@ -564,3 +564,53 @@ def test_the_stubs_messages_are_translated(lang):
         assert not _ENGLISH.findall(re.sub(r"`[^`]*`", " ", text)), text
         with i18n.using_language("en"):
             assert message in error.describe()
+
+
+# ------------------------------------------------------------------ what `dlgrade grade` says about bad input
+
+def _bad_inputs(root):
+    """Submissions a student may hand `dlgrade grade` by mistake: {what: path}."""
+    import nbformat
+
+    (root / "corrupt.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    (root / "broken.ipynb").write_text('{"cells": [', encoding="utf-8")
+    (root / "other.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1")])), encoding="utf-8")
+    (root / "latin1.ipynb").write_bytes('{"cells": [], "x": "é"}'.encode("latin-1"))
+    (root / "notes.txt").write_text("softmax", encoding="utf-8")
+    (root / "empty").mkdir()
+    return {"missing": root / "missing", "corrupt zip": root / "corrupt.zip", "broken notebook": root / "broken.ipynb",
+            "another notebook": root / "other.ipynb", "not UTF-8": root / "latin1.ipynb",
+            "a text file": root / "notes.txt", "an empty folder": root / "empty"}
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_bad_submissions_are_refused_in_the_students_language(tmp_path, capsys, monkeypatch, lang):
+    from autograder.cli import main
+
+    monkeypatch.setattr(i18n, "_process_language", None)  # `dlgrade grade --lang` sets it for the process
+    for what, path in _bad_inputs(tmp_path).items():
+        assert main(["grade", str(path), "--lang", lang]) == 2, what
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1, (what, err)
+        line = err.replace(str(path), " ").replace(path.name, " ")
+        script = r"[\uac00-\ud7a3]" if lang == "ko" else r"[\u3040-\u30ff\u4e00-\u9fff]"
+        assert re.search(script, line) and not _ENGLISH.findall(line), (what, err)
+        assert ": error:" not in line, (what, err)
+
+
+def test_an_unreadable_notebook_cell_is_explained_in_the_students_language(tmp_path):
+    import nbformat
+
+    from autograder.nbbuild.extract import notebook_modules
+
+    cell = nbformat.v4.new_code_cell("def softmax(x):\n    return x\0\n")
+    cell.metadata["nbgrader"] = {"grade_id": "sol-functions-softmax", "solution": True}
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    path = tmp_path / "ps1_losses_gradients.ipynb"
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    with i18n.using_language("ko"):
+        code = notebook_modules(path)["functions.py"].decode("utf-8")
+    with i18n.using_language("ko"):
+        why = i18n._("it contains null bytes")
+    assert why in code and "null bytes" not in code, code

