@@ -26,6 +26,7 @@ grader audits this one, so the audit overlaps the student's computation.
 """
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 import time
@@ -332,7 +333,9 @@ class _Pipeline:
 
     def __enter__(self):
         if self.concurrent:
-            self.thread = threading.Thread(target=self._serve, name="dlgrade-gate", daemon=True)
+            # In the caller's context: its language (autograder.i18n.using_language) words the messages.
+            self.thread = threading.Thread(target=contextvars.copy_context().run, args=(self._serve,),
+                                           name="dlgrade-gate", daemon=True)
             self.thread.start()
         return self
 

@@ -126,6 +126,7 @@ def _grade(path, options=None, *, recorder=None):
             excluded = _("not in this notebook") if only == covered else _("excluded by --only or not in this notebook")
         selected = [e for e in EXERCISES if options.only is None or e in options.only]
         not_run = {}  # exercise: why it is not run ("" when nothing need say so)
+        unusable_data = ""  # the gate, worth 0 points, left out for data that is there but unusable
         if GATE in selected and studentdist.active():  # a student distribution has no gate
             selected.remove(GATE)
             options = dataclasses.replace(options, only=frozenset(selected))
@@ -137,6 +138,8 @@ def _grade(path, options=None, *, recorder=None):
                     raise UserError(_("the MNIST accuracy gate is all there is to grade, and it cannot run: "
                                       "{why}").format(why=data_help(missing_data)))
                 not_run[GATE] = gate_not_run_reason(options, missing_data)
+                if not not_run[GATE] and not isinstance(missing_data, mnist_data.DataNotFoundError):
+                    unusable_data = _("The MNIST gate (0 points) was not run: {problem}").format(problem=missing_data)
                 options = dataclasses.replace(options, only=frozenset(selected))
         configs = sorted({module_of(e) for e in selected})
         with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
@@ -155,6 +158,8 @@ def _grade(path, options=None, *, recorder=None):
     result.isolation = isolation.level
     result.output += "\n" + _("Isolation: {how}.").format(how=isolation.describe())
     result.output += "\n" + _("Inputs drawn with seed {seed} (--seed {seed} replays them).").format(seed=seed.id)
+    if unusable_data:  # damaged or incomplete MNIST files: said once, though the gate counts for nothing
+        result.output += "\n" + unusable_data
     result.output += studentdist.note()
     studentdist.annotate(result)
     for check in result.checks:

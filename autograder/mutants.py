@@ -747,13 +747,18 @@ def grade_mutant(source: str, module: str, graded: tuple, timeout: float = DEFAU
 
 
 def _require_mnist(data_dir):
-    """Refuse the gate's mutants at once, not once per mutant, when there is no MNIST data."""
+    """Refuse the gate's mutants at once, not once per mutant, when there is no MNIST data.
+
+    Looked for, never downloaded (as a grading): what to do is in the message.
+    """
     import mnist_data
 
+    from autograder.grading import data_help
+
     try:
-        mnist_data.cache_paths(data_dir)
+        mnist_data.cache_paths(data_dir, download=False)
     except mnist_data.MNISTError as exc:
-        raise UserError(f"the MNIST accuracy gate needs the MNIST data: {exc}") from None
+        raise UserError(f"the MNIST accuracy gate needs the MNIST data: {data_help(exc)}") from None
 
 
 def _verdict(mutant, outcome):

@@ -614,3 +614,88 @@ def test_an_unreadable_notebook_cell_is_explained_in_the_students_language(tmp_p
     with i18n.using_language("ko"):
         why = i18n._("it contains null bytes")
     assert why in code and "null bytes" not in code, code
+
+
+# ------------------------------------------------------------------ the corpus, graded in Korean and Japanese
+
+def _corpus_sample():
+    """Every hostile entry (the attacks reach the kit's rarest messages: blocked imports, crashes,
+    floods, malformed replies, the gate's refusals) and the first buggy entry of each exercise,
+    alternately in Korean and Japanese."""
+    import corpus
+
+    entries = corpus.load_all()
+    chosen, covered = [], set()
+    for entry in entries:
+        if entry.kind == "hostile" or (entry.kind == "buggy" and not set(entry.loses) <= covered):
+            chosen.append(entry)
+            covered.update(entry.loses if entry.kind == "buggy" else ())
+    return [pytest.param(entry, TRANSLATED[i % len(TRANSLATED)], id=f"{entry.id}-{TRANSLATED[i % len(TRANSLATED)]}")
+            for i, entry in enumerate(chosen)]
+
+
+@pytest.fixture(scope="module")
+def kit_runs(template):
+    """The runs of English words of the kit's own messages (every msgid, between its placeholders)."""
+    return {run for m in template if m.id for msgid in _ids(m)
+            for part in re.split(r"\{[^}]*\}", msgid) for run in _ENGLISH.findall(part)}
+
+
+_TRACEBACK_FRAME = re.compile(r"^ +\S+\.py:\d+(?: in \S+)?$")
+_PYTHON_ERROR = re.compile(r"\b[A-Za-z_]\w*?(?:Error|Exception|Exit|Interrupt)(?![a-z]).*$")  # Korean particles follow at once
+
+
+def english_prose(text, lang):
+    """English sentences left in a failure message, outside what the student or Python wrote:
+    `code`, traceback frames and their source lines, what the code printed, and the message of
+    the exception the code raised (Python's or numpy's words, after the exception's name)."""
+    with i18n.using_language(lang):
+        printed = i18n._("Your code printed:")
+    text = text.split(printed)[0]
+    kept, in_frame = [], False
+    for line in text.splitlines():
+        if _TRACEBACK_FRAME.match(line):
+            in_frame = True
+            continue
+        if in_frame and line.startswith("    "):
+            continue
+        in_frame = False
+        kept.append(_PYTHON_ERROR.sub(" ", re.sub(r"`[^`]*`", " ", line)))
+    return _ENGLISH.findall("\n".join(kept))
+
+
+def test_english_prose_sees_what_it_should():
+    assert english_prose("값이 틀렸습니다. The result is the transpose of what is expected.", "ko")
+    assert not english_prose("코드에서 IndexError가 발생했습니다: index 3 is out of bounds for axis 0\n"
+                             "  gradient.py:52 in numerical_gradient\n    tmp_val = x[idx] if it is not None else y\n"
+                             "`for key in params is wrong`", "ko")
+    with i18n.using_language("ja"):
+        printed = i18n._("Your code printed:")
+    assert not english_prose(f"失敗しました。\n{printed}\nspam spam spam spam spam", "ja")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry, lang", _corpus_sample())
+def test_corpus_failures_speak_the_students_language(entry, lang, tmp_path, kit_runs):
+    """A corpus entry graded with --lang ko or ja: no sentence of the kit's stays English anywhere in
+    its report, and no English prose at all in its failure messages but the student's and Python's."""
+    import corpus
+    from autograder.grading import GradeOptions, grade
+    from autograder.report import render
+
+    if "mnist" in entry.exercises_to_grade() and not os.environ.get("MNIST_DATA_DIR"):
+        pytest.fail(f"{entry.id} runs the MNIST gate: set MNIST_DATA_DIR")
+    hostile = entry.kind == "hostile"
+    options = GradeOptions(only=entry.exercises_to_grade(), lang=lang,
+                           **({"timeout": 1.0, "memory_limit": 2**30} if hostile else {}))  # as test_corpus
+    result = grade(corpus.assemble(entry, tmp_path / "submission"), options)
+    failures = [c for c in result.checks if not c.passed]
+    assert failures, f"{entry.id} fails no check"
+    with i18n.using_language(lang):  # as `dlgrade grade --lang` renders it
+        report = render(result)
+    flat = " ".join(report.split())
+    untranslated = sorted(run for run in kit_runs if run in flat or any(run in c.output for c in failures))
+    assert not untranslated, f"{entry.id}: the kit's English in the {lang} report: {untranslated}\n{report}"
+    prose = {c.check_id: english_prose(c.output, lang) for c in failures}
+    prose = {k: v for k, v in prose.items() if v}
+    assert not prose, f"{entry.id}: English in the {lang} failures: {prose}"

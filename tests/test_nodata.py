@@ -145,6 +145,17 @@ def test_gate_worth_zero_points_ignores_damaged_data(tmp_path, monkeypatch):
                                            rubric=Rubric.from_dict({"points": {"mnist": 0}})))
     assert result.exercise("mnist").checks == [] and not result.left_out()
     assert result.score == result.max_score == POINTS["functions.sigmoid"]
+    # ... and says so, once: the files are there but unusable (a TA would want to know).
+    said = [line for line in result.output.splitlines() if "MNIST" in line]
+    assert len(said) == 1 and "0 points" in said[0] and "damaged" in said[0], result.output
+
+
+def test_gate_mutants_without_data_refuse_without_downloading(no_data, capsys):
+    from autograder.cli import main
+
+    assert main(["mutants", "--exercise", "mnist"]) == 2  # no_data: a download would raise
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "python -m mnist_data download" in err, err
 
 
 def test_only_without_the_gate_needs_no_data(no_data, tmp_path):
