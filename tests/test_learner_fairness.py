@@ -26,3 +26,22 @@ def test_a_module_that_fails_inside_another_names_the_file_at_fault(tmp_path):
     report = render(run(path, "mnist"))
     row = " ".join(next(line for line in report.split("\n  ") if line.startswith("mnist")).split())
     assert f"two_layer_net.py does not import: ImportError in gradient.py at line {lineno}: " in row, report
+
+
+NO_DELTA = ("functions.py", "return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size",
+            "return -np.sum(np.log(y[np.arange(batch_size), t])) / batch_size")
+
+
+def test_a_missing_delta_costs_the_same_checks_whatever_the_seed(tmp_path):
+    """The official repository's first cross_entropy_error (no 1e-7; learners still publish it) lost
+    the batch checks or not by the draw of y (off by 3e-6 in one run, within tolerance in another).
+    Now exactly the two checks with y = 0 at the target charge it, in every run."""
+    path = submission(tmp_path, [NO_DELTA])
+    seeds = ("run-0000000000000001", "run-00000000000000a2", "run-0000000000000bc3", "run-000000000000d4e5")
+    verdicts = set()
+    for seed in seeds:
+        result = run(path, "functions.cross_entropy_error", seed=seed)
+        failed = sorted(c.check_id.rsplit("::", 1)[-1] for c in result.exercise("functions.cross_entropy_error").failed)
+        verdicts.add(tuple(failed))
+    assert verdicts == {("test_zero_probability_at_target", "test_zero_probability_one_sample")}, verdicts
+    assert "np.log(y + 1e-7)" in failures(result, "functions.cross_entropy_error")

@@ -27,6 +27,26 @@ def probabilities(rng, n, c):
     return p / p.sum(axis=1, keepdims=True)
 
 
+def loss_expected(got, expected, y, t):
+    """The loss a check compares with: the reference, or the same loss without the book's 1e-7
+    when that is what the student computed.
+
+    The official repository's first cross_entropy_error had no delta, and learners still publish
+    it. Its effect on a loss is about 1e-7 / y at the target: beyond the tolerance for some random
+    draws and not for others, so the same code would lose points by the seed of the run. A missing
+    delta is charged by the checks where y is 0 at the target (one of them visible), every run.
+    """
+    y2 = np.atleast_2d(np.asarray(y, dtype=np.float64))
+    t = np.asarray(t)
+    labels = t.reshape(y2.shape).argmax(axis=1) if t.size == y2.size else t.reshape(-1).astype(int)
+    without = -np.sum(np.log(y2[np.arange(len(y2)), labels])) / len(y2)
+    try:
+        value = float(np.asarray(got, dtype=np.float64))
+    except (TypeError, ValueError):
+        return expected
+    return without if np.isclose(value, without, rtol=1e-9, atol=0) else expected
+
+
 class TestSigmoid:
     pytestmark = pytest.mark.exercise("functions.sigmoid")
 
@@ -145,18 +165,17 @@ class TestCrossEntropyError:
         examples.append((probabilities(rng, 1, 10)[0], int(rng.integers(0, 10)), _("another y of shape (10,)")))
         for y, label, which in examples:
             t = one_hot(label, 10)
-            expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
+            got = student.cross_entropy_error(y, t)
+            expect_close(got, loss_expected(got, ref.cross_entropy_error(y, t), y, t),
                          _("cross_entropy_error(y, t) for {which} and one-hot t = {label}").format(
                              which=which, label=label))
 
     def test_single_label(self, student, ref, rng):
         """cross_entropy_error with an integer label of shape ()"""
         y, t = probabilities(rng, 1, 10)[0], np.array(rng.integers(0, 10))
-        expect_close(student.cross_entropy_error(y, t), ref.cross_entropy_error(y, t),
-                     _("cross_entropy_error(y, t) for y of shape (10,) and an integer label t of shape ()"), hints={
-                         _("Add the tiny delta inside the log as the book does, np.log(y + 1e-7): "
-                           "without it the loss differs slightly (and is infinite where y is 0)."): -np.log(y[t]),
-                     })
+        got = student.cross_entropy_error(y, t)
+        expect_close(got, loss_expected(got, ref.cross_entropy_error(y, t), y, t),
+                     _("cross_entropy_error(y, t) for y of shape (10,) and an integer label t of shape ()"))
 
     @pytest.mark.weight(2)
     def test_batch_one_hot(self, student, ref, rng):
@@ -165,7 +184,8 @@ class TestCrossEntropyError:
         labels = rng.integers(0, 10, size=5)
         t = one_hot(labels, 10)
         expected = ref.cross_entropy_error(y, t)
-        expect_close(student.cross_entropy_error(y, t), expected,
+        got = student.cross_entropy_error(y, t)
+        expect_close(got, loss_expected(got, expected, y, t),
                      _("cross_entropy_error(y, t) for y, t of shape (5, 10), t one-hot"), hints={
                          _("Divide by the batch size: the loss of a batch is the mean, not the sum."): expected * 5,
                      })
@@ -176,7 +196,8 @@ class TestCrossEntropyError:
         y = probabilities(rng, 5, 10)
         t = rng.integers(0, 10, size=5)
         expected = ref.cross_entropy_error(y, t)
-        expect_close(student.cross_entropy_error(y, t), expected,
+        got = student.cross_entropy_error(y, t)
+        expect_close(got, loss_expected(got, expected, y, t),
                      _("cross_entropy_error(y, t) for y of shape (5, 10) and labels t of shape (5,)"), hints={
                          _("Divide by the batch size: the loss of a batch is the mean, not the sum."): expected * 5,
                          _("With labels, pick y[np.arange(N), t] (one entry per row), not y[:, t]."):
