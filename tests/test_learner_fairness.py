@@ -45,3 +45,18 @@ def test_a_missing_delta_costs_the_same_checks_whatever_the_seed(tmp_path):
         verdicts.add(tuple(failed))
     assert verdicts == {("test_zero_probability_at_target", "test_zero_probability_one_sample")}, verdicts
     assert "np.log(y + 1e-7)" in failures(result, "functions.cross_entropy_error")
+
+
+@pytest.mark.parametrize("key", ["ReLU1", "ReLu1"])
+def test_layer_keys_in_the_case_of_the_learners_class_name(tmp_path, key):
+    """A Chinese learner's ReLu class, stored as layers['ReLu1'], lost the layers check while the
+    class name itself was accepted; the key follows the same rule (any case)."""
+    path = submission(tmp_path, [("two_layer_net.py", 'self.layers["Relu1"] = Relu()', f'self.layers["{key}"] = Relu()')])
+    assert full(run(path, "two_layer_net.TwoLayerNet"), "two_layer_net.TwoLayerNet")
+
+
+def test_other_layer_keys_still_lose_with_the_keys_named(tmp_path):
+    path = submission(tmp_path, [("two_layer_net.py", 'self.layers["Relu1"] = Relu()', 'self.layers["ReLU"] = Relu()')])
+    result = run(path, "two_layer_net.TwoLayerNet")
+    assert not full(result, "two_layer_net.TwoLayerNet")
+    assert "got ['Affine1', 'ReLU', 'Affine2']" in failures(result, "two_layer_net.TwoLayerNet")
