@@ -60,3 +60,25 @@ def test_other_layer_keys_still_lose_with_the_keys_named(tmp_path):
     result = run(path, "two_layer_net.TwoLayerNet")
     assert not full(result, "two_layer_net.TwoLayerNet")
     assert "got ['Affine1', 'ReLU', 'Affine2']" in failures(result, "two_layer_net.TwoLayerNet")
+
+
+def test_momentum_as_a_moving_average_is_named(tmp_path):
+    """A Chinese learner's Momentum, v = 0.9 v + 0.1 g; W -= lr v (the moving-average form of other
+    courses), lost its points with a bare "wrong values"; the message now names the form."""
+    path = submission(tmp_path, [("optimizer.py", "self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]",
+                                  "self.v[key] = self.momentum * self.v[key] + (1 - self.momentum) * grads[key]"),
+                                 ("optimizer.py", "params[key] += self.v[key]", "params[key] -= self.lr * self.v[key]")])
+    result = run(path, "optimizer.Momentum")
+    assert not full(result, "optimizer.Momentum")
+    assert "moving-average form" in failures(result, "optimizer.Momentum")
+
+
+def test_other_default_step_num_is_named(tmp_path):
+    """An English learner's gradient_descent(f, init_x, lr=0.01, step_num=200) was told its result was
+    "off by a constant factor"; the message now says which defaults it behaves like."""
+    path = submission(tmp_path, [("gradient.py", "def gradient_descent(f, init_x, lr=0.01, step_num=100):",
+                                  "def gradient_descent(f, init_x, lr=0.01, step_num=200):")])
+    result = run(path, "gradient.gradient_descent")
+    assert not full(result, "gradient.gradient_descent")
+    text = failures(result, "gradient.gradient_descent")
+    assert "lr=0.01, step_num=200" in text and "constant factor" not in text, text
