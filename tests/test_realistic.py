@@ -94,6 +94,8 @@ def test_entries_are_the_learners_own_files():
     ('description = "d"\nwhy = "w"\n[fail]\n"mnist" = "slow"', "only runs with mnist = true"),
     ('description = "d"\nwhy = "w"\nneeds = ["magic"]', "unknown feature 'magic'"),
     ('description = "d"\n', "'why' must be a non-empty string"),
+    ('description = "d"\nwhy = "w"\ngrade = ["optimiser"]', "unknown module or exercise id 'optimiser'"),
+    ('description = "d"\nwhy = "w"\ngrade = ["optimizer"]\n[fail]\n"layers.Affine" = "b"', "which 'grade' leaves out"),
 ])
 def test_malformed_entries_are_refused(tmp_path, text, message):
     """A typo in expected.toml is an error naming the entry, not a silently weaker expectation."""
