@@ -82,3 +82,13 @@ def test_other_default_step_num_is_named(tmp_path):
     assert not full(result, "gradient.gradient_descent")
     text = failures(result, "gradient.gradient_descent")
     assert "lr=0.01, step_num=200" in text and "constant factor" not in text, text
+
+
+def test_a_comma_typed_for_a_dot_is_pointed_out(tmp_path):
+    """A Japanese learner's AdaGrad divides by (np,sqrt(h) + 1e-7): NameError 'sqrt'. The message
+    suggests `np.sqrt`."""
+    path = submission(tmp_path, [("optimizer.py", "grads[key] / (np.sqrt(self.h[key]) + 1e-7)",
+                                  "grads[key] / (np,sqrt(self.h[key]) + 1e-7)")])
+    result = run(path, "optimizer.AdaGrad")
+    assert not full(result, "optimizer.AdaGrad")
+    assert "name 'sqrt' is not defined (did you mean `np.sqrt`?)" in failures(result, "optimizer.AdaGrad")
