@@ -124,15 +124,19 @@ def resolve_names(module, wanted):
     """
     namespace = dict(vars(module))
     aliased, missing = {}, {}
+    # Names of the other exercises (and their variants, numerical_gradient_2d) are never offered as
+    # a misspelling: "it defines `numerical_gradient`: is that meant to be `numerical_diff`?" misled.
+    exercise_names = {n for entry in wanted for n in (entry[0], *entry[1])}
     for name, aliases, any_case in wanted:
+        others = exercise_names - {name, *aliases}
         try:
-            _resolve_one(module, namespace, name, aliases, any_case, aliased, missing)
+            _resolve_one(module, namespace, name, aliases, any_case, aliased, missing, others)
         except Exception:  # noqa: BLE001 - odd student objects: grade under the name as it is
             continue
     return {"aliased": aliased, "missing": missing}
 
 
-def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing):
+def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing, others=frozenset()):
     """resolve_names for one exercise name (records into aliased / missing)."""
     own = namespace.get(name)
     if own is not None and not _is_stub(own):
@@ -149,7 +153,8 @@ def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing):
             aliased[name] = alias
             return
     if own is None:
-        public = [k for k in namespace if not k.startswith("_")]
+        public = [k for k in namespace if not k.startswith("_")
+                  and not any(k == o or k.startswith(o + "_") for o in others)]
         missing[name] = (difflib.get_close_matches(name, public, n=3, cutoff=0.6)
                          or [k for k in public if k.lower() == name.lower()])
 

@@ -92,3 +92,16 @@ def test_a_comma_typed_for_a_dot_is_pointed_out(tmp_path):
     result = run(path, "optimizer.AdaGrad")
     assert not full(result, "optimizer.AdaGrad")
     assert "name 'sqrt' is not defined (did you mean `np.sqrt`?)" in failures(result, "optimizer.AdaGrad")
+
+
+def test_another_exercise_is_not_offered_as_the_missing_name(tmp_path):
+    """Learners who keep common/gradient.py as it is have no numerical_diff (it lives in ch04's
+    scripts); the message offered their numerical_gradient and numerical_gradient_2d as its
+    misspelling. Only real near-misses are offered."""
+    path = submission(tmp_path, [("gradient.py", "def numerical_diff(f, x):", "def numerical_gradient_2d(f, x):")])
+    text = failures(run(path, "gradient.numerical_diff"), "gradient.numerical_diff")
+    assert "gradient.py defines no `numerical_diff`" in text, text
+    assert "numerical_gradient" not in text, text
+    path = submission(tmp_path / "b", [("gradient.py", "def numerical_diff(f, x):", "def numerical_dif(f, x):")])
+    text = failures(run(path, "gradient.numerical_diff"), "gradient.numerical_diff")
+    assert "`numerical_dif`" in text, text
