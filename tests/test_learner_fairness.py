@@ -105,3 +105,18 @@ def test_another_exercise_is_not_offered_as_the_missing_name(tmp_path):
     path = submission(tmp_path / "b", [("gradient.py", "def numerical_diff(f, x):", "def numerical_dif(f, x):")])
     text = failures(run(path, "gradient.numerical_diff"), "gradient.numerical_diff")
     assert "`numerical_dif`" in text, text
+
+
+@pytest.mark.parametrize("line, needle", [
+    ("import warnings\nwarnings.filterwarnings('error')\n", "warnings.filterwarnings('error')"),
+    ("np.seterr(all='raise')\n", "np.seterr(all='raise')"),
+])
+def test_a_warning_the_learner_made_an_error_is_named(tmp_path, line, needle):
+    """A Chinese learner's layers.py starts with warnings.filterwarnings('error'): their Sigmoid stops
+    at x = -800 with 'RuntimeWarning: overflow', which reads like a grader fault. It is their code's
+    behaviour, so it still fails, and the message says why it stopped."""
+    path = submission(tmp_path, [("layers.py", "import numpy as np\n", "import numpy as np\n" + line),
+                                 ("layers.py", "        out = sigmoid(x)\n", "        out = 1 / (1 + np.exp(-x))\n")])
+    result = run(path, "layers.Sigmoid")
+    text = failures(result, "layers.Sigmoid")
+    assert not full(result, "layers.Sigmoid") and needle in text, text
