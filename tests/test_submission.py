@@ -281,3 +281,26 @@ def test_an_error_in_a_module_imported_by_its_book_name_shows_the_students_line_
         with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:  # and again: not half-imported
             with pytest.raises(StudentException):
                 w.import_module("common.gradient")
+
+
+def test_chapter_packages_and_a_copied_mnist_py_are_book_import_styles(tmp_path, reference):
+    """Learners who keep each chapter in a package import `from ch05.functions import *`; others copy
+    the book's mnist.py beside their scripts and write `from mnist import load_mnist`. Both name the
+    submission's modules (and the given dataset.mnist), as `common.` does."""
+    layers = "from ch05.functions import *\nfrom ch04.util import im2col\nfrom mnist import load_mnist\nWHO = 'l'\n"
+    with load_submission(write(tmp_path / "sub", {"functions.py": FUNCTIONS, "layers.py": layers})) as sub:
+        layout = sub.layout("all", EXERCISE_MODULES, None)
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:
+            module = w.import_module("submission.layers")
+            assert w.same(module.softmax, w.import_module("submission.functions").softmax)
+            assert w.same(module.load_mnist, w.import_module("dataset.mnist").load_mnist)
+            assert w.same(w.import_module("ch07.layers"), module)
+
+
+def test_a_students_own_mnist_py_and_ch05_py_win(tmp_path, reference):
+    files = {"layers.py": "import mnist, ch05\nWHO = (mnist.WHO, ch05.WHO)\n",
+             "mnist.py": "WHO = 'own mnist'\n", "ch05.py": "WHO = 'own ch05'\n"}
+    with load_submission(write(tmp_path / "sub", files)) as sub:
+        layout = sub.layout("layers", ["layers"], reference)
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:
+            assert w.import_module("submission.layers").WHO == ("own mnist", "own ch05")
