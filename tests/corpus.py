@@ -74,6 +74,8 @@ FEATURES = {
     "ctor_positional": "TwoLayerNet is built by position when its parameter names differ",
     "own_deps": "a module is also graded with the student's own dependencies (own class names)",
     "extra_module": "extra helper modules of the student are importable",
+    "chapter_packages": "from ch05.layers import * and from mnist import load_mnist name the submission's modules",
+    "self_import": "a module importing from itself by its book name (common.gradient) works whichever is imported first",
 }
 
 
