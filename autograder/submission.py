@@ -7,7 +7,8 @@ How the parts fit: :func:`load_submission` reads the student's exercise modules 
 
 A layout directory looks like this::
 
-    <root>/submission/__init__.py       empty: a package, so relative imports work
+    <root>/submission/__init__.py       a package, so relative imports work; defines get_ipython()
+                                        as a notebook does (modules exported from notebooks call it)
     <root>/submission/layers.py         the student's file, or the reference copy
     <root>/plain/layers.py              shim: `import layers` is `submission.layers`
     <root>/common/__init__.py
@@ -96,6 +97,37 @@ else:
 '''
 _COMMON_INIT = '''\
 """The book's `common` package, aliased to the submission's modules by the grader."""
+'''
+# A module exported from a notebook (nbconvert --to script) keeps its magics as calls:
+# get_ipython().run_line_magic('matplotlib', 'inline'). Imported in the learner's notebook it runs,
+# get_ipython being defined there; so it is here, the line magics and shell commands doing nothing,
+# and a %%time or %%capture cell running its code.
+_PACKAGE_INIT = '''\
+"""The submission's modules (a package, so relative imports work)."""
+import builtins as _builtins
+import sys as _sys
+
+
+class _NotebookShell:
+    """What code exported from a notebook finds as get_ipython() (the grader's stand-in)."""
+
+    def run_line_magic(self, *args, **kwargs):
+        return None
+
+    def system(self, *args, **kwargs):
+        return None
+
+    magic = run_line_magic
+
+    def run_cell_magic(self, name, line, cell):
+        if name in ("time", "capture"):
+            frame = _sys._getframe(1)
+            exec(compile(cell, frame.f_code.co_filename, "exec"), frame.f_globals)
+
+
+if not hasattr(_builtins, "get_ipython"):
+    _shell = _NotebookShell()
+    _builtins.get_ipython = lambda: _shell
 '''
 # Packages whose modules are the submission's: the book's `common`, and the chapter folders some
 # learners import from (a Korean learner's layers.py: `from ch05.functions import *`).
@@ -360,7 +392,7 @@ class Submission:
         packages = [root / p for p in _BOOK_PACKAGES if p not in self.extras]
         for d in (pkg, plain, *packages):
             d.mkdir()
-        (pkg / "__init__.py").write_bytes(b"")
+        (pkg / "__init__.py").write_text(_PACKAGE_INIT)
         for d in packages:
             (d / "__init__.py").write_text(_COMMON_INIT)
         origins, absent = {}, []

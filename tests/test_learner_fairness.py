@@ -120,3 +120,21 @@ def test_a_warning_the_learner_made_an_error_is_named(tmp_path, line, needle):
     result = run(path, "layers.Sigmoid")
     text = failures(result, "layers.Sigmoid")
     assert not full(result, "layers.Sigmoid") and needle in text, text
+
+
+def test_a_module_exported_from_a_notebook_keeps_its_magics(tmp_path):
+    """nbconvert turns `%matplotlib inline` into get_ipython().run_line_magic(...) and a %%time cell
+    into run_cell_magic('time', '', code): imported in the learner's notebook such a module works, so
+    it must in the grader (it failed with NameError: get_ipython, costing every exercise of the file)."""
+    lines = ("get_ipython().run_line_magic('matplotlib', 'inline')\n"
+             "get_ipython().system('pip install numpy')\n")
+    cell = "def sum_squared_error(y, t):\\n    return 0.5 * np.sum((y - t) ** 2)\\n"
+    path = submission(tmp_path, [
+        ("functions.py", "import numpy as np\n", "import numpy as np\n" + lines),
+        ("functions.py", "def sum_squared_error(", "def _unused_sse("),
+    ])
+    with open(path / "functions.py", "a", encoding="utf-8") as f:
+        f.write(f"\nget_ipython().run_cell_magic('time', '', '{cell}')\n")
+    result = run(path, "functions.sigmoid", "functions.sum_squared_error")
+    assert full(result, "functions.sigmoid") and full(result, "functions.sum_squared_error"), \
+        failures(result, "functions.sigmoid") + failures(result, "functions.sum_squared_error")
