@@ -138,3 +138,25 @@ def test_a_module_exported_from_a_notebook_keeps_its_magics(tmp_path):
     result = run(path, "functions.sigmoid", "functions.sum_squared_error")
     assert full(result, "functions.sigmoid") and full(result, "functions.sum_squared_error"), \
         failures(result, "functions.sigmoid") + failures(result, "functions.sum_squared_error")
+
+
+def test_the_layer_suffix_carried_over_from_mullayer(tmp_path):
+    """A Japanese learner named every layer like MulLayer: ReluLayer, SigmoidLayer, AffineLayer,
+    SoftmaxWithLossLayer (the book's code otherwise). They lost all 28 points of those layers to
+    "layers.py defines no `Relu`"; now they are graded under the book's names, with a note, and a
+    TwoLayerNet built from them is a network of Affine, Relu, Affine."""
+    renames = [("class Relu:", "class ReluLayer:"), ("class Sigmoid:", "class SigmoidLayer:"),
+               ("class Affine:", "class AffineLayer:"), ("class SoftmaxWithLoss:", "class SoftmaxWithLossLayer:")]
+    net = [("from .layers import Affine, Relu, SoftmaxWithLoss",
+            "from .layers import AffineLayer, ReluLayer, SoftmaxWithLossLayer")]
+    changes = [("layers.py", a, b) for a, b in renames] + [("two_layer_net.py", *net[0])]
+    path = submission(tmp_path, changes)
+    text = (path / "two_layer_net.py").read_text(encoding="utf-8")
+    for old in ("Affine", "Relu", "SoftmaxWithLoss"):
+        text = text.replace(f" {old}(", f" {old}Layer(")
+    (path / "two_layer_net.py").write_text(text, encoding="utf-8")
+    exercises = ("layers.Relu", "layers.Sigmoid", "layers.Affine", "layers.SoftmaxWithLoss", "two_layer_net.TwoLayerNet")
+    result = run(path, *exercises)
+    for exercise in exercises:
+        assert full(result, exercise), failures(result, exercise)
+    assert "graded your `AffineLayer` as `Affine`" in result.output, result.output
