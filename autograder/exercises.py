@@ -208,4 +208,9 @@ def names_match(exercise, name):
     from the learner's own ``ReLU`` class is built from a Relu.
     """
     own, aliases, any_case = alias_candidates(exercise)
-    return name == own or name in aliases or (any_case and name.lower() == own.lower())
+    return name == own or name in aliases or (any_case and same_class_spelling(name, own))
+
+
+def same_class_spelling(a, b):
+    """True when two class names differ only in case and underscores (ReLU, softmax_with_loss)."""
+    return a.replace("_", "").lower() == b.replace("_", "").lower()

@@ -136,6 +136,11 @@ def resolve_names(module, wanted):
     return {"aliased": aliased, "missing": missing}
 
 
+def _spelling(name):
+    """A class name without case or underscores: a learner's `softmax_with_loss` class is SoftmaxWithLoss."""
+    return name.replace("_", "").lower()
+
+
 def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing, others=frozenset()):
     """resolve_names for one exercise name (records into aliased / missing)."""
     own = namespace.get(name)
@@ -144,7 +149,7 @@ def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing, o
     candidates = [a for a in aliases if a in namespace]
     if any_case:
         candidates += sorted(k for k, v in namespace.items()
-                             if k != name and k.lower() == name.lower() and isinstance(v, type)
+                             if k != name and _spelling(k) == _spelling(name) and isinstance(v, type)
                              and k not in candidates)
     for alias in candidates:
         obj = namespace[alias]

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder import UserError
-from autograder.exercises import CATALOG, GIVEN_DIR, GIVEN_MODULES
+from autograder.exercises import CATALOG, GIVEN_DIR, GIVEN_MODULES, same_class_spelling
 from autograder.exercises import MODULES as EXERCISE_MODULES
 from autograder.i18n import _
 from autograder.sandbox import tempdirs
@@ -422,8 +422,9 @@ def _alias_footer(module, reference, sources):
     beside the reference layers.py; with ``ReLU = Relu`` added there it runs on the reference
     Relu, so a bug in the learner's own layers is not charged to their TwoLayerNet as well.
     The names: every catalog alias of the module's exercises, and, for classes, every word of
-    the student's sources that differs from the class name only in case and starts with a
-    capital (``ReLU``; never ``sigmoid``, the function beside the Sigmoid class). A name the
+    the student's sources that differs from the class name only in case and underscores and
+    starts with a capital or has an underscore (``ReLU``, ``softmax_with_loss``; never ``sigmoid``,
+    the function beside the Sigmoid class). A name the
     reference module already uses is left alone.
     """
     used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", reference.decode("utf-8", errors="replace")))
@@ -436,7 +437,7 @@ def _alias_footer(module, reference, sources):
             continue
         names = list(entry.aliases)
         if entry.kind == "class":
-            names += sorted(w for w in words if w.lower() == entry.name.lower() and w[0].isupper())
+            names += sorted(w for w in words if same_class_spelling(w, entry.name) and (w[0].isupper() or "_" in w))
         for alias in dict.fromkeys(names):
             if alias.isidentifier() and not keyword.iskeyword(alias) and alias not in used:
                 lines.append(f"{alias} = {entry.name}")

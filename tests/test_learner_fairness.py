@@ -160,3 +160,18 @@ def test_the_layer_suffix_carried_over_from_mullayer(tmp_path):
     for exercise in exercises:
         assert full(result, exercise), failures(result, exercise)
     assert "graded your `AffineLayer` as `Affine`" in result.output, result.output
+
+
+def test_a_class_spelt_with_underscores(tmp_path):
+    """Korean learners' classes `softmax_with_loss` (forward(X, T), the book's code otherwise) were
+    "not defined"; a class name differing in case and underscores is the class, as ReLU is Relu.
+    A lower-case *function* is still never taken for a class."""
+    path = submission(tmp_path, [("layers.py", "class SoftmaxWithLoss:", "class softmax_with_loss:"),
+                                 ("two_layer_net.py", "from .layers import Affine, Relu, SoftmaxWithLoss",
+                                  "from .layers import Affine, Relu, softmax_with_loss"),
+                                 ("two_layer_net.py", "self.lastLayer = SoftmaxWithLoss()",
+                                  "self.lastLayer = softmax_with_loss()")])
+    result = run(path, "layers.SoftmaxWithLoss", "two_layer_net.TwoLayerNet")
+    assert full(result, "layers.SoftmaxWithLoss"), failures(result, "layers.SoftmaxWithLoss")
+    assert full(result, "two_layer_net.TwoLayerNet"), failures(result, "two_layer_net.TwoLayerNet")
+    assert "graded your `softmax_with_loss` as `SoftmaxWithLoss`" in result.output
