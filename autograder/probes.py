@@ -65,16 +65,19 @@ def function(key):
         raise ValueError(f"unknown probe function {key!r}") from None
 
 
-def call_with_global(function, module, attribute, replacement, args=(), kwargs=None):
+def call_with_global(function, module, attribute, replacement, args=(), kwargs=None, book_order=None):
     """Call function(*args, **kwargs) with module.<attribute> temporarily replaced by HELPERS[replacement].
 
     Used to grade gradient_descent with the grader's numerical_gradient, so a
-    bug in the student's numerical_gradient is not charged twice.
+    bug in the student's numerical_gradient is not charged twice. With ``book_order`` (the
+    book's parameter names), keywords the learner named otherwise go by place (callstyle).
     """
     missing = object()
     saved = getattr(module, attribute, missing)
     setattr(module, attribute, HELPERS[replacement])
     try:
+        if book_order:
+            return callstyle.call_in_book_order(function, tuple(book_order), args, kwargs)
         return function(*args, **(kwargs or {}))
     finally:
         if saved is missing:

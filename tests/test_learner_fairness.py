@@ -175,3 +175,35 @@ def test_a_class_spelt_with_underscores(tmp_path):
     assert full(result, "layers.SoftmaxWithLoss"), failures(result, "layers.SoftmaxWithLoss")
     assert full(result, "two_layer_net.TwoLayerNet"), failures(result, "two_layer_net.TwoLayerNet")
     assert "graded your `softmax_with_loss` as `SoftmaxWithLoss`" in result.output
+
+
+@pytest.mark.parametrize("signature", ["f, init_x, lr=0.01, step_number=100", "f, init_x, learning_rate=0.01, steps=100"])
+def test_gradient_descent_with_renamed_parameters(tmp_path, signature):
+    """A Chinese learner's gradient_descent(f, init_x, lr=0.01, step_number=100) lost all 4 points to
+    "unexpected keyword argument 'step_num'". As TwoLayerNet's sizes are, lr and step_num are passed by
+    place when the function names them otherwise."""
+    names = [n.split("=")[0].strip() for n in signature.split(",")]
+    path = submission(tmp_path, [("gradient.py", "def gradient_descent(f, init_x, lr=0.01, step_num=100):",
+                                  f"def gradient_descent({signature}):")])
+    text = (path / "gradient.py").read_text(encoding="utf-8")
+    body = text[text.index(f"def gradient_descent({signature}):"):]
+    fixed = body.replace("range(step_num)", f"range({names[3]})").replace("lr * ", f"{names[2]} * ")
+    (path / "gradient.py").write_text(text.replace(body, fixed), encoding="utf-8")
+    result = run(path, "gradient.gradient_descent")
+    assert full(result, "gradient.gradient_descent"), failures(result, "gradient.gradient_descent")
+
+
+def test_call_in_book_order_keeps_keywords_it_can():
+    from autograder.callstyle import call_in_book_order
+
+    def gd(f, init_x, lr=0.01, step_number=100):
+        return (lr, step_number)
+
+    def book(f, init_x, lr=0.01, step_num=100):
+        return (lr, step_num)
+
+    order = ("f", "init_x", "lr", "step_num")
+    assert call_in_book_order(gd, order, (None, 0), {"lr": 0.1, "step_num": 20}) == (0.1, 20)
+    assert call_in_book_order(book, order, (None, 0), {"step_num": 20}) == (0.01, 20)
+    with pytest.raises(TypeError):  # step_num alone cannot be placed past a missing lr: the plain call fails
+        call_in_book_order(gd, order, (None, 0), {"step_num": 20})

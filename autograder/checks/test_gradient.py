@@ -114,7 +114,8 @@ class TestGradientDescent:
     def run(self, student, worker, init_x, **kwargs):
         result = worker.probe("call_with_global", function=student.gradient_descent, module=student,
                               attribute="numerical_gradient", replacement="numerical_gradient",
-                              args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs)
+                              args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs,
+                              book_order=["f", "init_x", "lr", "step_num"])  # step_number=100 is fine too
         return callstyle.descent_point(result, np.shape(init_x))  # x, or the book's (x, x_history)
 
     def expected(self, init_x, lr=0.01, step_num=100):
