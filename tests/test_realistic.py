@@ -113,6 +113,20 @@ def test_malformed_entries_are_refused(tmp_path, text, message):
         corpus.load_realistic_entry(entry)
 
 
+def test_grade_limits_an_entry_to_its_modules(tmp_path):
+    """`grade` names modules or exercise ids; the MNIST gate comes with `mnist = true` alone."""
+    entry = tmp_path / "some_learner"
+    entry.mkdir()
+    for f in corpus.MODULE_FILES:
+        (entry / f).write_text("import numpy as np\n")
+    (entry / corpus.REALISTIC_FILE).write_text('description = "d"\nwhy = "w"\nmnist = true\n'
+                                               'grade = ["optimizer", "layers.Relu"]\n')
+    loaded = corpus.load_realistic_entry(entry)
+    assert loaded.exercises_to_grade() == {e for e in EXERCISES if e.startswith("optimizer.")} | {"layers.Relu", "mnist"}
+    (entry / corpus.REALISTIC_FILE).write_text('description = "d"\nwhy = "w"\n')
+    assert corpus.load_realistic_entry(entry).exercises_to_grade() == set(EXERCISES) - {"mnist"}
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
 def test_entry_gets_its_stated_result(entry, tmp_path):
     """The [fail] exercises lose points (a visible check among them), every other exercise keeps full marks."""
