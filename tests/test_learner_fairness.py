@@ -32,11 +32,12 @@ NO_DELTA = ("functions.py", "return -np.sum(np.log(y[np.arange(batch_size), t] +
             "return -np.sum(np.log(y[np.arange(batch_size), t])) / batch_size")
 
 
-def test_a_missing_delta_costs_the_same_checks_whatever_the_seed(tmp_path):
+@pytest.mark.parametrize("delta", ["", " + 1e-8"])
+def test_a_missing_delta_costs_the_same_checks_whatever_the_seed(tmp_path, delta):
     """The official repository's first cross_entropy_error (no 1e-7; learners still publish it) lost
     the batch checks or not by the draw of y (off by 3e-6 in one run, within tolerance in another).
-    Now exactly the two checks with y = 0 at the target charge it, in every run."""
-    path = submission(tmp_path, [NO_DELTA])
+    Now exactly the two checks with y = 0 at the target charge it, in every run; so for 1e-8."""
+    path = submission(tmp_path, [(NO_DELTA[0], NO_DELTA[1], NO_DELTA[2].replace("t]))", f"t]{delta}))"))])
     seeds = ("run-0000000000000001", "run-00000000000000a2", "run-0000000000000bc3", "run-000000000000d4e5")
     verdicts = set()
     for seed in seeds:
@@ -44,7 +45,8 @@ def test_a_missing_delta_costs_the_same_checks_whatever_the_seed(tmp_path):
         failed = sorted(c.check_id.rsplit("::", 1)[-1] for c in result.exercise("functions.cross_entropy_error").failed)
         verdicts.add(tuple(failed))
     assert verdicts == {("test_zero_probability_at_target", "test_zero_probability_one_sample")}, verdicts
-    assert "np.log(y + 1e-7)" in failures(result, "functions.cross_entropy_error")
+    text = failures(result, "functions.cross_entropy_error")
+    assert "np.log(y + 1e-7)" in text and (not delta or "a delta of 1e-08" in text), text
 
 
 @pytest.mark.parametrize("key", ["ReLU1", "ReLu1"])
