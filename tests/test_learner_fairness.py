@@ -129,7 +129,8 @@ def test_a_module_exported_from_a_notebook_keeps_its_magics(tmp_path):
     into run_cell_magic('time', '', code): imported in the learner's notebook such a module works, so
     it must in the grader (it failed with NameError: get_ipython, costing every exercise of the file)."""
     lines = ("get_ipython().run_line_magic('matplotlib', 'inline')\n"
-             "get_ipython().system('pip install numpy')\n")
+             "get_ipython().system('pip install numpy')\n"
+             "get_ipython().events.register('post_run_cell', print)  # anything else a shell has: nothing\n")
     cell = "def sum_squared_error(y, t):\\n    return 0.5 * np.sum((y - t) ** 2)\\n"
     path = submission(tmp_path, [
         ("functions.py", "import numpy as np\n", "import numpy as np\n" + lines),
