@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from autograder import UserError
+from autograder.i18n import _
 
 SUBCOMMANDS = ["stubs", "grade", "batch", "nbgrader", "mutants", "student"]
 
@@ -31,8 +32,6 @@ def main(argv=None):
     try:
         return args.run(args) or 0
     except UserError as exc:
-        from autograder.i18n import _
-
         print(_("dlgrade {command}: error: {message}").format(command=args.command, message=exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
