@@ -642,13 +642,13 @@ def kit_runs(template):
 
 
 _TRACEBACK_FRAME = re.compile(r"^ +\S+\.py:\d+(?: in \S+)?$")
-_PYTHON_ERROR = re.compile(r"\b[A-Za-z_]\w*?(?:Error|Exception|Exit|Interrupt)(?![a-z]).*$")  # Korean particles follow at once
+_PYTHON_ERROR = re.compile(r"\b[A-Za-z_]\w*?(?:Error|Exception|Warning|Exit|Interrupt)(?![a-z]).*$")  # Korean particles follow at once
 
 
 def english_prose(text, lang):
     """English sentences left in a failure message, outside what the student or Python wrote:
     `code`, traceback frames and their source lines, what the code printed, and the message of
-    the exception the code raised (Python's or numpy's words, after the exception's name)."""
+    the exception or warning the code raised (Python's or numpy's words, after its name)."""
     with i18n.using_language(lang):
         printed = i18n._("Your code printed:")
     text = text.split(printed)[0]
