@@ -34,6 +34,7 @@ course notebook's answer cells into module files, and its result also carries
 """
 from __future__ import annotations
 
+import hashlib
 import keyword
 import os
 import re
@@ -291,6 +292,20 @@ class Submission:
 
     def __exit__(self, *exc):
         self.close()
+
+    def digest(self) -> str:
+        """sha256 (hex) of the code the workers see: every module's name and bytes.
+
+        The checks' inputs are salted with it (``seeds.InputSeed.for_submission``), so
+        changed code never meets the inputs an earlier report showed the answers to.
+        """
+        h = hashlib.sha256()
+        for kind, modules in (("exercise", self.sources), ("extra", self.extras)):
+            for name in sorted(modules):
+                data = bytes(modules[name])
+                h.update(f"\0{kind}\0{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+                h.update(data)
+        return h.hexdigest()
 
     def close(self):
         """Delete all layout directories. Idempotent."""

@@ -1,0 +1,87 @@
+"""Attacks by a student who has read this repository, each shown working without its protection.
+
+Each test runs the attack twice where it can: with the protection switched off in the test
+(the attack succeeds: the test proves it is a real attack) and as the kit ships (it fails).
+Attacks that fail against the unmodified kit and are cheap to run are kept as regression
+tests. The README's threat model lists them briefly.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder import seeds
+from autograder.grading import GradeOptions, grade
+from autograder.rubric import Rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# ----------------------------------------------------------------------------- harvesting a report
+
+# The first submission answers each call with a fingerprint of its inputs, so the report's
+# "expected 2.302585093, got 1234567" pairs inputs with the reference's answer; the second
+# answers from the table it pasted in.
+_HARVESTER = '''
+import hashlib
+import numpy as np
+
+TABLE = {}
+
+
+def _key(*args):
+    data = b"".join(np.ascontiguousarray(np.asarray(a, dtype=np.float64)).tobytes() for a in args)
+    return int(hashlib.sha256(data).hexdigest()[:7], 16)
+
+
+def cross_entropy_error(y, t):
+    key = _key(y, t)
+    return TABLE.get(key, float(key))
+
+
+sum_squared_error = cross_entropy_error
+'''
+_PAIR = re.compile(r"expected (-?[0-9.e+-]+), got ([0-9]+)\b")
+
+
+def _harvest(tmp_path, monkeypatch, salted):
+    """(checks failed by the first submission, checks the second then passes)."""
+    if not salted:
+        monkeypatch.setattr(seeds.InputSeed, "for_submission", lambda self, digest: self)
+    only = frozenset({"functions.cross_entropy_error", "functions.sum_squared_error"})
+    options = GradeOptions(only=only, rubric=Rubric.from_dict({"grading": {"secret": "the course's secret"}}))
+    sub = tmp_path / ("salted" if salted else "unsalted")
+    sub.mkdir()
+    (sub / "functions.py").write_text(_HARVESTER)
+    first = grade(sub, options)
+    table = {}
+    for check in first.checks:
+        for expected, key in _PAIR.findall(check.output):
+            table[int(key)] = float(expected)
+    failed = {c.check_id for c in first.checks if c.graded and not c.passed}
+    assert len(table) >= 4 and failed, "the report shows expected values for the fingerprints"
+    (sub / "functions.py").write_text(_HARVESTER.replace("TABLE = {}", f"TABLE = {table!r}"))
+    second = grade(sub, options)
+    return failed, {c.check_id for c in second.checks if c.graded and c.passed} & failed
+
+
+def test_expected_values_of_one_report_answer_nothing_at_the_next_submission(tmp_path, monkeypatch):
+    """A table of a report's expected values passes the checks it came from only while inputs ignore the code."""
+    failed, won = _harvest(tmp_path, monkeypatch, salted=False)
+    assert len(won) >= 3, f"without the salt the harvested table passes {sorted(won)}"
+    monkeypatch.undo()
+    failed, won = _harvest(tmp_path, monkeypatch, salted=True)
+    assert not won, f"salted inputs: the table still passes {sorted(won)}"
+
+
+def test_the_same_code_meets_the_same_inputs_and_other_code_other_inputs():
+    """Salting keeps regrades and replays exact: the same digest draws the same numbers; a public key is never salted."""
+    key = seeds.resolve(None, "a course secret")
+    one, other = key.for_submission("aa" * 32), key.for_submission("bb" * 32)
+    draw = lambda s: s.rng("functions.softmax::test_batch_rows").random(4).tolist()  # noqa: E731
+    assert draw(one) == draw(key.for_submission("aa" * 32)) and draw(one) != draw(other) != draw(key)
+    public = seeds.resolve(None, seeds.SELF_CHECK_SECRET)
+    assert public.public and draw(public.for_submission("aa" * 32)) == draw(public)
+    with pytest.raises(ValueError):
+        key.for_submission("")
