@@ -63,6 +63,8 @@ def main(boot_dir, config_text):
         if cfg.get("reroute_paths"):
             _reroute_paths()
         caps_dropped = _become(uid, gid)
+        if not cfg.get("in_namespace"):  # level "uid": the machine's network, unless refused here
+            _deny_network()
     else:
         caps_dropped = _drop_privileges()
     os.chdir(cfg.get("cwd") or cfg["root"])
@@ -171,6 +173,58 @@ def _become(uid, gid):
     if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
         os._exit(EXIT_PIPE_BROKEN)
     return True
+
+
+# seccomp: (AUDIT_ARCH, __NR_socket) of the architectures the filter knows; io_uring_setup is
+# 425 on both (io_uring can open sockets without the socket() system call).
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+_NR_IO_URING_SETUP = 425
+
+
+def _deny_network():
+    """Refuse every socket but Unix ones to this process and its children (level "uid").
+
+    Without a network namespace a worker reaches the machine's network: a submission could
+    fetch its answers from a server while its code stays the same (the same code gets the
+    same inputs, see ``autograder.seeds``) or send out what it reads. A seccomp filter makes
+    ``socket()`` fail with EACCES for any family but AF_UNIX, and refuses io_uring and
+    system calls of another ABI (x32, 32-bit ``int 0x80``), which would bypass it. Needs
+    PR_SET_NO_NEW_PRIVS (set by ``_become``). Returns True when the filter is installed.
+    """
+    import ctypes
+    import platform
+
+    known = _SECCOMP_ARCH.get(platform.machine())
+    if known is None:
+        return False
+    arch, nr_socket = known
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    allow, deny = 0x7FFF0000, 0x00050000 | 13  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EACCES
+    program = [                          # (code, jt, jf, k); jumps count the instructions skipped
+        (ld, 0, 0, 4),                   # 0: arch
+        (jeq, 0, 7, arch),               # 1: another ABI -> 9 deny
+        (ld, 0, 0, 0),                   # 2: system call number
+        (jge, 5, 0, 0x40000000),         # 3: x32 -> 9 deny
+        (jeq, 4, 0, _NR_IO_URING_SETUP),  # 4: -> 9 deny
+        (jeq, 0, 2, nr_socket),          # 5: not socket() -> 8 allow
+        (ld, 0, 0, 16),                  # 6: socket's family (args[0], low half)
+        (jeq, 0, 1, 1),                  # 7: AF_UNIX -> 8 allow, else 9 deny
+        (ret, 0, 0, allow),              # 8
+        (ret, 0, 0, deny),               # 9
+    ]
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
+
+    filters = (Instruction * len(program))(*(Instruction(*i) for i in program))
+    prog = Program(len(program), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    # PR_SET_SECCOMP (22), SECCOMP_MODE_FILTER (2); threads started later inherit it.
+    return libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0
 
 
 def _reroute_paths():

@@ -132,3 +132,49 @@ def test_an_escape_sequence_in_a_file_name_cannot_paint_the_tas_terminal():
     Progress(1, stream=stream).update(SubmissionRecord(name, REFUSED, message="bad zip \x1b[31m\r"))
     line = stream.getvalue()
     assert "\x1b" not in line and "\r" not in line and "\\x1b[2J" in line and line.count("\n") == 1
+
+
+# ----------------------------------------------------------------------------- the network at level uid
+
+_NETWORK = r'''
+import ctypes, socket
+
+
+def attempts():
+    """{way out: worked} for the ways a worker could reach a server or another worker."""
+    out = {}
+    for name, family, kind in (("tcp4", socket.AF_INET, socket.SOCK_STREAM),
+                               ("udp4", socket.AF_INET, socket.SOCK_DGRAM),
+                               ("tcp6", socket.AF_INET6, socket.SOCK_STREAM),
+                               ("netlink", socket.AF_NETLINK, socket.SOCK_RAW)):
+        try:
+            socket.socket(family, kind).close()
+            out[name] = True
+        except OSError:
+            out[name] = False
+    libc = ctypes.CDLL(None, use_errno=True)
+    params = ctypes.create_string_buffer(120)
+    out["io_uring"] = libc.syscall(425, 4, params) >= 0  # io_uring_setup(4 entries)
+    a, b = socket.socketpair()  # Unix sockets stay: libraries use them within a process
+    a.sendall(b"x")
+    out["unix"] = b.recv(1) == b"x"
+    return out
+'''
+
+
+@pytest.mark.parametrize("level", ["uid", "off"])
+def test_a_worker_at_level_uid_has_no_network(tmp_path, level):
+    """Level uid shares the machine's network: the worker's seccomp filter refuses sockets (not at level off)."""
+    from autograder.sandbox import isolation, tempdirs
+    from autograder.sandbox.worker import Worker
+
+    root = Path(tempdirs.mkdtemp("net-"))  # where the pool makes layouts (a uid worker can pass)
+    (root / "net.py").write_text(_NETWORK)
+    chosen = isolation.OFF if level == "off" else isolation.resolve(level)
+    with Worker(root, import_paths=[root], timeout=20, isolation=chosen) as worker:
+        got = worker.import_module("net").attempts()
+    assert got["unix"]
+    if level == "uid":
+        assert not any(v for k, v in got.items() if k != "unix"), got
+    else:
+        assert got["tcp4"] and got["udp4"], "at level off the same code reaches the network"
