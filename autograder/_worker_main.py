@@ -63,8 +63,9 @@ def main(boot_dir, config_text):
         if cfg.get("reroute_paths"):
             _reroute_paths()
         caps_dropped = _become(uid, gid)
-        if not cfg.get("in_namespace"):  # level "uid": the machine's network, unless refused here
+        if not cfg.get("in_namespace"):  # level "uid": the machine's network and folders, unless refused here
             _deny_network()
+            _confine_writes(cfg.get("cwd") or cfg["root"])
     else:
         caps_dropped = _drop_privileges()
     os.chdir(cfg.get("cwd") or cfg["root"])
@@ -225,6 +226,61 @@ def _deny_network():
     libc = ctypes.CDLL(None, use_errno=True)
     # PR_SET_SECCOMP (22), SECCOMP_MODE_FILTER (2); threads started later inherit it.
     return libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0
+
+
+def _confine_writes(home):
+    """Let this process and its children write only below ``home`` (level "uid"; Landlock).
+
+    Without a mount namespace a worker could write wherever its uid may: ``/dev/shm`` (RAM:
+    gigabytes that no RLIMIT_AS counts, enough to make the machine kill other gradings),
+    ``/tmp`` and ``/var/tmp`` (shared with other workers and users). A Landlock ruleset
+    (unprivileged, Linux 5.13+) allows creating, writing and removing files only below the
+    worker's home, plus writing to ``/dev/null``; from its ABI 6 it also closes abstract Unix
+    sockets and signals to processes outside. Best effort: returns False when the kernel
+    has no Landlock (the README says what is left then).
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
+    if abi < 1:
+        return False
+    write_file, truncate = 1 << 1, 1 << 14
+    # REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR, MAKE_REG, MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK, MAKE_SYM
+    handled = write_file | sum(1 << bit for bit in range(4, 13))
+    if abi >= 2:
+        handled |= 1 << 13  # REFER: moving files between folders
+    if abi >= 3:
+        handled |= truncate
+
+    class Ruleset(ctypes.Structure):
+        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    scoped = 0b11 if abi >= 6 else 0  # abstract Unix sockets, signals
+    attr = Ruleset(handled, 0, scoped)
+    size = 24 if abi >= 6 else 8  # the kernel reads the fields its ABI knows
+    ruleset = libc.syscall(444, ctypes.byref(attr), size, 0)
+    if ruleset < 0:
+        return False
+    try:
+        for path, allowed in ((home, handled), ("/dev/null", handled & (write_file | truncate))):
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                libc.syscall(445, ruleset, 1, ctypes.byref(PathBeneath(allowed, fd)), 0)  # PATH_BENEATH
+            finally:
+                os.close(fd)
+        # PR_SET_NO_NEW_PRIVS is set (``_become``), as landlock_restrict_self requires.
+        return libc.syscall(446, ruleset, 0) == 0
+    finally:
+        os.close(ruleset)
 
 
 def _reroute_paths():

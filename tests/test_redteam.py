@@ -178,3 +178,50 @@ def test_a_worker_at_level_uid_has_no_network(tmp_path, level):
         assert not any(v for k, v in got.items() if k != "unix"), got
     else:
         assert got["tcp4"] and got["udp4"], "at level off the same code reaches the network"
+
+
+# ----------------------------------------------------------------------------- the machine's RAM at level uid
+
+_FILL = r'''
+import os
+
+
+def fill(folder, mib):
+    """Write mib MiB into folder in 1 MiB files; returns what was written, in MiB."""
+    written = 0
+    try:
+        for i in range(mib):
+            path = os.path.join(folder, f"dlgrade-redteam-{os.getpid()}-{i}")
+            with open(path, "wb") as f:
+                f.write(b"x" * 2**20)
+            written += 1
+    except OSError:
+        pass
+    finally:
+        for i in range(written):
+            os.unlink(os.path.join(folder, f"dlgrade-redteam-{os.getpid()}-{i}"))
+    return written
+
+
+def home_is_writable():
+    return fill(os.environ["HOME"], 1) == 1
+'''
+
+
+@pytest.mark.parametrize("level", ["uid", "off"])
+def test_a_worker_at_level_uid_cannot_fill_the_machines_ram(level):
+    """/dev/shm is RAM no memory limit counts: at level uid Landlock leaves the worker only its home."""
+    from autograder.sandbox import isolation, tempdirs
+    from autograder.sandbox.worker import Worker
+
+    root = Path(tempdirs.mkdtemp("fill-"))
+    (root / "fill.py").write_text(_FILL)
+    chosen = isolation.OFF if level == "off" else isolation.resolve(level)
+    with Worker(root, import_paths=[root], timeout=20, isolation=chosen) as worker:
+        module = worker.import_module("fill")
+        shared = {folder: module.fill(folder, 8) for folder in ("/dev/shm", "/tmp", "/var/tmp")}
+        assert module.home_is_writable()
+    if level == "uid":
+        assert not any(shared.values()), shared
+    else:
+        assert shared["/dev/shm"] == 8, "at level off the same code writes into RAM"
