@@ -63,11 +63,13 @@ def main(boot_dir, config_text):
         if cfg.get("reroute_paths"):
             _reroute_paths()
         caps_dropped = _become(uid, gid)
-        if not cfg.get("in_namespace"):  # level "uid": the machine's network and folders, unless refused here
-            _deny_network()
+        if not cfg.get("in_namespace"):  # level "uid": the machine's folders, unless refused here
             _confine_writes(cfg.get("cwd") or cfg["root"])
     else:
         caps_dropped = _drop_privileges()
+    if uid is not None or cfg.get("in_namespace"):  # levels bwrap and uid; "off" is for trusted code
+        _limit_files()
+        _seccomp(deny_network=not cfg.get("in_namespace"))
     os.chdir(cfg.get("cwd") or cfg["root"])
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     sys.path[:0] = cfg["import_paths"]
@@ -176,43 +178,64 @@ def _become(uid, gid):
     return True
 
 
-# seccomp: (AUDIT_ARCH, __NR_socket) of the architectures the filter knows; io_uring_setup is
-# 425 on both (io_uring can open sockets without the socket() system call).
-_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
-_NR_IO_URING_SETUP = 425
+# seccomp: the AUDIT_ARCH and system call numbers of the architectures the filter knows.
+_SECCOMP = {
+    "x86_64": {"arch": 0xC000003E, "socket": 41, "clone": 56, "clone3": 435,
+               "deny": {"fork": 57, "vfork": 58, "shmget": 29, "io_uring_setup": 425}},
+    "aarch64": {"arch": 0xC00000B7, "socket": 198, "clone": 220, "clone3": 435,
+                "deny": {"shmget": 194, "io_uring_setup": 425}},
+}
+_CLONE_THREAD, _AF_UNIX = 0x10000, 1
+_EPERM, _ENOSYS = 1, 38
 
 
-def _deny_network():
-    """Refuse every socket but Unix ones to this process and its children (level "uid").
+def _seccomp(deny_network):
+    """Refuse student code what would escape the worker's limits (levels bwrap and uid).
 
-    Without a network namespace a worker reaches the machine's network: a submission could
-    fetch its answers from a server while its code stays the same (the same code gets the
-    same inputs, see ``autograder.seeds``) or send out what it reads. A seccomp filter makes
-    ``socket()`` fail with EACCES for any family but AF_UNIX, and refuses io_uring and
-    system calls of another ABI (x32, 32-bit ``int 0x80``), which would bypass it. Needs
-    PR_SET_NO_NEW_PRIVS (set by ``_become``). Returns True when the filter is installed.
+    - new processes (fork, vfork, clone without CLONE_THREAD; clone3 says ENOSYS, so the C
+      library falls back to clone): RLIMIT_AS bounds each process, so 64 processes of 2 GiB
+      each would take 128 GiB of the machine's memory; threads stay allowed;
+    - System V shared memory, whose segments outlive their mapping and count in no limit;
+    - io_uring (it opens sockets and files without the system calls filtered here), and
+      system calls of another ABI (x32, 32-bit ``int 0x80``), which would bypass the filter;
+    - with ``deny_network`` (level uid, which has no network namespace): every socket but
+      Unix ones. Without it a submission could fetch its answers from a server while its
+      code, and so its inputs, stay the same (``autograder.seeds``).
+
+    The refused calls fail with EPERM. Needs PR_SET_NO_NEW_PRIVS (set by ``_become`` and
+    ``_drop_privileges``). Returns True when the filter is installed.
     """
     import ctypes
     import platform
 
-    known = _SECCOMP_ARCH.get(platform.machine())
-    if known is None:
+    nr = _SECCOMP.get(platform.machine())
+    if nr is None:
         return False
-    arch, nr_socket = known
-    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
-    allow, deny = 0x7FFF0000, 0x00050000 | 13  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EACCES
-    program = [                          # (code, jt, jf, k); jumps count the instructions skipped
-        (ld, 0, 0, 4),                   # 0: arch
-        (jeq, 0, 7, arch),               # 1: another ABI -> 9 deny
-        (ld, 0, 0, 0),                   # 2: system call number
-        (jge, 5, 0, 0x40000000),         # 3: x32 -> 9 deny
-        (jeq, 4, 0, _NR_IO_URING_SETUP),  # 4: -> 9 deny
-        (jeq, 0, 2, nr_socket),          # 5: not socket() -> 8 allow
-        (ld, 0, 0, 16),                  # 6: socket's family (args[0], low half)
-        (jeq, 0, 1, 1),                  # 7: AF_UNIX -> 8 allow, else 9 deny
-        (ret, 0, 0, allow),              # 8
-        (ret, 0, 0, deny),               # 9
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|{JEQ,JGE,JSET}|K, BPF_RET|K
+    allow, deny, nosys = 0x7FFF0000, 0x00050000 | _EPERM, 0x00050000 | _ENOSYS
+    code = [  # (opcode, k, label if true, label if false); labels resolve below, None: next
+        (ld, 4, None, None), (jeq, nr["arch"], None, "deny"),  # arch: another ABI is refused
+        (ld, 0, None, None), (jge, 0x40000000, "deny", None),  # the number; x32 is refused
+        *((jeq, n, "deny", None) for n in nr["deny"].values()),
+        (jeq, nr["clone3"], "nosys", None),
+        (jeq, nr["clone"], "clone", None),
+        *([(jeq, nr["socket"], "socket", None)] if deny_network else []),
+        (ret, allow, None, None),
+        "clone", (ld, 16, None, None), (jset, _CLONE_THREAD, "allow", "deny"),  # args[0]: flags
+        "socket", (ld, 16, None, None), (jeq, _AF_UNIX, "allow", "deny"),       # args[0]: family
+        "allow", (ret, allow, None, None),
+        "deny", (ret, deny, None, None),
+        "nosys", (ret, nosys, None, None),
     ]
+    labels, program = {}, []
+    for item in code:
+        if isinstance(item, str):
+            labels[item] = len(program)
+        else:
+            program.append(item)
+
+    def jump(label, at):
+        return 0 if label is None else labels[label] - at - 1
 
     class Instruction(ctypes.Structure):
         _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
@@ -221,11 +244,28 @@ def _deny_network():
     class Program(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
 
-    filters = (Instruction * len(program))(*(Instruction(*i) for i in program))
+    filters = (Instruction * len(program))(*(
+        Instruction(op, jump(yes, i), jump(no, i), k) for i, (op, k, yes, no) in enumerate(program)))
     prog = Program(len(program), filters)
     libc = ctypes.CDLL(None, use_errno=True)
     # PR_SET_SECCOMP (22), SECCOMP_MODE_FILTER (2); threads started later inherit it.
     return libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0
+
+
+_MAX_FILES = 256  # open files: each memfd holds up to RLIMIT_FSIZE of RAM outside RLIMIT_AS
+
+
+def _limit_files():
+    """Lower RLIMIT_NOFILE (soft and hard) to _MAX_FILES: memory files (memfd_create) and pipe
+    buffers are RAM that RLIMIT_AS does not count, each bounded by RLIMIT_FSIZE (1 MiB)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    cap = _MAX_FILES if hard == resource.RLIM_INFINITY else min(hard, _MAX_FILES)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, cap), cap))
+    except (ValueError, OSError):
+        pass
 
 
 def _confine_writes(home):

@@ -225,3 +225,60 @@ def test_a_worker_at_level_uid_cannot_fill_the_machines_ram(level):
         assert not any(shared.values()), shared
     else:
         assert shared["/dev/shm"] == 8, "at level off the same code writes into RAM"
+
+
+# ----------------------------------------------------------------------------- memory beyond RLIMIT_AS
+
+_MULTIPLY = r'''
+import ctypes, os, resource, threading
+
+
+def ways():
+    """{way to hold memory no RLIMIT_AS counts: worked} (each tried small)."""
+    out = {}
+    try:  # a child has its own RLIMIT_AS: 64 of them hold 64 times the limit
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        out["fork"] = True
+    except OSError:
+        out["fork"] = False
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    shmget = {"x86_64": 29, "aarch64": 194}[os.uname().machine]
+    segment = libc.syscall(shmget, 0, 2**20, 0o1600)  # IPC_PRIVATE | IPC_CREAT: outlives any mapping
+    out["sysv_shm"] = segment >= 0
+    if segment >= 0:
+        libc.shmctl(segment, 0, None)  # IPC_RMID
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError):
+        pass
+    out["open_files"] = resource.getrlimit(resource.RLIMIT_NOFILE)[0]  # memfds of 1 MiB each
+    done = []
+    t = threading.Thread(target=done.append, args=(1,))
+    t.start()
+    t.join()
+    out["threads"] = done == [1]
+    return out
+'''
+
+
+@pytest.mark.parametrize("level", ["bwrap", "uid", "off"])
+def test_a_worker_cannot_multiply_its_memory_limit(level):
+    """RLIMIT_AS is per process: sealed workers start no process, keep no System V segment, open few files."""
+    from autograder.sandbox import isolation, tempdirs
+    from autograder.sandbox.worker import Worker
+
+    root = Path(tempdirs.mkdtemp("multiply-"))
+    (root / "multiply.py").write_text(_MULTIPLY)
+    chosen = isolation.OFF if level == "off" else isolation.resolve(level)
+    with Worker(root, import_paths=[root], timeout=20, isolation=chosen) as worker:
+        got = worker.import_module("multiply").ways()
+    assert got["threads"], "threads stay allowed (numpy, concurrent.futures)"
+    if level == "off":
+        assert got["fork"] and got["sysv_shm"], "without the sandbox the same code forks and keeps segments"
+    else:
+        assert not got["fork"] and not got["sysv_shm"] and got["open_files"] <= 256, got
