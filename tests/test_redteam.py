@@ -66,6 +66,7 @@ def _harvest(tmp_path, monkeypatch, salted):
     return failed, {c.check_id for c in second.checks if c.graded and c.passed} & failed
 
 
+@pytest.mark.slow
 def test_expected_values_of_one_report_answer_nothing_at_the_next_submission(tmp_path, monkeypatch):
     """A table of a report's expected values passes the checks it came from only while inputs ignore the code."""
     failed, won = _harvest(tmp_path, monkeypatch, salted=False)
@@ -282,3 +283,76 @@ def test_a_worker_cannot_multiply_its_memory_limit(level):
         assert got["fork"] and got["sysv_shm"], "without the sandbox the same code forks and keeps segments"
     else:
         assert not got["fork"] and not got["sysv_shm"] and got["open_files"] <= 256, got
+
+
+# ----------------------------------------------------------------------------- the feedback page
+
+_VECTORS = {  # a student's notebook: markdown they wrote, outputs their code made in the kernel
+    "markdown HTML": "Done! <img src=x onerror=alert(1)>\n\n<script>alert(2)</script>",
+    "formula link": "$\\href{javascript:alert(3)}{see the proof}$",
+    "formula HTML": "$\\text{<b onmouseover=alert(4)>hi</b>}$",
+}
+
+
+def _feedback_html(monkeypatch, protected):
+    import os
+
+    import nbformat
+    import nbgrader
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    from autograder.nbbuild import feedback
+
+    if not protected:  # only what nbconvert itself does
+        monkeypatch.setattr(feedback, "latex_to_mathml", lambda source: source)
+        monkeypatch.setattr(feedback, "safe_outputs", lambda cell: None)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(v) for v in _VECTORS.values()]
+    nb.cells.append(nbformat.v4.new_markdown_cell("Kept: $h = 10^{-4}$ and `x[x < 0] = 0`."))
+    nb.cells.append(nbformat.v4.new_code_cell("from IPython.display import HTML, display", outputs=[
+        nbformat.v4.new_output("display_data", data={"text/html": "<script>alert(5)</script>", "text/plain": "HTML"}),
+        nbformat.v4.new_output("display_data", data={"image/png": 'AAAA"><script>alert(6)</script>'}),
+        nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg onload=alert(7)></svg>"}),
+    ]))
+    c = Config()
+    feedback.configure_feedback(c)  # as nbgrader_config.py does; GenerateFeedback adds the rest:
+    c.HTMLExporter.template_name = "feedback"
+    c.HTMLExporter.extra_template_paths = [os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions",
+                                                        "formgrader", "static", "node_modules", "bootstrap", "dist", "css")]
+    c.HTMLExporter.preprocessors = [feedback.ClearHiddenTestsAndTracebacks, feedback.FeedbackPage]
+    resources = {"nbgrader": {"notebook": "ps1", "score": 1, "max_score": 2, "late_penalty": 0}}
+    return HTMLExporter(config=c).from_notebook_node(nb, resources=resources)[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protected", [True, False], ids=["kit", "nbconvert alone"])
+def test_the_feedback_page_runs_no_script_a_student_wrote(monkeypatch, protected):
+    """nbgrader's feedback page opens in the TA's formgrader (the Jupyter server's origin): no student HTML in it."""
+    from html.parser import HTMLParser
+
+    class Live(HTMLParser):
+        """What a browser would run: handlers, javascript: links, scripts that call alert."""
+
+        def __init__(self):
+            super().__init__()
+            self.found, self.in_script = [], False
+
+        def handle_starttag(self, tag, attrs):
+            self.in_script = tag == "script"
+            self.found += [f"{tag} {name}" for name, value in attrs
+                           if name.startswith("on") or (value or "").strip().lower().startswith("javascript:")]
+
+        def handle_data(self, data):
+            if self.in_script and "alert(" in data:
+                self.found.append("script " + data.strip()[:20])
+
+    page = _feedback_html(monkeypatch, protected)
+    parser = Live()
+    parser.feed(page)
+    live = parser.found
+    if not protected:
+        assert len(live) >= 3, f"nbconvert alone passes the student's HTML through: {live}"
+        return
+    assert not live, live
+    assert "<mi>h</mi>" in page and "<code>x[x &lt; 0] = 0</code>" in page, "formulas and code still render"
