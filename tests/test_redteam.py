@@ -356,3 +356,31 @@ def test_the_feedback_page_runs_no_script_a_student_wrote(monkeypatch, protected
         return
     assert not live, live
     assert "<mi>h</mi>" in page and "<code>x[x &lt; 0] = 0</code>" in page, "formulas and code still render"
+
+
+# ----------------------------------------------------------------------------- zip files
+
+@pytest.mark.parametrize("shape", ["many entries", "long names"])
+@pytest.mark.parametrize("protected", [True, False], ids=["kit", "zipfile alone"])
+def test_a_zip_directory_bomb_is_refused_before_zipfile_parses_it(tmp_path, monkeypatch, shape, protected):
+    """zipfile parses the whole central directory (10x its size in objects, seconds per 100k entries) first."""
+    import zipfile
+
+    from autograder import UserError, submission
+
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        if shape == "many entries":
+            for i in range(submission.MAX_ENTRIES + 100):
+                archive.writestr(f"{i:x}", b"")
+        else:
+            for i in range(80):
+                archive.writestr(f"{i:04d}" + "n" * 60_000, b"")
+    parsed = []
+    real = zipfile.ZipFile
+    monkeypatch.setattr(zipfile, "ZipFile", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    if not protected:
+        monkeypatch.setattr(submission, "_central_directory", lambda fh: None)
+    with pytest.raises(UserError, match="more than" if protected else ""):
+        submission.load_submission(path)
+    assert bool(parsed) != protected, "the kit refuses from the end record alone; zipfile parses first"
