@@ -179,11 +179,16 @@ def _become(uid, gid):
 
 
 # seccomp: the AUDIT_ARCH and system call numbers of the architectures the filter knows.
+# The mount API of Linux 5.2+ (open_tree ... fsmount, mount_setattr) has the same numbers on both.
+_MOUNT_API = {"open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
+              "mount_setattr": 442}
 _SECCOMP = {
     "x86_64": {"arch": 0xC000003E, "socket": 41, "clone": 56, "clone3": 435,
-               "deny": {"fork": 57, "vfork": 58, "shmget": 29, "io_uring_setup": 425}},
+               "deny": {"fork": 57, "vfork": 58, "shmget": 29, "io_uring_setup": 425, "unshare": 272,
+                        "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155, **_MOUNT_API}},
     "aarch64": {"arch": 0xC00000B7, "socket": 198, "clone": 220, "clone3": 435,
-                "deny": {"shmget": 194, "io_uring_setup": 425}},
+                "deny": {"shmget": 194, "io_uring_setup": 425, "unshare": 97, "setns": 268, "mount": 40,
+                         "umount2": 39, "pivot_root": 41, **_MOUNT_API}},
 }
 _CLONE_THREAD, _AF_UNIX = 0x10000, 1
 _EPERM, _ENOSYS = 1, 38
@@ -196,6 +201,9 @@ def _seccomp(deny_network):
       library falls back to clone): RLIMIT_AS bounds each process, so 64 processes of 2 GiB
       each would take 128 GiB of the machine's memory; threads stay allowed;
     - System V shared memory, whose segments outlive their mapping and count in no limit;
+    - new namespaces and mounts (unshare, setns, mount and the new mount API): a process
+      exec'd alone in the worker could make its own user namespace and mount a tmpfs of
+      any size, RAM that no limit counts;
     - io_uring (it opens sockets and files without the system calls filtered here), and
       system calls of another ABI (x32, 32-bit ``int 0x80``), which would bypass the filter;
     - with ``deny_network`` (level uid, which has no network namespace): every socket but

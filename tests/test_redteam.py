@@ -258,6 +258,8 @@ def ways():
     except (ValueError, OSError):
         pass
     out["open_files"] = resource.getrlimit(resource.RLIMIT_NOFILE)[0]  # memfds of 1 MiB each
+    # A user namespace of its own could mount a tmpfs of any size (after exec'ing alone).
+    out["unshare_refused"] = libc.unshare(0x10000000) != 0 and ctypes.get_errno() == 1  # EPERM
     done = []
     t = threading.Thread(target=done.append, args=(1,))
     t.start()
@@ -283,6 +285,7 @@ def test_a_worker_cannot_multiply_its_memory_limit(level):
         assert got["fork"] and got["sysv_shm"], "without the sandbox the same code forks and keeps segments"
     else:
         assert not got["fork"] and not got["sysv_shm"] and got["open_files"] <= 256, got
+        assert got["unshare_refused"], got
 
 
 # ----------------------------------------------------------------------------- the feedback page
