@@ -8,6 +8,7 @@
 """
 import ast
 import dataclasses
+import importlib
 import json
 import os
 import re
@@ -227,6 +228,88 @@ def test_replay_of_another_input_fails_loudly():
         fake.softmax(np.ones((2, 3)) * 2)
     with pytest.raises(RecordingMiss):
         Replayer(recorder.to_json("seed-x")).module("c::other", "functions").softmax(np.ones((2, 3)))
+
+
+# --------------------------------------------------------------------------- the reference modules in workers
+
+
+def _package(root, name, texts):
+    """A package ``name`` under root holding ``texts`` ({module: source}); imported fresh."""
+    folder = root / name
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    for module, text in texts.items():
+        (folder / f"{module}.py").write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(root))
+    try:
+        return {m: importlib.import_module(f"{name}.{m}") for m in texts}
+    finally:
+        sys.path.remove(str(root))
+
+
+def _network_scenario(modules, x, t):
+    """What a learner's TwoLayerNet (the reference's, as the student module) computes on the
+    stand-ins of its dependencies: loss, backprop and numerical gradients, in-place updates."""
+    np.random.seed(7)
+    net = modules["two_layer_net"].TwoLayerNet(4, 3, 2)
+    out = [net.predict(x), net.loss(x, t)]
+    out += [v for _k, v in sorted(net.gradient(x, t).items())]
+    out += [v for _k, v in sorted(net.numerical_gradient(x, t).items())]
+    net.params["W1"] -= 0.1  # the layers hold these very arrays
+    out.append(net.predict(x))
+    return out
+
+
+@pytest.fixture(scope="module")
+def stand_ins(tmp_path_factory):
+    """({module: recording stand-in}, {module: replaying stand-in}) after one scenario was recorded."""
+    from autograder.exercises import MODULES
+    from autograder.studentdist.depgen import DependencyRecording, module_text
+
+    root = tmp_path_factory.mktemp("stand-ins")
+    tln = (SOLUTIONS / "two_layer_net.py").read_text(encoding="utf-8")
+    rng = np.random.default_rng(3)
+    x, t = rng.normal(size=(5, 4)), rng.integers(0, 2, size=5)
+    recording = {m: module_text(m) for m in MODULES if m != "two_layer_net"}
+    recorded = _package(root, "rec_pkg", {**recording, "two_layer_net": tln})
+    expected = _network_scenario(recorded, x, t)
+    deps = DependencyRecording()
+    try:
+        for m in recording:
+            deps.add_log(m, recorded[m]._E.take_log())
+        deps.write_replay(root / "replay")
+    finally:
+        deps.close()
+    replaying = {m: (root / "replay" / f"{m}.py").read_text(encoding="utf-8") for m in recording}
+    replayed = _package(root, "rep_pkg", {**replaying, "two_layer_net": tln})
+    return recorded, replayed, expected, (x, t)
+
+
+def test_stand_ins_replay_the_reference_modules_bit_for_bit(stand_ins):
+    _recorded, replayed, expected, (x, t) = stand_ins
+    got = _network_scenario(replayed, x, t)
+    assert len(got) == len(expected) == 11
+    for a, b in zip(got, expected):
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    source = Path(replayed["layers"].__file__).read_text(encoding="utf-8")
+    assert "np.dot" not in source and "_real" not in source  # no reference code, only the engine and data
+
+
+def test_stand_ins_refuse_what_they_did_not_record(stand_ins):
+    _recorded, replayed, _expected, (x, t) = stand_ins
+    np.random.seed(7)
+    net = replayed["two_layer_net"].TwoLayerNet(4, 3, 2)  # a constructor that keeps its inputs: replayed
+    with pytest.raises(Exception, match="Affine.forward") as raised:
+        net.predict(x + 1)  # never recorded
+    assert type(raised.value).__name__ == "DependencyReplayMiss"  # plugin._replay_miss knows it by name
+    np.random.seed(7)
+    net = replayed["two_layer_net"].TwoLayerNet(4, 3, 2)
+    net.loss = lambda x, t: 0.5  # numerical_gradient calls this loss: it answers otherwise than then
+    with pytest.raises(Exception, match="numerical_gradient") as raised:
+        net.numerical_gradient(x, t)
+    assert type(raised.value).__name__ == "DependencyReplayMiss"
+    assert np.array_equal(net.params["b2"], np.zeros(2))  # the perturbed arrays were put back
 
 
 # --------------------------------------------------------------------------- installed

@@ -21,16 +21,22 @@ from pathlib import Path
 import numpy as np
 
 from autograder import UserError, reference, seeds
-from autograder.exercises import MODULES as MODULE_NAMES
 from autograder.i18n import _
 
-__all__ = ["RECORDING", "SELF_CHECK_SECRET", "active", "annotate", "input_seed", "not_in_self_check", "note",
+__all__ = ["DEPENDENCIES", "RECORDING", "SELF_CHECK_SECRET", "active", "annotate", "dependency_dir", "input_seed", "not_in_self_check", "note",
            "reference_module"]
 
 RECORDING = Path(__file__).resolve().parent / "recording.json"
+# The stand-ins of the reference modules that workers import (studentdist.depgen).
+DEPENDENCIES = RECORDING.parent / "deps"
 # The key of the self-check's inputs. Not a secret: the self-check's inputs and answers are
 # public; the course's grader draws its own from the course secret.
 SELF_CHECK_SECRET = "dlgrade self-check"
+
+
+def dependency_dir():
+    """The folder of the replaying stand-ins of the reference modules, or None (not a student distribution)."""
+    return DEPENDENCIES if not reference.available() and DEPENDENCIES.is_dir() else None
 
 
 def active() -> bool:
@@ -90,9 +96,10 @@ def annotate(result) -> None:
     """Say where a self-check verdict may differ from the course grader's (in place).
 
     The course's grader grades module M beside the reference copies of the modules it builds
-    on (blame isolation); a student distribution has no reference code, so M is graded beside
-    the student's own modules. When one of those fails a check, M's failures may be theirs:
-    each failing check of M says so.
+    on (blame isolation); the self-check beside stand-ins that replay the reference's recorded
+    answers (``studentdist.depgen``). When the student's M asks them something they did not
+    record, the check ran beside the student's own modules instead (``failure["own_dependencies"]``);
+    where one of those fails its checks, the failure may be theirs, and the message says so.
     """
     if not active():
         return
@@ -103,14 +110,15 @@ def annotate(result) -> None:
         if check.graded and not check.passed:
             failing.setdefault(by_id(check.exercise).module, set()).add(check.exercise)
     for check in result.checks:
-        if not check.graded or check.passed or by_id(check.exercise).module not in MODULE_NAMES:
+        if not check.graded or check.passed or not (check.failure or {}).get("own_dependencies"):
             continue
         blamed = [m for m in deps_of(by_id(check.exercise).module) if m in failing]
         if blamed:
             names = ", ".join(sorted(e for m in blamed for e in failing[m]))
             check.output += "\n" + _(
-                "Note: the self-check runs this with your own {modules}, where {names} fail their checks; "
-                "your course's grader uses the reference {modules} here. Fix those first.").format(
+                "Note: the self-check ran this with your own {modules}, where {names} fail their checks (your code "
+                "asked the reference {modules} something the self-check did not record); your course's grader uses "
+                "the reference {modules} here. Fix those first.").format(
                 modules=", ".join(f"{m}.py" for m in blamed), names=names)
 
 

@@ -38,7 +38,7 @@ _SKIPPED_PARTS = {"__pycache__", "cache"}
 # Parts of the autograder package a student distribution leaves out: the check suite (written
 # apart, visible checks only), a recording of an earlier build, and the MNIST gate's audit
 # (the gate is not part of the self-check; its code replicates part of the reference's layers).
-KIT_ONLY = ("checks", "studentdist/recording.json", "gate.py")
+KIT_ONLY = ("checks", "studentdist/recording.json", "studentdist/deps", "gate.py")
 
 
 class BuildError(UserError):
@@ -188,7 +188,7 @@ dlgrade = "autograder.cli:main"
 packages = [{packages}]
 
 [tool.setuptools.package-data]
-autograder = ["*.toml", "checks/*.py", "checks/pytest.ini", "studentdist/recording.json"]
+autograder = ["*.toml", "checks/*.py", "checks/pytest.ini", "studentdist/recording.json", "studentdist/deps/*.py"]
 "autograder.nbbuild" = ["templates/*/*.j2"]
 "autograder.locale" = ["*.pot", "*/LC_MESSAGES/*.po", "*/LC_MESSAGES/*.mo"]
 '''
@@ -229,20 +229,28 @@ def _methods() -> dict:
     return dict(sorted(found.items()))
 
 
-def _record(checks_dir: Path, sandbox: str) -> str:
-    """Grade the reference with the distribution's checks, recording the reference's answers."""
+def _record(checks_dir: Path, sandbox: str, deps_dir: Path) -> str:
+    """Grade the reference with the distribution's checks, recording the reference's answers:
+    to the checks (returned, the text of recording.json) and to the modules under test in the
+    workers (the replaying stand-ins, written into deps_dir)."""
     from autograder import grading, studentdist
+    from autograder.studentdist.depgen import DependencyRecording
     from autograder.studentdist.recording import Recorder
 
     rubric = Rubric()
     rubric.grading = dataclasses.replace(rubric.grading, secret=studentdist.SELF_CHECK_SECRET)
     recorder = Recorder(_methods())
-    options = grading.GradeOptions(rubric=rubric, checks_dir=str(checks_dir), sandbox=sandbox,
-                                   only=frozenset(e for e in grading.EXERCISES if e != "mnist"))
-    result = grading.grade(reference.directory(), options, recorder=recorder)
-    failed = [c.check_id for c in result.checks if c.graded and not c.passed]
-    if failed:
-        raise BuildError(f"the reference fails checks of the student distribution: {', '.join(failed)}")
+    recorder.dependencies = DependencyRecording()
+    try:
+        options = grading.GradeOptions(rubric=rubric, checks_dir=str(checks_dir), sandbox=sandbox,
+                                       only=frozenset(e for e in grading.EXERCISES if e != "mnist"))
+        result = grading.grade(reference.directory(), options, recorder=recorder)
+        failed = [c.check_id for c in result.checks if c.graded and not c.passed]
+        if failed:
+            raise BuildError(f"the reference fails checks of the student distribution: {', '.join(failed)}")
+        recorder.dependencies.write_replay(deps_dir)
+    finally:
+        recorder.dependencies.close()
     return recorder.to_json(result.seed)
 
 
@@ -284,7 +292,7 @@ def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto") -> Path:
             target.write_text(text, encoding="utf-8")
         (stage / "pyproject.toml").write_text(_pyproject(stage), encoding="utf-8")
         (stage / "README.md").write_text(README, encoding="utf-8")
-        recording = _record(stage / "autograder" / "checks", sandbox)
+        recording = _record(stage / "autograder" / "checks", sandbox, stage / "autograder" / "studentdist" / "deps")
         (stage / "autograder" / "studentdist" / "recording.json").write_text(recording, encoding="utf-8")
         if out.exists():
             out.rmdir()
