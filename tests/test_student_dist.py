@@ -7,6 +7,7 @@
   its checks gives the same verdict and the same message as the full grader on the same inputs.
 """
 import ast
+import base64
 import dataclasses
 import importlib
 import json
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +73,27 @@ def _given_lines():
     return {l.strip() for t in texts for l in t.splitlines()}
 
 
+def _recorded_data(path):
+    """The answers a generated stand-in holds (``_DATA``), decompressed: JSON text."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    (value,) = [n.value for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "_DATA"]
+    return zlib.decompress(base64.b64decode("".join(ast.literal_eval(value)))).decode()
+
+
+def _dist_texts(folder):
+    """{name: text} of every file of a distribution: a notebook as its cells' sources, and the
+    recorded answers of the stand-ins decompressed, beside their files."""
+    texts = {}
+    for rel, data in _files(folder).items():
+        text = data.decode("utf-8", errors="replace")
+        if rel.endswith(".ipynb"):
+            text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
+        texts[rel] = text
+        if "/studentdist/deps/" in rel:
+            texts[rel + " (recorded answers)"] = _recorded_data(Path(folder) / rel)
+    return texts
+
+
 def test_no_line_of_a_solution_region(dist):
     solution_lines = set()
     for path in sorted(SOLUTIONS.glob("*.py")):
@@ -80,12 +103,17 @@ def test_no_line_of_a_solution_region(dist):
     solution_lines -= _given_lines()  # e.g. `for _ in range(step_num):` in a given notebook demo
     assert len(solution_lines) > 30  # the test looks at real code
     found = {}
-    for rel, data in _files(dist).items():
-        text = data.decode("utf-8", errors="replace")
+    texts = _dist_texts(dist)
+    assert sum(rel.startswith("notebooks/") for rel in texts) == 3 and sum("recorded answers" in rel for rel in texts) == 5
+    for rel, text in texts.items():
         hits = {l.strip() for l in text.splitlines()} & solution_lines
+        if "recorded answers" in rel:  # one line of JSON: look for the code anywhere in it
+            hits = {l for l in solution_lines if l in text}
         if hits:
             found[rel] = sorted(hits)
     assert not found, found
+    notebook = texts["notebooks/ps1_losses_gradients.ipynb"]
+    assert "# YOUR CODE HERE" in notebook and "run_check('functions.softmax::test_batch_rows')" in notebook
 
 
 def _hidden_only_lines():
@@ -112,9 +140,11 @@ def _hidden_only_lines():
 def test_no_code_of_a_hidden_or_after_due_date_check(dist):
     only = _hidden_only_lines()
     assert len(only) > 10
+    hidden = {s.check_id for s in collect_checks() if s.visibility != "visible"}
     found = {}
-    for rel, data in _files(dist).items():
-        hits = {l.strip() for l in data.decode("utf-8", errors="replace").splitlines()} & only
+    for rel, text in _dist_texts(dist).items():
+        hits = {l.strip() for l in text.splitlines()} & only
+        hits |= {c for c in hidden if f"'{c}'" in text}  # a notebook's hidden test cell: run_check('<id>')
         if hits:
             found[rel] = sorted(hits)
     assert not found, found

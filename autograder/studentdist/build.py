@@ -10,7 +10,9 @@ nbgrader kernels) that holds:
   ``autograder/gate.py``), whose audit needs the reference's backprop at every training step;
 - ``autograder/studentdist/recording.json``: what the reference returned on the visible
   checks' inputs, drawn from the fixed self-check key (:mod:`.recording`);
-- ``exercises/``, the stubs (a folder the student edits, not installed).
+- ``exercises/``, the stubs (a folder the student edits, not installed);
+- ``notebooks/``, the course's nbgrader notebooks as released to students (no answers, no
+  hidden tests); their test cells run the visible checks with this distribution installed.
 
 Everything is generated in a fixed order from fixed inputs: building twice gives the same
 bytes.
@@ -26,6 +28,7 @@ from importlib import metadata
 from pathlib import Path
 
 from autograder import UserError, reference, stubgen
+from autograder.i18n import _
 from autograder.exercises import MODULES
 from autograder.rubric import Rubric
 
@@ -209,11 +212,78 @@ python3 -m venv .venv && . .venv/bin/activate && pip install .
 dlgrade grade exercises/
 ```
 
-The self-check runs the course's visible checks, with the same messages and hints as the
-course's grader. It compares your results with the reference's results recorded on fixed
+The same exercises as Jupyter notebooks are in `notebooks/`: their test cells run the same
+checks (`run_check(...)`) in a kernel where this folder is installed (`pip install .`).
+
+The self-check runs the course's visible checks, with the same verdicts, messages and hints as
+the course's grader. It compares your results with the reference's results recorded on fixed
 inputs; the reference code is not part of it. Not included: the hidden and after-due-date
 checks, and the MNIST accuracy gate. The course's grader runs those, on other inputs.
 """
+
+
+# --------------------------------------------------------------------------- the notebooks
+
+NOTEBOOKS = "notebooks"
+
+
+def _write_notebooks(dest: Path, rubric: Rubric | None, lang: str | None) -> None:
+    """The course's notebooks as students get them: ``dlgrade nbgrader build``'s, released.
+
+    Released as ``nbgrader generate_assignment`` releases them (its preprocessors, in its
+    order; without the gradebook, which a student distribution has no use for): answers
+    replaced by ``# YOUR CODE HERE``, hidden tests removed, outputs cleared, cells locked and
+    checksummed. Their test cells call ``run_check``, which the distribution answers.
+    """
+    try:
+        import nbformat
+        from nbgrader import preprocessors as nbp
+    except ImportError:
+        raise BuildError("the student distribution's notebooks are built with nbgrader: pip install "
+                         "'dlscratch-kit[nbgrader]'") from None
+    from autograder.nbbuild.build import build_course
+
+    from autograder.nbbuild.source import Solutions
+
+    solutions = Solutions(reference.directory())
+    chain = (nbp.LockCells, nbp.ClearSolutions, nbp.ClearOutput, nbp.CheckCellMetadata, nbp.ComputeChecksums,
+             nbp.ClearHiddenTests, nbp.ClearMarkScheme, nbp.ComputeChecksums, nbp.CheckCellMetadata)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-course-") as course:
+        sources = [p for p in build_course(course, rubric=rubric, lang=lang) if p.suffix == ".ipynb"]
+        dest.mkdir(parents=True)
+        for source in sorted(sources):
+            nb, resources = nbformat.read(source, as_version=4), {}
+            for cell in nb.cells:
+                _earlier_answers(cell, solutions, lang)
+            for step in chain:
+                nb, resources = step().preprocess(nb, resources)
+            (dest / source.name).write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+
+
+def _earlier_answers(cell, solutions, lang) -> None:
+    """A given cell with an earlier problem set's reference answers becomes an answer cell (in place).
+
+    ``dlgrade nbgrader build`` hands out, with problem set 2, the reference version of problem
+    set 1's functions (and so on): released after problem set 1's deadline, they give nothing
+    away. A student distribution holds every notebook at once: there these cells keep the
+    definitions with their answers cleared (``# YOUR CODE HERE``), for the student's own.
+    """
+    from autograder.i18n import using_language
+
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    grade_id = meta.get("grade_id", "")
+    if cell.get("cell_type") != "code" or not (grade_id.startswith("given-") and grade_id.endswith("-reference")):
+        return
+    module = grade_id.split("-")[1]
+    src = solutions[module]
+    names = [n.name for n in ast.parse(cell.source).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    parts = [src.solution_cell(n) if src.has_solution(n) else src.reference_cell([n]) for n in names]
+    with using_language(lang):
+        head = _("From an earlier problem set: put your own answers here (copy them from that notebook); "
+                 "the cells below use them.")
+    cell.source = "# " + head + "\n" + "\n\n\n".join(parts)
+    cell.metadata["nbgrader"] = {**meta, "grade_id": grade_id.replace("given-", "earlier-", 1),
+                                 "solution": True, "grade": False, "locked": False}
 
 
 # --------------------------------------------------------------------------- the recording
@@ -257,13 +327,14 @@ def _record(checks_dir: Path, sandbox: str, deps_dir: Path) -> str:
 # --------------------------------------------------------------------------- build
 
 
-def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto") -> Path:
+def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto", lang: str | None = None) -> Path:
     """Write a student distribution into out_dir (which must not exist or be empty).
 
     Inputs:
     - out_dir: the folder to write.
     - rubric: its [visibility] decides which checks are visible (default: the checks' markers).
     - sandbox: isolation level of the recording run (the reference runs in workers).
+    - lang: the notebooks' language (``en``, ``ko``, ``ja``; default: the current language).
 
     Returns the folder. Raises BuildError (a UserError) when it cannot be written.
     """
@@ -290,6 +361,7 @@ def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto") -> Path:
             target = stage / "exercises" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+        _write_notebooks(stage / NOTEBOOKS, rubric, lang)
         (stage / "pyproject.toml").write_text(_pyproject(stage), encoding="utf-8")
         (stage / "README.md").write_text(README, encoding="utf-8")
         recording = _record(stage / "autograder" / "checks", sandbox, stage / "autograder" / "studentdist" / "deps")
