@@ -32,7 +32,7 @@ from autograder.i18n import _
 from autograder.exercises import MODULES
 from autograder.rubric import Rubric
 
-__all__ = ["BuildError", "build", "cut_checks"]
+__all__ = ["BuildError", "build", "cut_checks", "write_checks"]
 
 GATE_FILE = "test_mnist.py"
 DISTRIBUTION = "dlscratch-kit"
@@ -126,7 +126,13 @@ def _visibilities(specs):
     return table
 
 
-def _write_checks(checks_src: Path, checks_dest: Path, specs) -> None:
+def write_checks(checks_src: Path, checks_dest: Path, specs) -> None:
+    """Write the check suite of a student distribution: the visible checks of checks_src.
+
+    Inputs:
+    - checks_src: the kit's check folder; checks_dest: the folder to write (must not exist).
+    - specs: the collected CheckSpecs (``grading.collect_checks(rubric)``): their visibility.
+    """
     table = _visibilities(specs)
     checks_dest.mkdir(parents=True)
     for path in sorted(checks_src.iterdir()):
@@ -356,7 +362,7 @@ def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto", lang: st
     try:
         _copy_package(kit, stage / "autograder", skip=KIT_ONLY)
         _copy_package(Path(mnist_data.__file__).resolve().parent, stage / "mnist_data")
-        _write_checks(CHECKS_DIR, stage / "autograder" / "checks", specs)
+        write_checks(CHECKS_DIR, stage / "autograder" / "checks", specs)
         for rel, text in sorted(stubgen.build_stubs(reference.directory()).items()):
             target = stage / "exercises" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
