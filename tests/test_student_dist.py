@@ -259,6 +259,22 @@ def test_replay_of_another_input_fails_loudly():
         Replayer(recorder.to_json("seed-x")).module("c::other", "functions").softmax(np.ones((2, 3)))
 
 
+
+def test_a_recording_miss_reads_as_a_students_message_not_an_internal_error():
+    from autograder.i18n import using_language
+    from autograder.plugin import failure_text
+
+    recorder = Recorder(_methods())
+    fake = Replayer(recorder.to_json("seed-x")).module("c::t", "functions")
+    with pytest.raises(RecordingMiss) as raised:
+        fake.softmax(np.ones((2, 3)))
+    text, internal = failure_text(raised)
+    assert not internal and "cannot judge this check" in text and "softmax(...)" in text
+    assert "internal" not in text and "c::t" not in text  # no grader-internal names
+    with using_language("ko"):
+        assert "자가 점검" in failure_text(raised)[0]
+
+
 # --------------------------------------------------------------------------- the reference modules in workers
 
 
