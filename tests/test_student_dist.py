@@ -357,6 +357,30 @@ def test_stand_ins_refuse_what_they_did_not_record(stand_ins):
     assert np.array_equal(net.params["b2"], np.zeros(2))  # the perturbed arrays were put back
 
 
+def test_a_check_run_beside_the_students_own_modules_says_so_when_they_fail(monkeypatch):
+    """Only where a stand-in lacked an answer (the check then ran beside the student's own
+    modules) and one of those modules fails its checks does the message add a note."""
+    from autograder.results import CheckResult, ExerciseResult, GradeResult
+
+    def check(exercise, passed, own=False):
+        return CheckResult(f"{exercise}::test_x", exercise, "x", float(passed), 1.0, passed, output="wrong values",
+                           failure={"kind": "mismatch", **({"own_dependencies": True} if own else {})})
+
+    def result(*checks):
+        return GradeResult("s", [ExerciseResult(c.exercise, [c]) for c in checks])
+
+    monkeypatch.setattr(studentdist, "active", lambda: True)
+    graded = result(check("layers.Affine", False), check("two_layer_net.TwoLayerNet", False, own=True))
+    studentdist.annotate(graded)
+    tln = graded.exercises[1].checks[0].output
+    assert tln.startswith("wrong values\nNote: the self-check ran this with your own layers.py, where layers.Affine fail")
+    assert graded.exercises[0].checks[0].output == "wrong values"
+    for unmarked in (result(check("layers.Affine", False), check("two_layer_net.TwoLayerNet", False)),
+                     result(check("layers.Affine", True), check("two_layer_net.TwoLayerNet", False, own=True))):
+        studentdist.annotate(unmarked)
+        assert unmarked.exercises[1].checks[0].output == "wrong values"
+
+
 # --------------------------------------------------------------------------- installed
 
 
