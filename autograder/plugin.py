@@ -164,6 +164,11 @@ def student_text(text):
 def failure_text(excinfo):
     """Return (student-facing message, is_internal_error) for a failed check."""
     exc = excinfo.value
+    if _replay_miss(exc):  # a self-check's stand-in of a reference module, without the answer: say so plainly
+        from autograder.studentdist.recording import RecordingMiss
+
+        what = clean_text(getattr(getattr(exc, "cause", exc), "message", "") or "?")
+        return RecordingMiss(what + "(...)", "").describe(), False
     if hasattr(exc, "describe"):
         text = student_text(exc.describe())
         printed = (getattr(exc, "output", "") or "").strip()

@@ -273,6 +273,14 @@ def test_a_recording_miss_reads_as_a_students_message_not_an_internal_error():
     assert "internal" not in text and "c::t" not in text  # no grader-internal names
     with using_language("ko"):
         assert "자가 점검" in failure_text(raised)[0]
+    # The same for a stand-in in a worker (the check's last word when no rerun could answer).
+    from autograder.sandbox.errors import StudentException
+
+    with pytest.raises(StudentException) as raised:
+        raise StudentException("DependencyReplayMiss", "layers.Affine.forward", "  layers.py:1056 in forward")
+    text, internal = failure_text(raised)
+    assert not internal and "cannot judge this check" in text and "layers.Affine.forward(...)" in text
+    assert "layers.py:1056" not in text
 
 
 # --------------------------------------------------------------------------- the reference modules in workers
