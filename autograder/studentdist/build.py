@@ -10,6 +10,8 @@ nbgrader kernels) that holds:
   ``autograder/gate.py``), whose audit needs the reference's backprop at every training step;
 - ``autograder/studentdist/recording.json``: what the reference returned on the visible
   checks' inputs, drawn from the fixed self-check key (:mod:`.recording`);
+- ``autograder/studentdist/deps/``: stand-ins of the reference modules for the workers, with
+  what the reference modules answered to the modules graded beside them (:mod:`.depgen`);
 - ``exercises/``, the stubs (a folder the student edits, not installed);
 - ``notebooks/``, the course's nbgrader notebooks as released to students (no answers, no
   hidden tests); their test cells run the visible checks with this distribution installed.
