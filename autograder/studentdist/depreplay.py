@@ -215,6 +215,7 @@ class Engine:
         self.log = {}
         self._data = data
         self._entries = None
+        self._cache = {}  # id of a key's entry texts (kept alive by _entries) -> parsed entries
 
     # -- record
 
@@ -299,8 +300,7 @@ class Engine:
         before = _state(instance) if instance is not None else {}
         refs = {tuple(p): v for p, v in _inputs(bound.arguments, before)}
         arrays = dict(_arrays(bound.arguments))
-        for text in candidates:
-            entry = _json.loads(text)
+        for entry in self._parsed(candidates):
             if instance is not None:
                 read, digest = entry["r"]
                 if any(k not in before for k in read) or \
@@ -328,6 +328,13 @@ class Engine:
                 raise kind(entry["e"][1])
             return _dec(entry["v"], refs)
         raise DependencyReplayMiss(qual)
+
+    def _parsed(self, texts):
+        """The entries of one key, parsed once (a numerical gradient asks for them a hundred times)."""
+        key = id(texts)
+        if key not in self._cache:
+            self._cache[key] = [_json.loads(t) for t in texts]
+        return self._cache[key]
 
     @staticmethod
     def _retrace(trace, arguments, arrays, refs):
