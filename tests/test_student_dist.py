@@ -1,10 +1,13 @@
 """The student distribution (`dlgrade student build`): self-check without the solutions.
 
-- it holds no line of any solution region, and no code only a hidden or after-due-date check has;
+- it holds no line of any solution region (files, notebook cells, recorded answers), and no code
+  only a hidden or after-due-date check has;
 - building twice gives the same bytes;
-- the recording replays the reference's answers bit for bit and fails loudly on a miss;
+- the recordings replay the reference's answers bit for bit and fail loudly on a miss: the checks'
+  calls (recording.py) and, in the workers, the calls into the reference modules (the stand-ins);
 - installed into a fresh virtual environment (slow), it grades: on every corpus entry, each of
-  its checks gives the same verdict and the same message as the full grader on the same inputs.
+  its checks gives the same verdict and the same message as the full grader on the same inputs;
+  its notebooks' test cells give the full kit's results.
 """
 import ast
 import base64
