@@ -64,8 +64,13 @@ def main(boot_dir, config_text):
         if cfg.get("reroute_paths"):
             _reroute_paths()
         caps_dropped = _become(uid, gid)
+        if not cfg.get("in_namespace"):  # level "uid": the machine's folders, unless refused here
+            _confine_writes(cfg.get("cwd") or cfg["root"])
     else:
         caps_dropped = _drop_privileges()
+    if uid is not None or cfg.get("in_namespace"):  # levels bwrap and uid; "off" is for trusted code
+        _limit_files()
+        _seccomp(deny_network=not cfg.get("in_namespace"))
     os.chdir(cfg.get("cwd") or cfg["root"])
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     sys.path[:0] = cfg["import_paths"]
@@ -172,6 +177,159 @@ def _become(uid, gid):
     if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
         os._exit(EXIT_PIPE_BROKEN)
     return True
+
+
+# seccomp: the AUDIT_ARCH and system call numbers of the architectures the filter knows.
+# The mount API of Linux 5.2+ (open_tree ... fsmount, mount_setattr) has the same numbers on both.
+_MOUNT_API = {"open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
+              "mount_setattr": 442}
+_SECCOMP = {
+    "x86_64": {"arch": 0xC000003E, "socket": 41, "clone": 56, "clone3": 435,
+               "deny": {"fork": 57, "vfork": 58, "shmget": 29, "io_uring_setup": 425, "unshare": 272,
+                        "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155, **_MOUNT_API}},
+    "aarch64": {"arch": 0xC00000B7, "socket": 198, "clone": 220, "clone3": 435,
+                "deny": {"shmget": 194, "io_uring_setup": 425, "unshare": 97, "setns": 268, "mount": 40,
+                         "umount2": 39, "pivot_root": 41, **_MOUNT_API}},
+}
+_CLONE_THREAD, _AF_UNIX = 0x10000, 1
+_EPERM, _ENOSYS = 1, 38
+
+
+def _seccomp(deny_network):
+    """Refuse student code what would escape the worker's limits (levels bwrap and uid).
+
+    - new processes (fork, vfork, clone without CLONE_THREAD; clone3 says ENOSYS, so the C
+      library falls back to clone): RLIMIT_AS bounds each process, so 64 processes of 2 GiB
+      each would take 128 GiB of the machine's memory; threads stay allowed;
+    - System V shared memory, whose segments outlive their mapping and count in no limit;
+    - new namespaces and mounts (unshare, setns, mount and the new mount API): a process
+      exec'd alone in the worker could make its own user namespace and mount a tmpfs of
+      any size, RAM that no limit counts;
+    - io_uring (it opens sockets and files without the system calls filtered here), and
+      system calls of another ABI (x32, 32-bit ``int 0x80``), which would bypass the filter;
+    - with ``deny_network`` (level uid, which has no network namespace): every socket but
+      Unix ones. Without it a submission could fetch its answers from a server while its
+      code, and so its inputs, stay the same (``autograder.seeds``).
+
+    The refused calls fail with EPERM. Needs PR_SET_NO_NEW_PRIVS (set by ``_become`` and
+    ``_drop_privileges``). Returns True when the filter is installed.
+    """
+    import ctypes
+    import platform
+
+    nr = _SECCOMP.get(platform.machine())
+    if nr is None:
+        return False
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|{JEQ,JGE,JSET}|K, BPF_RET|K
+    allow, deny, nosys = 0x7FFF0000, 0x00050000 | _EPERM, 0x00050000 | _ENOSYS
+    code = [  # (opcode, k, label if true, label if false); labels resolve below, None: next
+        (ld, 4, None, None), (jeq, nr["arch"], None, "deny"),  # arch: another ABI is refused
+        (ld, 0, None, None), (jge, 0x40000000, "deny", None),  # the number; x32 is refused
+        *((jeq, n, "deny", None) for n in nr["deny"].values()),
+        (jeq, nr["clone3"], "nosys", None),
+        (jeq, nr["clone"], "clone", None),
+        *([(jeq, nr["socket"], "socket", None)] if deny_network else []),
+        (ret, allow, None, None),
+        "clone", (ld, 16, None, None), (jset, _CLONE_THREAD, "allow", "deny"),  # args[0]: flags
+        "socket", (ld, 16, None, None), (jeq, _AF_UNIX, "allow", "deny"),       # args[0]: family
+        "allow", (ret, allow, None, None),
+        "deny", (ret, deny, None, None),
+        "nosys", (ret, nosys, None, None),
+    ]
+    labels, program = {}, []
+    for item in code:
+        if isinstance(item, str):
+            labels[item] = len(program)
+        else:
+            program.append(item)
+
+    def jump(label, at):
+        return 0 if label is None else labels[label] - at - 1
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
+
+    filters = (Instruction * len(program))(*(
+        Instruction(op, jump(yes, i), jump(no, i), k) for i, (op, k, yes, no) in enumerate(program)))
+    prog = Program(len(program), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    # PR_SET_SECCOMP (22), SECCOMP_MODE_FILTER (2); threads started later inherit it.
+    return libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0
+
+
+_MAX_FILES = 256  # open files: each memfd holds up to RLIMIT_FSIZE of RAM outside RLIMIT_AS
+
+
+def _limit_files():
+    """Lower RLIMIT_NOFILE (soft and hard) to _MAX_FILES: memory files (memfd_create) and pipe
+    buffers are RAM that RLIMIT_AS does not count, each bounded by RLIMIT_FSIZE (1 MiB)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    cap = _MAX_FILES if hard == resource.RLIM_INFINITY else min(hard, _MAX_FILES)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, cap), cap))
+    except (ValueError, OSError):
+        pass
+
+
+def _confine_writes(home):
+    """Let this process and its children write only below ``home`` (level "uid"; Landlock).
+
+    Without a mount namespace a worker could write wherever its uid may: ``/dev/shm`` (RAM:
+    gigabytes that no RLIMIT_AS counts, enough to make the machine kill other gradings),
+    ``/tmp`` and ``/var/tmp`` (shared with other workers and users). A Landlock ruleset
+    (unprivileged, Linux 5.13+) allows creating, writing and removing files only below the
+    worker's home, plus writing to ``/dev/null``; from its ABI 6 it also closes abstract Unix
+    sockets and signals to processes outside. Best effort: returns False when the kernel
+    has no Landlock (the README says what is left then).
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
+    if abi < 1:
+        return False
+    write_file, truncate = 1 << 1, 1 << 14
+    # REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR, MAKE_REG, MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK, MAKE_SYM
+    handled = write_file | sum(1 << bit for bit in range(4, 13))
+    if abi >= 2:
+        handled |= 1 << 13  # REFER: moving files between folders
+    if abi >= 3:
+        handled |= truncate
+
+    class Ruleset(ctypes.Structure):
+        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    scoped = 0b11 if abi >= 6 else 0  # abstract Unix sockets, signals
+    attr = Ruleset(handled, 0, scoped)
+    size = 24 if abi >= 6 else 8  # the kernel reads the fields its ABI knows
+    ruleset = libc.syscall(444, ctypes.byref(attr), size, 0)
+    if ruleset < 0:
+        return False
+    try:
+        for path, allowed in ((home, handled), ("/dev/null", handled & (write_file | truncate))):
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                libc.syscall(445, ruleset, 1, ctypes.byref(PathBeneath(allowed, fd)), 0)  # PATH_BENEATH
+            finally:
+                os.close(fd)
+        # PR_SET_NO_NEW_PRIVS is set (``_become``), as landlock_restrict_self requires.
+        return libc.syscall(446, ruleset, 0) == 0
+    finally:
+        os.close(ruleset)
 
 
 def _reroute_paths():

@@ -44,6 +44,9 @@ GATE = next(e.id for e in CATALOG if e.kind == "gate")  # the MNIST accuracy gat
 # None in a student distribution (no reference code): each module is then graded beside the
 # student's own modules (pool.WorkerPool), and the checks replay recorded answers.
 REFERENCE_DIR = reference.directory() if reference.available() else None
+# What workers import in place of the modules a module builds on: the reference copies, or in a
+# student distribution stand-ins that replay the reference's recorded answers (studentdist).
+DEPENDENCY_DIR = REFERENCE_DIR or studentdist.dependency_dir()
 # Everything the grader runs is imported now, before any student code: the reference
 # modules (the checks compute expected values with them) and, in _run_checks, the checks.
 # Nothing is imported later from a place a worker could have written to meanwhile.
@@ -78,6 +81,13 @@ class GradingContext:
     @property
     def rubric(self):
         return self.options.rubric
+
+    def seed_random(self, config, check_id):
+        """Seed np.random in the worker of ``config`` for a check (drawn from the run's input seed):
+        the student's own random draws are the same in every run with the same inputs."""
+        seed_random = getattr(self.pool, "seed_random", None)  # a notebook kernel's pool has none
+        if seed_random is not None:
+            seed_random(config, int(self.seed.rng(check_id + "#np.random").integers(2**32)))
 
     @property
     def only(self):
@@ -142,14 +152,18 @@ def _grade(path, options=None, *, recorder=None):
                     unusable_data = _("The MNIST gate (0 points) was not run: {problem}").format(problem=missing_data)
                 options = dataclasses.replace(options, only=frozenset(selected))
         configs = sorted({module_of(e) for e in selected})
-        with WorkerPool(submission, REFERENCE_DIR, timeout=options.timeout,
+        dependencies = getattr(recorder, "dependencies", None)  # a build records what the reference modules answer
+        with WorkerPool(submission, DEPENDENCY_DIR if dependencies is None else dependencies.directory, timeout=options.timeout,
                         memory_limit=options.memory_limit, isolation=isolation,
                         max_reply=options.max_reply) as pool:
             pool.start(configs)
             phases["start-up"] = time.perf_counter() - started
-            context = GradingContext(submission, pool, options, seed, recorder)
+            # Salted with the code: a report's expected values never answer the next submission.
+            context = GradingContext(submission, pool, options, seed.for_submission(submission.digest()), recorder)
             plugin = GradingPlugin(context)
             log = _run_checks(plugin, options.junit_path, checks_dir=options.checks_dir)
+            if dependencies is not None:
+                dependencies.collect(pool, configs)
             notes = [pool.notes[e] for e in EXERCISES if e in pool.notes]
         # A notebook lacks the modules of the other assignments by design: not worth a mention.
         missing = [m for m in submission.missing if submission.exercises is None or m in configs]

@@ -22,6 +22,7 @@ from autograder.i18n import _, check_title
 from autograder.pool import NAME_ERRORS, MissingModule, MissingName, ModuleImportFailed
 from autograder.results import CheckResult
 from autograder.rubric import CheckSpec
+from autograder.studentdist.depreplay import DependencyReplayMiss
 from autograder.sandbox.errors import StudentException, TimeBudgetExceeded, WorkerTimeout
 from autograder.sanitize import clean_text
 
@@ -29,6 +30,9 @@ CONTEXT = pytest.StashKey()
 SPEC = pytest.StashKey()
 EXTRA = pytest.StashKey()
 CONFIG = pytest.StashKey()  # set while a check reruns with the student's own dependencies
+# Set when a failure comes from the rerun because the first run met a self-check's replayed
+# reference module without a recorded answer (its verdict is the student's own modules').
+OWN_DEPENDENCIES = pytest.StashKey()
 
 # Failures a rerun with the student's own dependencies cannot change (the same code would
 # hang or crash again) or that are not about the student's code at all.
@@ -38,6 +42,11 @@ _NO_RERUN = ("WorkerTimeout", "WorkerCrashed", "WorkerProtocolError", "OutputLim
 # After this many timeouts in one exercise, its remaining checks are not run:
 # an infinite loop must not cost a TA minutes per submission.
 MAX_TIMEOUTS_PER_EXERCISE = 2
+
+
+def _replay_miss(exc):
+    """Whether a failure is a self-check's replayed reference module lacking a recorded answer."""
+    return getattr(getattr(exc, "cause", exc), "type_name", None) == DependencyReplayMiss.__name__
 
 
 class CheckNotRun(Exception):
@@ -155,6 +164,11 @@ def student_text(text):
 def failure_text(excinfo):
     """Return (student-facing message, is_internal_error) for a failed check."""
     exc = excinfo.value
+    if _replay_miss(exc):  # a self-check's stand-in of a reference module, without the answer: say so plainly
+        from autograder.studentdist.recording import RecordingMiss
+
+        what = clean_text(getattr(getattr(exc, "cause", exc), "message", "") or "?")
+        return RecordingMiss(what + "(...)", "").describe(), False
     if hasattr(exc, "describe"):
         text = student_text(exc.describe())
         printed = (getattr(exc, "output", "") or "").strip()
@@ -328,7 +342,10 @@ class GradingPlugin:
                 try:
                     self._rerun(item, config)
                 except Exception as second:  # noqa: BLE001
-                    raise self._better_failure(first, second) from None
+                    better = self._better_failure(first, second)
+                    if better is second and _replay_miss(first):
+                        item.stash[OWN_DEPENDENCIES] = True  # studentdist.annotate says so
+                    raise better from None
                 return None  # passes with the student's own dependencies: the better result
 
     def _rerun_config(self, item, exc):
@@ -357,8 +374,12 @@ class GradingPlugin:
             args["worker"] = pool.worker(config)
         if "student" in args:
             args["student"] = pool.exercise_module(config, spec.exercise)
+            self.context.seed_random(config, spec.check_id)  # as the first run was
         if "rng" in args:
             args["rng"] = self.context.seed.rng(spec.check_id)  # the same inputs as the first run
+        fresh_copy = getattr(type(args.get("ref")), "fresh_copy", None)  # a self-check's replayed reference
+        if fresh_copy is not None:
+            args["ref"] = fresh_copy(args["ref"])  # answers the same calls again
         item.stash[EXTRA].clear()
         item.runtest()
 
@@ -367,7 +388,9 @@ class GradingPlugin:
         """Both runs failed: report the reference run, unless it failed on a name the
         reference lacks (then the learner's own run says what is really wrong)."""
         cause = getattr(first, "cause", first)  # ModuleImportFailed wraps the import's error
-        if getattr(cause, "type_name", None) in NAME_ERRORS:
+        # A self-check's stand-in of a reference module had no recorded answer: the first run
+        # says nothing about the student's code, the second does.
+        if getattr(cause, "type_name", None) in NAME_ERRORS or _replay_miss(first):
             return second
         return first
 
@@ -389,7 +412,10 @@ class GradingPlugin:
             report.longrepr = message
             report.outcome = "failed"
             if item.nodeid not in self.results or self.results[item.nodeid].passed:
-                self._record(item, spec, False, message, internal, classify(call.excinfo.value, internal))
+                failure = classify(call.excinfo.value, internal)
+                if item.stash.get(OWN_DEPENDENCIES, False):
+                    failure["own_dependencies"] = True
+                self._record(item, spec, False, message, internal, failure)
         elif report.when == "call" and report.passed:
             self._record(item, spec, True, "", False)
         if report.when == "call":

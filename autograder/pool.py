@@ -237,6 +237,10 @@ class WorkerPool:
             raise MissingName(entry.module, entry.name, similar, entry.aliases)
         return remote
 
+    def seed_random(self, config, seed):
+        """Seed np.random in the configuration's worker (``probes.seed_random``) before a check."""
+        self.worker(config).probe("seed_random", seed=seed)
+
     def close(self):
         """Stop every worker and whatever it left running."""
         self._modules.clear()

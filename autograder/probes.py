@@ -29,6 +29,7 @@ TITLES = {
     "new_two_layer_net": N_("creating a TwoLayerNet"),
     "backward_unit": N_("calling backward(1) after forward(x, t)"),
     "resolve_names": N_("looking up the names your module defines"),
+    "seed_random": N_("seeding np.random for this check"),
     "gate_network": N_("creating your TwoLayerNet for the MNIST gate"),
     "gate_chunk": N_("running net.gradient(x, t) on the MNIST gate's mini-batches"),
 }
@@ -44,6 +45,15 @@ FUNCTIONS = {
     # gives a wrong gradient here, where the separable functions above cannot tell.
     "log_sum_exp": lambda x: np.log(np.sum(np.exp(x))),
 }
+
+
+def seed_random(seed):
+    """Seed numpy's global generator (and ``random``): the student's own draws, such as a
+    TwoLayerNet's initial weights, are then the same in every run with the same inputs."""
+    import random
+
+    np.random.seed(seed)
+    random.seed(seed)
 
 
 def forward_fresh(cls, init_args, args):

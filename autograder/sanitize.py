@@ -22,7 +22,7 @@ import re
 
 from autograder.i18n import _
 
-__all__ = ["MAX_TEXT", "clean_text", "clean_json"]
+__all__ = ["MAX_TEXT", "clean_text", "clean_json", "clean_cell"]
 
 MAX_TEXT = 8000  # characters of one message (a check's failure text with tracebacks fits easily)
 
@@ -120,3 +120,24 @@ def _numpy_kind(value: object) -> str:
     if dtype is None or getattr(value, "shape", None) != ():
         return ""
     return getattr(dtype, "kind", "")
+
+
+# A spreadsheet (Excel, LibreOffice, Google Sheets) runs a cell that starts with one of these
+# as a formula: ``=HYPERLINK("http://...", "grade")`` in a student id would run on the TA's
+# machine. The full-width forms count: Japanese and Korean input methods type them, and
+# spreadsheets there read them as the ASCII ones.
+_FORMULA_START = tuple("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
+def clean_cell(text: object, limit: int = 200) -> str:
+    """A CSV cell that no spreadsheet reads as a formula (OWASP's CSV injection advice).
+
+    Inputs:
+    - text: the cell's text (a student id, a status); not a number (``-1`` would be quoted).
+    - limit: length cap (see clean_text).
+
+    Returns:
+    - the cleaned text, with a leading ``'`` when it starts like a formula.
+    """
+    text = clean_text(text, limit)
+    return "'" + text if text.startswith(_FORMULA_START) else text

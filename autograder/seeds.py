@@ -5,12 +5,20 @@ derive from a key the students cannot know and the check's id
 (``rng = InputSeed.rng(check_id)``, HMAC-SHA256 of the id under the key):
 
 - a course secret (the rubric's ``[grading] secret`` or the ``DLGRADE_SECRET`` environment
-  variable): every student of the course faces the same inputs and a regrade gives the same
-  verdict. Results record only a fingerprint of it (``secret-1a2b3c4d5e6f``), never the
+  variable): a regrade of the same submission gives the same verdict. Results record only a fingerprint of it (``secret-1a2b3c4d5e6f``), never the
   secret; ``--seed secret-1a2b3c4d5e6f`` replays it when the same secret is configured;
 - otherwise a random seed for each run (``run-<16 hex digits>``), recorded in the results:
   ``dlgrade grade --seed run-...`` replays that run;
 - ``--seed`` with any other text uses that text as the key (e.g. to reproduce a report).
+
+A grading salts the key with a digest of the submission's code (``InputSeed.for_submission``):
+with a fixed key, the expected values a failure message shows (``expected 2.302585093``)
+would otherwise answer the same inputs at the next submission, so a student could fail once,
+paste what the report said into a table and score full marks
+(``tests/test_redteam.py``). Any change to the code draws other inputs; the same code gets the
+same inputs, so regrades and ``--seed`` replays still agree. The self-check's key is public
+(``SELF_CHECK_SECRET``: the student distribution replays the reference's answers to its
+inputs), so it is never salted.
 """
 from __future__ import annotations
 
@@ -18,15 +26,18 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from autograder import UserError
 
-__all__ = ["SECRET_ENV", "InputSeed", "resolve"]
+__all__ = ["SECRET_ENV", "SELF_CHECK_SECRET", "InputSeed", "resolve"]
 
 SECRET_ENV = "DLGRADE_SECRET"
+# The student distribution's key: public (it ships with the recording of the reference's
+# answers to its inputs), so the inputs it draws are the same for every submission.
+SELF_CHECK_SECRET = "dlgrade self-check"
 _SECRET_PREFIX = "secret-"
 _RUN_PREFIX = "run-"
 
@@ -38,15 +49,34 @@ class InputSeed:
     Attributes:
     - id: printable, safe to publish (a secret's fingerprint, or the run's seed).
     - key: bytes; never printed (for a course secret, the secret itself).
+    - salt: the digest of the submission being graded (b"": not salted; see for_submission).
+    - public: the key is known to students (the self-check's): never salted.
     """
 
     id: str
     key: bytes = field(repr=False)
+    salt: bytes = field(default=b"", repr=False)
+    public: bool = False
 
     def rng(self, check_id: str) -> np.random.Generator:
-        """The numpy Generator of one check: the same for the same key and check id."""
-        digest = hmac.new(self.key, check_id.encode("utf-8"), hashlib.sha256).digest()
+        """The numpy Generator of one check: the same for the same key, salt and check id."""
+        message = check_id.encode("utf-8")
+        if self.salt:  # check ids hold no NUL: salt and id cannot be confused
+            message = self.salt + b"\0" + message
+        digest = hmac.new(self.key, message, hashlib.sha256).digest()
         return np.random.default_rng(int.from_bytes(digest, "big"))
+
+    def for_submission(self, digest: str) -> "InputSeed":
+        """This seed salted with a submission's digest (``Submission.digest()``); a public key unchanged.
+
+        Inputs:
+        - digest: hex digest of the submission's code.
+
+        Returns: an InputSeed with the same id (the id names the key; the code names the rest).
+        """
+        if not isinstance(digest, str) or not digest:
+            raise ValueError(f"digest must be a non-empty str, got {digest!r}")
+        return self if self.public else replace(self, salt=digest.encode("ascii"))
 
 
 def fingerprint(secret: str) -> str:
@@ -80,6 +110,6 @@ def resolve(seed_id: str | None = None, secret: str = "") -> InputSeed:
             raise UserError(f"--seed {seed_id} was drawn from another secret than the one configured "
                             f"(whose id is {fingerprint(secret)})")
     if secret:
-        return InputSeed(fingerprint(secret), secret.encode("utf-8"))
+        return InputSeed(fingerprint(secret), secret.encode("utf-8"), public=secret == SELF_CHECK_SECRET)
     run = _RUN_PREFIX + secrets.token_hex(8)
     return InputSeed(run, run.encode("utf-8"))

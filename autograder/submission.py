@@ -39,11 +39,13 @@ course notebook's answer cells into module files, and its result also carries
 """
 from __future__ import annotations
 
+import hashlib
 import keyword
 import os
 import re
 import shutil
 import stat
+import struct
 import sys
 import tempfile
 import weakref
@@ -200,11 +202,45 @@ def _collect_dir(path):
     return files
 
 
+_EOCD = struct.Struct("<4s4H2LH")        # end of central directory record (22 bytes)
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")   # zip64 end of central directory locator (20 bytes)
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")  # zip64 end of central directory record (56 bytes)
+# Central directory bytes of MAX_ENTRIES entries with long names; zipfile parses the whole
+# directory into objects (about 10 times its size) before the first entry can be counted.
+MAX_DIRECTORY_BYTES = MAX_ENTRIES * 400
+
+
+def _central_directory(fh):
+    """(entries, bytes) of a zip's central directory as its end records say; None if not found."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    fh.seek(max(0, size - (_EOCD.size + 0xFFFF)))  # the record, then a comment of at most 64 KiB
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        return None
+    _, _, _, _, entries, directory, _, _ = _EOCD.unpack_from(tail, at)
+    if entries == 0xFFFF or directory == 0xFFFFFFFF:  # zip64: the real counts are further back
+        locator = tail[at - _ZIP64_LOCATOR.size:at] if at >= _ZIP64_LOCATOR.size else b""
+        if len(locator) == _ZIP64_LOCATOR.size and locator[:4] == b"PK\x06\x07":
+            fh.seek(_ZIP64_LOCATOR.unpack(locator)[2])
+            record = fh.read(_ZIP64_EOCD.size)
+            if len(record) == _ZIP64_EOCD.size and record[:4] == b"PK\x06\x06":
+                fields = _ZIP64_EOCD.unpack(record)
+                entries, directory = fields[7], fields[8]
+    return entries, directory
+
+
 def _collect_zip(path):
     """{relative posix path: bytes} of the .py files in a zip (zip-slip paths rejected)."""
     budget = _Budget(path)
     files = {}
     try:
+        with open(path, "rb") as fh:  # refuse a huge directory before zipfile parses it
+            directory = _central_directory(fh)
+        if directory is not None and (directory[0] > MAX_ENTRIES or directory[1] > MAX_DIRECTORY_BYTES):
+            raise UserError(_("{source}: more than {count} files; is this the right folder?").format(
+                source=path, count=MAX_ENTRIES))
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 budget.entry()
@@ -360,6 +396,20 @@ class Submission:
 
     def __exit__(self, *exc):
         self.close()
+
+    def digest(self) -> str:
+        """sha256 (hex) of the code the workers see: every module's name and bytes.
+
+        The checks' inputs are salted with it (``seeds.InputSeed.for_submission``), so
+        changed code never meets the inputs an earlier report showed the answers to.
+        """
+        h = hashlib.sha256()
+        for kind, modules in (("exercise", self.sources), ("extra", self.extras)):
+            for name in sorted(modules):
+                data = bytes(modules[name])
+                h.update(f"\0{kind}\0{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+                h.update(data)
+        return h.hexdigest()
 
     def close(self):
         """Delete all layout directories. Idempotent."""

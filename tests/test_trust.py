@@ -361,6 +361,7 @@ def memoriser_with_table(tmp_path, secret, monkeypatch):
 
 def test_a_table_of_answers_earns_nothing_with_a_course_secret(tmp_path, monkeypatch):
     """The memoriser scores full marks on the secret its table was built with, and no more than garbage on another."""
+    from autograder import seeds
     from autograder.rubric import Rubric
 
     only = frozenset(e for e in EXERCISES if e.startswith("functions."))
@@ -372,9 +373,13 @@ def test_a_table_of_answers_earns_nothing_with_a_course_secret(tmp_path, monkeyp
 
     table = memoriser_with_table(tmp_path / "table", "the public kit", monkeypatch)
     empty = memoriser_with_table(tmp_path / "empty", None, monkeypatch)
-    known, maximum, _ = score(table, "the public kit")
+    with monkeypatch.context() as patch:  # inputs that ignore the submission's code (test_redteam.py)
+        patch.setattr(seeds.InputSeed, "for_submission", lambda self, digest: self)
+        known, maximum, _ = score(table, "the public kit")
     assert known == maximum, "with the secret it was built for, the table answers every check"
     garbage, _, _ = score(empty, "the course's real secret")
+    salted, _, _ = score(table, "the public kit")
+    assert salted <= garbage, "inputs salted with the code: even the right secret's table earns nothing"
     memorised, _, result = score(table, "the course's real secret")
     assert memorised <= garbage < maximum, f"the table earned {memorised - garbage:g} points"
     assert result.seed.startswith("secret-") and "real secret" not in json.dumps(result.to_dict())

@@ -6,6 +6,7 @@ import io
 
 from autograder.atomic import write_text_atomic
 from autograder.exercises import EXERCISES
+from autograder.sanitize import clean_cell
 
 COLUMNS = ("student", "score", "max_score", *EXERCISES, "status")
 NOT_RUN = "not run"  # an exercise cell whose exercise could not be run (no data): outside score and max_score
@@ -35,7 +36,7 @@ def gradebook_rows(records, full_marks: float, only=None) -> list[list[str]]:
         result = record.result
         if result is None:
             zeros = ["0" if only is None or e in only else "" for e in EXERCISES]
-            rows.append([record.student, "0", points(full_marks), *zeros, record.status])
+            rows.append([clean_cell(record.student), "0", points(full_marks), *zeros, record.status])
             continue
         cells = []
         for exercise in EXERCISES:
@@ -48,7 +49,9 @@ def gradebook_rows(records, full_marks: float, only=None) -> list[list[str]]:
                 cells.append(NOT_RUN)
             else:
                 cells.append(points(ex.score) if ex.graded else "")
-        rows.append([record.student, points(result.score), points(result.max_score), *cells, record.status])
+        # The id is a file name a student may have chosen: never a formula (sanitize.clean_cell).
+        rows.append([clean_cell(record.student), points(result.score), points(result.max_score), *cells,
+                     record.status])
     return rows
 
 

@@ -7,6 +7,7 @@ import sys
 from tqdm import tqdm
 
 from autograder.batch.records import GRADED
+from autograder.sanitize import clean_text
 
 
 def _fmt(x):
@@ -55,8 +56,9 @@ class Progress:
         if record.status == GRADED:
             what = f"{_fmt(record.result.score)} / {_fmt(record.result.max_score)}"
         else:
-            what = f"{record.status}: {record.message.splitlines()[0] if record.message else ''}"
-        self.stream.write(f"[{self.done}/{self.total}] {record.student}: {what} ({record.elapsed:.1f} s)"
+            what = f"{record.status}: {clean_text(record.message.splitlines()[0]) if record.message else ''}"
+        # A file name can hold ESC: cleaned, it cannot paint over the TA's terminal.
+        self.stream.write(f"[{self.done}/{self.total}] {clean_text(record.student)}: {what} ({record.elapsed:.1f} s)"
                           f"{f'  [failures so far: {self.failures}]' if self.failures else ''}\n")
         self.stream.flush()
 

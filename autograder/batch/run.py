@@ -24,6 +24,7 @@ from autograder.batch.records import SubmissionRecord
 from autograder.batch.runner import run_local, start_slots
 from autograder.batch.slot import DEFAULT_TARGET
 from autograder.results import write_json
+from autograder.sanitize import clean_text
 
 LANGS = LANGUAGES  # the languages of the reports
 OUTPUT_NAMES = {"gradebook.csv", "report.html"}  # files of OUT_DIR beside the students' folders
@@ -75,7 +76,7 @@ def write_student_files(out_dir, record) -> None:
         doc = {"score": 0.0, "execution_time": round(record.elapsed, 3),
                "output": f"Not graded ({record.status}): {record.message}", "tests": []}
         write_text_atomic(folder / "results.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        text = f"{record.student}: not graded ({record.status}).\n{record.message}\n"
+        text = clean_text(f"{record.student}: not graded ({record.status}).\n{record.message}\n", 20_000)
     write_text_atomic(folder / "report.txt", text)
 
 
@@ -84,9 +85,11 @@ def _record(entry, key, lang, outcome):
     if result is not None:
         # Name the submission by student id, not by where it was graded (a temp folder on a
         # Dask worker, the TA's path here): the same class gives the same files anywhere.
-        result.output = result.output.replace(str(outcome.get("path", entry.path)), entry.student)
+        # The id is a file name: cleaned like any text a student may have chosen.
+        result.output = result.output.replace(str(outcome.get("path", entry.path)), clean_text(entry.student))
         result.submission = entry.student
-    message = outcome.get("message", "").replace(str(outcome.get("path", entry.path)), entry.student)
+    message = clean_text(outcome.get("message", "").replace(str(outcome.get("path", entry.path)), entry.student),
+                         20_000)
     return SubmissionRecord(student=entry.student, status=outcome["status"], message=message,
                             elapsed=float(outcome.get("elapsed", 0.0)), result=result, key=key, lang=lang)
 

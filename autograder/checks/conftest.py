@@ -58,7 +58,10 @@ def worker(request, context, exercise):
 
 @pytest.fixture
 def student(request, context, exercise):
-    return context.pool.exercise_module(_config(request, context, exercise), exercise)
+    config = _config(request, context, exercise)
+    module = context.pool.exercise_module(config, exercise)
+    context.seed_random(config, request.node.stash[SPEC].check_id)
+    return module
 
 
 @pytest.fixture

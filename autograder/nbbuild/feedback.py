@@ -12,7 +12,10 @@ which puts these in nbgrader's pipeline:
   output of such a cell to its message (for a failing check, the student-facing message of
   :func:`autograder.notebook.run_check`, which for a hidden check never shows expected values).
 - :class:`FeedbackPage` prepares the page: LaTeX formulas in markdown cells become MathML
-  (latex2mathml), which browsers render without MathJax, so the page needs no network; each
+  (latex2mathml), which browsers render without MathJax, so the page needs no network; no
+  HTML a student wrote reaches the page (their markdown's HTML shows as text, a formula's
+  MathML is rebuilt from allowed elements, outputs keep only text and base64 images), so the
+  page runs no student script where a TA opens it (formgrader's origin); each
   test cell gets the name the summary shows (its heading comment); the page's own words come
   in the notebook's language (``metadata.dlgrade.language``, set by the build).
 - the template file ``templates/feedback/dlgrade.html.j2`` (beside this module) extends
@@ -59,26 +62,85 @@ class ClearHiddenTestsAndTracebacks(ClearHiddenTests):
 # $$...$$ (display) or $...$ (inline, no space just inside the dollars), outside code spans.
 _MATH = re.compile(r"\$\$(?P<display>.+?)\$\$|\$(?P<inline>[^\s$](?:[^$\n]*?[^\s$])?)\$", re.S)
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
+_MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
+# What a formula may become: presentation MathML, without links (``\href{javascript:...}``),
+# styles, event handlers or any HTML (``\text{<svg/onload=...>}``).
+_MATHML_TAGS = frozenset("""math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover
+    munderover mfrac msqrt mroot mstyle mpadded mphantom menclose mfenced mtable mtr mtd
+    mlabeledtr merror semantics annotation mmultiscripts mprescripts none""".split())
+_MATHML_ATTRIBUTES = frozenset("""display mathvariant mathcolor mathbackground mathsize stretchy
+    fence separator form accent accentunder lspace rspace width height depth linethickness
+    columnalign rowalign columnlines rowlines columnspacing rowspacing frame framespacing
+    equalrows equalcolumns displaystyle scriptlevel minsize maxsize largeop movablelimits
+    symmetric notation open close separators voffset bevelled align encoding columnspan
+    rowspan dir""".split())
+# Outputs a feedback page shows: the rest (HTML, SVG, JavaScript, markdown, LaTeX) may carry
+# script, written by the student's code in the kernel that nbgrader ran.
+_TEXT_OUTPUT = "text/plain"
+_IMAGE_OUTPUTS = frozenset({"image/png", "image/jpeg", "image/gif"})
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+
+
+def safe_mathml(mathml: str) -> str | None:
+    """The MathML rebuilt from its allowed elements and attributes, or None if it has others."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return None
+    for element in root.iter():
+        tag = element.tag.removeprefix(_MATHML_NS) if isinstance(element.tag, str) else ""
+        if tag not in _MATHML_TAGS or any(name not in _MATHML_ATTRIBUTES for name in element.attrib):
+            return None
+        element.tag = tag
+    root.set("xmlns", _MATHML_NS[1:-1])
+    return ET.tostring(root, encoding="unicode")  # rebuilt: only what was checked, escaped
 
 
 def latex_to_mathml(markdown: str) -> str:
-    """The markdown with each ``$...$`` / ``$$...$$`` formula replaced by MathML (code left alone).
+    """The markdown with each ``$...$`` / ``$$...$$`` formula replaced by MathML (code left alone),
+    and every other ``<`` escaped: a student's markdown cannot put HTML into the page.
 
-    A formula latex2mathml cannot convert stays as it was (it then shows as LaTeX source).
+    A formula latex2mathml cannot convert, or whose MathML holds anything but presentation
+    elements, stays as it was (it then shows as LaTeX source).
     """
     from latex2mathml.converter import convert
+
+    formulas = []
 
     def formula(match):
         display = match.group("display") is not None
         tex = match.group("display") if display else match.group("inline")
         try:
-            mathml = convert(tex.strip(), display="block" if display else "inline")
+            mathml = safe_mathml(convert(tex.strip(), display="block" if display else "inline"))
         except Exception:  # latex2mathml raises many kinds of errors for input it does not know
+            mathml = None
+        if mathml is None:
             return match.group(0)
-        return mathml.replace("\n", " ")
+        formulas.append(mathml.replace("\n", " "))
+        return f"\0{len(formulas) - 1}\0"
+
+    def text(part):
+        part = _MATH.sub(formula, part.replace("\0", ""))
+        part = part.replace("<", "&lt;")  # raw HTML shows as text (markdown passes it through)
+        return re.sub("\0(\\d+)\0", lambda m: formulas[int(m.group(1))], part)
 
     parts = _CODE.split(markdown)
-    return "".join(part if i % 2 else _MATH.sub(formula, part) for i, part in enumerate(parts))
+    return "".join(part if i % 2 else text(part) for i, part in enumerate(parts))
+
+
+def safe_outputs(cell) -> None:
+    """Keep of a code cell's outputs what cannot run script in the page: text, and images
+    whose data is base64 (the template writes it into an ``src="data:..."`` attribute)."""
+    for output in cell.get("outputs", []):
+        data = output.get("data")
+        if not isinstance(data, dict):
+            continue
+        kept = {kind: value for kind, value in data.items()
+                if kind == _TEXT_OUTPUT or (kind in _IMAGE_OUTPUTS and isinstance(value, str)
+                                            and _BASE64.fullmatch(value))}
+        output["data"] = kept  # IPython gives rich outputs a text/plain form too
 
 
 def cell_name(source: str) -> str:
@@ -111,6 +173,9 @@ class FeedbackPage(Preprocessor):
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type == "markdown":
             cell.source = latex_to_mathml(cell.source)
+            cell.pop("attachments", None)  # images inlined from the cell's own data: not checked
+        elif cell.cell_type == "code":
+            safe_outputs(cell)
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade"):
             # Set here from the locked source (autograde restores it), never from the

@@ -10,7 +10,11 @@ nbgrader kernels) that holds:
   ``autograder/gate.py``), whose audit needs the reference's backprop at every training step;
 - ``autograder/studentdist/recording.json``: what the reference returned on the visible
   checks' inputs, drawn from the fixed self-check key (:mod:`.recording`);
-- ``exercises/``, the stubs (a folder the student edits, not installed).
+- ``autograder/studentdist/deps/``: stand-ins of the reference modules for the workers, with
+  what the reference modules answered to the modules graded beside them (:mod:`.depgen`);
+- ``exercises/``, the stubs (a folder the student edits, not installed);
+- ``notebooks/``, the course's nbgrader notebooks as released to students (no answers, no
+  hidden tests); their test cells run the visible checks with this distribution installed.
 
 Everything is generated in a fixed order from fixed inputs: building twice gives the same
 bytes.
@@ -26,10 +30,11 @@ from importlib import metadata
 from pathlib import Path
 
 from autograder import UserError, reference, stubgen
+from autograder.i18n import _
 from autograder.exercises import MODULES
 from autograder.rubric import Rubric
 
-__all__ = ["BuildError", "build", "cut_checks"]
+__all__ = ["BuildError", "build", "cut_checks", "write_checks"]
 
 GATE_FILE = "test_mnist.py"
 DISTRIBUTION = "dlscratch-kit"
@@ -38,7 +43,7 @@ _SKIPPED_PARTS = {"__pycache__", "cache"}
 # Parts of the autograder package a student distribution leaves out: the check suite (written
 # apart, visible checks only), a recording of an earlier build, and the MNIST gate's audit
 # (the gate is not part of the self-check; its code replicates part of the reference's layers).
-KIT_ONLY = ("checks", "studentdist/recording.json", "gate.py")
+KIT_ONLY = ("checks", "studentdist/recording.json", "studentdist/deps", "gate.py")
 
 
 class BuildError(UserError):
@@ -123,7 +128,13 @@ def _visibilities(specs):
     return table
 
 
-def _write_checks(checks_src: Path, checks_dest: Path, specs) -> None:
+def write_checks(checks_src: Path, checks_dest: Path, specs) -> None:
+    """Write the check suite of a student distribution: the visible checks of checks_src.
+
+    Inputs:
+    - checks_src: the kit's check folder; checks_dest: the folder to write (must not exist).
+    - specs: the collected CheckSpecs (``grading.collect_checks(rubric)``): their visibility.
+    """
     table = _visibilities(specs)
     checks_dest.mkdir(parents=True)
     for path in sorted(checks_src.iterdir()):
@@ -188,7 +199,7 @@ dlgrade = "autograder.cli:main"
 packages = [{packages}]
 
 [tool.setuptools.package-data]
-autograder = ["*.toml", "checks/*.py", "checks/pytest.ini", "studentdist/recording.json"]
+autograder = ["*.toml", "checks/*.py", "checks/pytest.ini", "studentdist/recording.json", "studentdist/deps/*.py"]
 "autograder.nbbuild" = ["templates/*/*.j2"]
 "autograder.locale" = ["*.pot", "*/LC_MESSAGES/*.po", "*/LC_MESSAGES/*.mo"]
 '''
@@ -209,11 +220,78 @@ python3 -m venv .venv && . .venv/bin/activate && pip install .
 dlgrade grade exercises/
 ```
 
-The self-check runs the course's visible checks, with the same messages and hints as the
-course's grader. It compares your results with the reference's results recorded on fixed
+The same exercises as Jupyter notebooks are in `notebooks/`: their test cells run the same
+checks (`run_check(...)`) in a kernel where this folder is installed (`pip install .`).
+
+The self-check runs the course's visible checks, with the same verdicts, messages and hints as
+the course's grader. It compares your results with the reference's results recorded on fixed
 inputs; the reference code is not part of it. Not included: the hidden and after-due-date
 checks, and the MNIST accuracy gate. The course's grader runs those, on other inputs.
 """
+
+
+# --------------------------------------------------------------------------- the notebooks
+
+NOTEBOOKS = "notebooks"
+
+
+def _write_notebooks(dest: Path, rubric: Rubric | None, lang: str | None) -> None:
+    """The course's notebooks as students get them: ``dlgrade nbgrader build``'s, released.
+
+    Released as ``nbgrader generate_assignment`` releases them (its preprocessors, in its
+    order; without the gradebook, which a student distribution has no use for): answers
+    replaced by ``# YOUR CODE HERE``, hidden tests removed, outputs cleared, cells locked and
+    checksummed. Their test cells call ``run_check``, which the distribution answers.
+    """
+    try:
+        import nbformat
+        from nbgrader import preprocessors as nbp
+    except ImportError:
+        raise BuildError("the student distribution's notebooks are built with nbgrader: pip install "
+                         "'dlscratch-kit[nbgrader]'") from None
+    from autograder.nbbuild.build import build_course
+
+    from autograder.nbbuild.source import Solutions
+
+    solutions = Solutions(reference.directory())
+    chain = (nbp.LockCells, nbp.ClearSolutions, nbp.ClearOutput, nbp.CheckCellMetadata, nbp.ComputeChecksums,
+             nbp.ClearHiddenTests, nbp.ClearMarkScheme, nbp.ComputeChecksums, nbp.CheckCellMetadata)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-course-") as course:
+        sources = [p for p in build_course(course, rubric=rubric, lang=lang) if p.suffix == ".ipynb"]
+        dest.mkdir(parents=True)
+        for source in sorted(sources):
+            nb, resources = nbformat.read(source, as_version=4), {}
+            for cell in nb.cells:
+                _earlier_answers(cell, solutions, lang)
+            for step in chain:
+                nb, resources = step().preprocess(nb, resources)
+            (dest / source.name).write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+
+
+def _earlier_answers(cell, solutions, lang) -> None:
+    """A given cell with an earlier problem set's reference answers becomes an answer cell (in place).
+
+    ``dlgrade nbgrader build`` hands out, with problem set 2, the reference version of problem
+    set 1's functions (and so on): released after problem set 1's deadline, they give nothing
+    away. A student distribution holds every notebook at once: there these cells keep the
+    definitions with their answers cleared (``# YOUR CODE HERE``), for the student's own.
+    """
+    from autograder.i18n import using_language
+
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    grade_id = meta.get("grade_id", "")
+    if cell.get("cell_type") != "code" or not (grade_id.startswith("given-") and grade_id.endswith("-reference")):
+        return
+    module = grade_id.split("-")[1]
+    src = solutions[module]
+    names = [n.name for n in ast.parse(cell.source).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    parts = [src.solution_cell(n) if src.has_solution(n) else src.reference_cell([n]) for n in names]
+    with using_language(lang):
+        head = _("From an earlier problem set: put your own answers here (copy them from that notebook); "
+                 "the cells below use them.")
+    cell.source = "# " + head + "\n" + "\n\n\n".join(parts)
+    cell.metadata["nbgrader"] = {**meta, "grade_id": grade_id.replace("given-", "earlier-", 1),
+                                 "solution": True, "grade": False, "locked": False}
 
 
 # --------------------------------------------------------------------------- the recording
@@ -229,33 +307,42 @@ def _methods() -> dict:
     return dict(sorted(found.items()))
 
 
-def _record(checks_dir: Path, sandbox: str) -> str:
-    """Grade the reference with the distribution's checks, recording the reference's answers."""
+def _record(checks_dir: Path, sandbox: str, deps_dir: Path) -> str:
+    """Grade the reference with the distribution's checks, recording the reference's answers:
+    to the checks (returned, the text of recording.json) and to the modules under test in the
+    workers (the replaying stand-ins, written into deps_dir)."""
     from autograder import grading, studentdist
+    from autograder.studentdist.depgen import DependencyRecording
     from autograder.studentdist.recording import Recorder
 
     rubric = Rubric()
     rubric.grading = dataclasses.replace(rubric.grading, secret=studentdist.SELF_CHECK_SECRET)
     recorder = Recorder(_methods())
-    options = grading.GradeOptions(rubric=rubric, checks_dir=str(checks_dir), sandbox=sandbox,
-                                   only=frozenset(e for e in grading.EXERCISES if e != "mnist"))
-    result = grading.grade(reference.directory(), options, recorder=recorder)
-    failed = [c.check_id for c in result.checks if c.graded and not c.passed]
-    if failed:
-        raise BuildError(f"the reference fails checks of the student distribution: {', '.join(failed)}")
+    recorder.dependencies = DependencyRecording()
+    try:
+        options = grading.GradeOptions(rubric=rubric, checks_dir=str(checks_dir), sandbox=sandbox,
+                                       only=frozenset(e for e in grading.EXERCISES if e != "mnist"))
+        result = grading.grade(reference.directory(), options, recorder=recorder)
+        failed = [c.check_id for c in result.checks if c.graded and not c.passed]
+        if failed:
+            raise BuildError(f"the reference fails checks of the student distribution: {', '.join(failed)}")
+        recorder.dependencies.write_replay(deps_dir)
+    finally:
+        recorder.dependencies.close()
     return recorder.to_json(result.seed)
 
 
 # --------------------------------------------------------------------------- build
 
 
-def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto") -> Path:
+def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto", lang: str | None = None) -> Path:
     """Write a student distribution into out_dir (which must not exist or be empty).
 
     Inputs:
     - out_dir: the folder to write.
     - rubric: its [visibility] decides which checks are visible (default: the checks' markers).
     - sandbox: isolation level of the recording run (the reference runs in workers).
+    - lang: the notebooks' language (``en``, ``ko``, ``ja``; default: the current language).
 
     Returns the folder. Raises BuildError (a UserError) when it cannot be written.
     """
@@ -277,14 +364,15 @@ def build(out_dir, rubric: Rubric | None = None, sandbox: str = "auto") -> Path:
     try:
         _copy_package(kit, stage / "autograder", skip=KIT_ONLY)
         _copy_package(Path(mnist_data.__file__).resolve().parent, stage / "mnist_data")
-        _write_checks(CHECKS_DIR, stage / "autograder" / "checks", specs)
+        write_checks(CHECKS_DIR, stage / "autograder" / "checks", specs)
         for rel, text in sorted(stubgen.build_stubs(reference.directory()).items()):
             target = stage / "exercises" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+        _write_notebooks(stage / NOTEBOOKS, rubric, lang)
         (stage / "pyproject.toml").write_text(_pyproject(stage), encoding="utf-8")
         (stage / "README.md").write_text(README, encoding="utf-8")
-        recording = _record(stage / "autograder" / "checks", sandbox)
+        recording = _record(stage / "autograder" / "checks", sandbox, stage / "autograder" / "studentdist" / "deps")
         (stage / "autograder" / "studentdist" / "recording.json").write_text(recording, encoding="utf-8")
         if out.exists():
             out.rmdir()

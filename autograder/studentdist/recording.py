@@ -31,7 +31,21 @@ FORMAT = "dlgrade-recording-1"
 
 
 class RecordingMiss(RuntimeError):
-    """A check asked the reference for something the recording does not hold."""
+    """A check asked the reference for something the recording does not hold.
+
+    Student-facing (``describe``): the self-check cannot judge the check; the check fails, and
+    the course's grader, which has the reference, will judge it.
+    """
+
+    def __init__(self, what, check_id):
+        super().__init__(f"{check_id}: no recorded reference answer for {what}")
+        self.what, self.check_id = what, check_id
+
+    def describe(self):
+        return _("The self-check cannot judge this check: your code led it to need the reference's answer for {what}, "
+                 "which it did not record (it only has the answers on the inputs that correct code produces). This "
+                 "check fails here; your course's grader, which has the reference, will judge it. If your code does "
+                 "nothing unusual here, tell your instructor.").format(what=self.what)
 
 
 # --------------------------------------------------------------------------- values
@@ -191,6 +205,11 @@ class _Module:
     def __init__(self, side, module_name, real=None):
         self._side, self._module_name, self._real = side, module_name, real
 
+    def fresh_copy(self):
+        """The same module for a rerun of the check: its events are counted from the start again."""
+        side = self._side
+        return _Module(type(side)(*side.fresh_args()), self._module_name, self._real)
+
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
@@ -207,6 +226,7 @@ class Recorder:
     def __init__(self, methods):
         self.methods = methods  # {class name: its method names}: the replayer needs no code to tell them
         self.entries = {}  # check id -> {event key: [encoded value, [encoded post-call args]]}
+        self.dependencies = None  # a depgen.DependencyRecording: what the workers' reference modules answer
 
     def module(self, check_id, module_name, real_module):
         return _Module(_RecordingSide(self, check_id), module_name, real_module)
@@ -222,6 +242,9 @@ class _RecordingSide:
     def __init__(self, recorder, check_id):
         self.recorder, self.events = recorder, _Events(check_id)
         self.store = recorder.entries.setdefault(check_id, {})
+
+    def fresh_args(self):
+        return self.recorder, self.events.check_id
 
     def unsupported(self, what):
         raise TypeError(f"the recorder supports calls into the reference, not reading {what}")
@@ -268,9 +291,12 @@ class Replayer:
 
 class _ReplayingSide:
     def __init__(self, replayer, check_id, methods):
-        self.events, self.methods = _Events(check_id), methods
+        self.replayer, self.events, self.methods = replayer, _Events(check_id), methods
         self.store = replayer.entries.get(check_id, {})
         self.classes = {}  # object key -> class name
+
+    def fresh_args(self):
+        return self.replayer, self.events.check_id, self.methods
 
     def unsupported(self, what):
         raise TypeError(what)
@@ -278,10 +304,7 @@ class _ReplayingSide:
     def _lookup(self, key, what):
         entry = self.store.get(key)
         if entry is None:
-            raise RecordingMiss(_(
-                "the self-check has no recorded reference answer for {what} in check {check}: its inputs differ "
-                "from the recorded ones. This self-check cannot judge it; your course's grader will. (Report it "
-                "to your instructor if your code calls nothing unusual.)").format(what=what, check=self.events.check_id))
+            raise RecordingMiss(what, self.events.check_id)
         return entry
 
     def _value(self, key, data, cls=None):
