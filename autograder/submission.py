@@ -34,6 +34,7 @@ course notebook's answer cells into module files, and its result also carries
 """
 from __future__ import annotations
 
+import functools
 import keyword
 import os
 import re
@@ -348,6 +349,13 @@ class Submission:
         return LayoutDir(config_name, root, (root, plain), origins, tuple(absent))
 
 
+@functools.lru_cache(maxsize=64)
+def _words(data: bytes) -> frozenset:
+    """The identifiers in a module's source (cached: a layout is written per configuration,
+    each reading the same sources)."""
+    return frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", data.decode("utf-8", errors="replace")))
+
+
 def _alias_footer(module, reference, sources):
     """Lines appended to a reference module so it also answers to the names learners use.
 
@@ -359,17 +367,19 @@ def _alias_footer(module, reference, sources):
     capital (``ReLU``; never ``sigmoid``, the function beside the Sigmoid class). A name the
     reference module already uses is left alone.
     """
-    used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", reference.decode("utf-8", errors="replace")))
-    words = set()
+    used = _words(reference)
+    capitalised = {}  # lower-case spelling: the student's words starting with a capital
     for data in sources.values():
-        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", data.decode("utf-8", errors="replace")))
+        for word in _words(data):
+            if word[0].isupper():
+                capitalised.setdefault(word.lower(), set()).add(word)
     lines = []
     for entry in CATALOG:
         if entry.module != module or entry.name not in used:
             continue
         names = list(entry.aliases)
         if entry.kind == "class":
-            names += sorted(w for w in words if w.lower() == entry.name.lower() and w[0].isupper())
+            names += sorted(capitalised.get(entry.name.lower(), ()))
         for alias in dict.fromkeys(names):
             if alias.isidentifier() and not keyword.iskeyword(alias) and alias not in used:
                 lines.append(f"{alias} = {entry.name}")
