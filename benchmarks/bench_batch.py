@@ -25,7 +25,7 @@ pytest 0.7 s (11%); 6.4 s in all under that load (about 5.6 s on the quiet machi
 alone (74%, about 4.1 s) is thus the whole budget, whereas a lone `dlgrade grade` overlaps the
 gate's worker with its audit on the two cores. A pre-started sandbox forking each worker with
 numpy already imported would save at most the workers' start-up, about 0.8 s of CPU per
-submission (ratio about 0.47), and needs a fresh mount namespace and uid set up inside the
+submission (ratio about 0.46), and needs a fresh mount namespace and uid set up inside the
 sandbox for each fork: not done. The fourth
 session cut the grader's CPU by 0.24 s per submission (2.51 -> 2.27 s, same load: stray scans
 reading only processes younger than the worker, the accuracy's images cast once, no
