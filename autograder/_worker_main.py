@@ -641,7 +641,21 @@ class RequestServer:
 def _is_shim_line(line):
     """The one line of an import-style alias the grader writes (autograder.submission._SHIM):
     not the student's code, so never shown in their traceback."""
-    return bool(line) and line.startswith("_sys.modules[__name__] = _importlib.import_module(")
+    return bool(line) and line.endswith("# grader alias")
+
+
+def _comma_for_dot(name, frame, lineno):
+    """['np.sqrt'] when the line reads `np,sqrt(...)`: a comma typed for the dot makes a tuple whose
+    second item is the undefined name `sqrt` (seen in a learner's AdaGrad)."""
+    import linecache
+    import re
+
+    line = linecache.getline(frame.f_code.co_filename, lineno)
+    for owner in re.findall(r"\b([A-Za-z_]\w*)\s*,\s*" + re.escape(name) + r"\b", line):
+        module = frame.f_locals.get(owner, frame.f_globals.get(owner))
+        if module is not None and hasattr(module, name):
+            return [f"{owner}.{name}"]
+    return []
 
 
 def _suggestion(exc):
@@ -671,6 +685,8 @@ def _suggestion(exc):
             candidates = [n for n in (*frame.f_locals, *frame.f_globals) if type(n) is str and not n.startswith("__")]
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
         close += [n for n in candidates if n.lower() == name.lower() and n not in close and n != name]
+        if isinstance(exc, NameError):
+            close = _comma_for_dot(name, frame, tb.tb_lineno) + close
         if not close:
             return ""
         return " (did you mean " + " or ".join(f"`{n}`" for n in close[:3]) + "?)"

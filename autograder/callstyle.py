@@ -11,6 +11,8 @@ gate agree (README, "Fairness"):
   parameter is called without one.
 - :func:`descent_point`: ``gradient_descent`` may return ``x`` or, as the book's
   ``ch04/gradient_method.py`` does, ``(x, x_history)``.
+- :func:`call_in_book_order`: a keyword the learner's function names otherwise
+  (``gradient_descent(f, init_x, lr=0.01, step_number=100)``) is passed by its place.
 
 The first two run inside a worker (through ``autograder.probes``), on the student's own
 objects; they use only the standard library's ``inspect``, which runs no student code.
@@ -21,7 +23,7 @@ import inspect
 
 import numpy as np
 
-__all__ = ["make_two_layer_net", "backward_with_unit", "descent_point"]
+__all__ = ["make_two_layer_net", "backward_with_unit", "descent_point", "call_in_book_order"]
 
 _SIZE_NAMES = ("input_size", "hidden_size", "output_size")
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -89,6 +91,32 @@ def backward_with_unit(layer):
     takes_dout = sig is None or any(
         p.kind in _POSITIONAL or p.kind == inspect.Parameter.VAR_POSITIONAL for p in sig.parameters.values())
     return backward(1) if takes_dout else backward()
+
+
+def call_in_book_order(function, book_order, args=(), kwargs=None):
+    """``function(*args, **kwargs)``, with the book's keywords the function names otherwise passed by place.
+
+    Inputs:
+    - function: the learner's function.
+    - book_order: the book's parameter names in order, e.g. ("f", "init_x", "lr", "step_num").
+    - args, kwargs: the call in the book's terms (args are the first parameters).
+
+    Returns what the function returns. When the signature has every keyword (or takes
+    ``**kwargs``), or cannot be read, the call is the plain one; otherwise the keywords follow
+    ``args`` by position, in the book's order, as long as they leave no gap.
+    """
+    kwargs = dict(kwargs or {})
+    sig = _signature(function)
+    if sig is None or not kwargs:
+        return function(*args, **kwargs)
+    params = sig.parameters
+    if all(n in params for n in kwargs) or any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return function(*args, **kwargs)
+    rest = list(book_order[len(args):])
+    placed = rest[:len(kwargs)]
+    if set(placed) != set(kwargs):  # a gap (step_num without lr): keep the keywords
+        return function(*args, **kwargs)
+    return function(*args, *(kwargs[n] for n in placed))
 
 
 def descent_point(result, shape):

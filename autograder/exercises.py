@@ -91,11 +91,16 @@ CATALOG = (
     Exercise("gradient.gradient_descent", 4, _PS1),
     Exercise("layers.MulLayer", 3, _PS2, "class"),
     Exercise("layers.AddLayer", 3, _PS2, "class"),
-    Exercise("layers.Relu", 5, _PS2, "class", aliases=("ReLU", "ReLu"),
-             note="the usual spellings of the abbreviation"),
-    Exercise("layers.Sigmoid", 5, _PS2, "class"),
-    Exercise("layers.Affine", 10, _PS2, "class"),
-    Exercise("layers.SoftmaxWithLoss", 8, _PS2, "class"),
+    Exercise("layers.Relu", 5, _PS2, "class", aliases=("ReLU", "ReLu", "ReluLayer", "ReLULayer"),
+             note="the usual spellings of the abbreviation, and the `Layer` suffix of MulLayer and "
+                  "AddLayer carried over (a Japanese learner's ReluLayer, SigmoidLayer, AffineLayer, "
+                  "SoftmaxWithLossLayer)"),
+    Exercise("layers.Sigmoid", 5, _PS2, "class", aliases=("SigmoidLayer",),
+             note="the `Layer` suffix of MulLayer and AddLayer carried over"),
+    Exercise("layers.Affine", 10, _PS2, "class", aliases=("AffineLayer",),
+             note="the `Layer` suffix of MulLayer and AddLayer carried over"),
+    Exercise("layers.SoftmaxWithLoss", 8, _PS2, "class", aliases=("SoftmaxWithLossLayer",),
+             note="the `Layer` suffix of MulLayer and AddLayer carried over"),
     Exercise("two_layer_net.TwoLayerNet", 12, _PS3, "class"),
     Exercise("optimizer.SGD", 3, _PS3, "class"),
     Exercise("optimizer.Momentum", 5, _PS3, "class"),
@@ -203,4 +208,9 @@ def names_match(exercise, name):
     from the learner's own ``ReLU`` class is built from a Relu.
     """
     own, aliases, any_case = alias_candidates(exercise)
-    return name == own or name in aliases or (any_case and name.lower() == own.lower())
+    return name == own or name in aliases or (any_case and same_class_spelling(name, own))
+
+
+def same_class_spelling(a, b):
+    """True when two class names differ only in case and underscores (ReLU, softmax_with_loss)."""
+    return a.replace("_", "").lower() == b.replace("_", "").lower()

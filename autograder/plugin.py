@@ -214,7 +214,7 @@ def classify(exc, internal=False):
 def _import_failure(exc):
     """An import that failed: which error, at which line of the student's file."""
     cause = exc.cause
-    failure = {"kind": IMPORT, "module": exc.module, "error": "", "line": 0, "message": "", "source": ""}
+    failure = {"kind": IMPORT, "module": exc.module, "error": "", "line": 0, "file": "", "message": "", "source": ""}
     if isinstance(cause, StudentException):
         failure["error"] = clean_text(cause.type_name)
         message = cause.message
@@ -223,10 +223,10 @@ def _import_failure(exc):
         if at:
             message = at.group(1)
         lines = _LINE_AT.findall(cause.traceback or "")
-        if lines:
-            failure["line"] = int(lines[-1][1])
+        if lines:  # the innermost student frame: maybe another module that this one imports
+            failure["file"], failure["line"] = lines[-1][0], int(lines[-1][1])
         elif at:
-            failure["line"] = int(at.group(3))
+            failure["file"], failure["line"] = at.group(2), int(at.group(3))
         failure["message"] = clean_text(student_text(message))
         failure["source"] = clean_text(student_text(cause.traceback or ""))
     else:  # it hung or crashed: its own sentence says how (without "While importing ...", said already)

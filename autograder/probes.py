@@ -65,16 +65,19 @@ def function(key):
         raise ValueError(f"unknown probe function {key!r}") from None
 
 
-def call_with_global(function, module, attribute, replacement, args=(), kwargs=None):
+def call_with_global(function, module, attribute, replacement, args=(), kwargs=None, book_order=None):
     """Call function(*args, **kwargs) with module.<attribute> temporarily replaced by HELPERS[replacement].
 
     Used to grade gradient_descent with the grader's numerical_gradient, so a
-    bug in the student's numerical_gradient is not charged twice.
+    bug in the student's numerical_gradient is not charged twice. With ``book_order`` (the
+    book's parameter names), keywords the learner named otherwise go by place (callstyle).
     """
     missing = object()
     saved = getattr(module, attribute, missing)
     setattr(module, attribute, HELPERS[replacement])
     try:
+        if book_order:
+            return callstyle.call_in_book_order(function, tuple(book_order), args, kwargs)
         return function(*args, **(kwargs or {}))
     finally:
         if saved is missing:
@@ -124,15 +127,24 @@ def resolve_names(module, wanted):
     """
     namespace = dict(vars(module))
     aliased, missing = {}, {}
+    # Names of the other exercises (and their variants, numerical_gradient_2d) are never offered as
+    # a misspelling: "it defines `numerical_gradient`: is that meant to be `numerical_diff`?" misled.
+    exercise_names = {n for entry in wanted for n in (entry[0], *entry[1])}
     for name, aliases, any_case in wanted:
+        others = exercise_names - {name, *aliases}
         try:
-            _resolve_one(module, namespace, name, aliases, any_case, aliased, missing)
+            _resolve_one(module, namespace, name, aliases, any_case, aliased, missing, others)
         except Exception:  # noqa: BLE001 - odd student objects: grade under the name as it is
             continue
     return {"aliased": aliased, "missing": missing}
 
 
-def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing):
+def _spelling(name):
+    """A class name without case or underscores: a learner's `softmax_with_loss` class is SoftmaxWithLoss."""
+    return name.replace("_", "").lower()
+
+
+def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing, others=frozenset()):
     """resolve_names for one exercise name (records into aliased / missing)."""
     own = namespace.get(name)
     if own is not None and not _is_stub(own):
@@ -140,7 +152,7 @@ def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing):
     candidates = [a for a in aliases if a in namespace]
     if any_case:
         candidates += sorted(k for k, v in namespace.items()
-                             if k != name and k.lower() == name.lower() and isinstance(v, type)
+                             if k != name and _spelling(k) == _spelling(name) and isinstance(v, type)
                              and k not in candidates)
     for alias in candidates:
         obj = namespace[alias]
@@ -149,7 +161,8 @@ def _resolve_one(module, namespace, name, aliases, any_case, aliased, missing):
             aliased[name] = alias
             return
     if own is None:
-        public = [k for k in namespace if not k.startswith("_")]
+        public = [k for k in namespace if not k.startswith("_")
+                  and not any(k == o or k.startswith(o + "_") for o in others)]
         missing[name] = (difflib.get_close_matches(name, public, n=3, cutoff=0.6)
                          or [k for k in public if k.lower() == name.lower()])
 

@@ -97,7 +97,10 @@ def _module_summary(check):
     module = f"{f.get('module')}.py"
     if _kind(check) == MISSING_MODULE:
         return _("{module} is missing from the submission").format(module=module)
-    if f.get("error") and f.get("line"):
+    if f.get("error") and f.get("line") and f.get("file") and f["file"] != module:
+        # two_layer_net.py imports gradient.py, which raised: name the file at fault
+        cause = _("{error} in {file} at line {line}").format(error=f["error"], file=f["file"], line=f["line"])
+    elif f.get("error") and f.get("line"):
         cause = _("{error} at line {line}").format(error=f["error"], line=f["line"])
     else:
         cause = f.get("error") or ""

@@ -36,6 +36,8 @@ nothing comes from ``solutions/``), with ``expected.toml`` beside it:
 - ``why``: why the exercises not listed under ``[fail]`` keep full marks.
 - ``needs``: the fairness features (``FEATURES``) those full marks rely on.
 - ``mnist``: also grade the MNIST gate (default false: the gate is slow).
+- ``grade``: the modules (``"optimizer"``) or exercise ids the entry is about, graded alone
+  (default: every exercise); each costs CI time, so an entry about two modules grades those.
 - ``output_contains``: substrings (case-insensitive) the student must read:
   in the report's notes (``graded your `ReLU` as `Relu```) or in the failure
   messages of the ``[fail]`` exercises (the name of the real problem).
@@ -61,7 +63,7 @@ ENTRY_FILE = "submission.toml"
 _KEYS = {"description", "loses", "may_lose", "output_contains", "grade_mnist", "omit", "change"}
 REALISTIC = SUBMISSIONS / "realistic"
 REALISTIC_FILE = "expected.toml"
-_REALISTIC_KEYS = {"description", "why", "needs", "mnist", "output_contains", "fail"}
+_REALISTIC_KEYS = {"description", "why", "needs", "mnist", "output_contains", "fail", "grade"}
 # What a fair grader accepts (issue 8) that a realistic entry's full marks may rely on.
 FEATURES = {
     "given_util": "the book's helper modules are given (from common.util import im2col, col2im)",
@@ -72,6 +74,8 @@ FEATURES = {
     "ctor_positional": "TwoLayerNet is built by position when its parameter names differ",
     "own_deps": "a module is also graded with the student's own dependencies (own class names)",
     "extra_module": "extra helper modules of the student are importable",
+    "chapter_packages": "from ch05.layers import * and from mnist import load_mnist name the submission's modules",
+    "self_import": "a module importing from itself by its book name (common.gradient) works whichever is imported first",
 }
 
 
@@ -262,14 +266,16 @@ class RealisticEntry:
     mnist: bool
     output_contains: tuple
     fail: dict  # exercise id -> why it loses points
+    grade: tuple = ()  # modules or exercise ids to grade; () = all
 
     @property
     def id(self):
         return f"realistic/{self.name}"
 
     def exercises_to_grade(self):
-        """Every exercise, the slow MNIST gate only where the entry asks for it."""
-        return frozenset(e for e in EXERCISES if e != "mnist" or self.mnist)
+        """The entry's exercises (every one by default), the slow MNIST gate only where it asks for it."""
+        chosen = {e for e in EXERCISES if not self.grade or e in self.grade or e.split(".")[0] in self.grade}
+        return frozenset(chosen - {"mnist"}) | ({"mnist"} if self.mnist else frozenset())
 
     def expected(self, exercise):
         """'fail' or 'pass' for a graded exercise."""
@@ -308,8 +314,16 @@ def load_realistic_entry(path):
     if missing:
         raise CorpusError(f"{where}: a whole submission needs all five modules, missing {missing}")
     output_contains = _string_list(data, "output_contains", where)
-    return RealisticEntry(path.name, path, texts["description"], texts["why"], needs, mnist, output_contains,
-                          {k: " ".join(v.split()) for k, v in fail.items()})
+    grade = _string_list(data, "grade", where)
+    for item in grade:
+        if item not in EXERCISES and item not in MODULES:
+            raise CorpusError(f"{where}: unknown module or exercise id {item!r} in 'grade'")
+    entry = RealisticEntry(path.name, path, texts["description"], texts["why"], needs, mnist, output_contains,
+                           {k: " ".join(v.split()) for k, v in fail.items()}, tuple(grade))
+    outside = sorted(set(entry.fail) - entry.exercises_to_grade())
+    if outside:
+        raise CorpusError(f"{where}: [fail] names {outside}, which 'grade' leaves out")
+    return entry
 
 
 def load_realistic(root=REALISTIC):

@@ -94,6 +94,8 @@ def test_entries_are_the_learners_own_files():
     ('description = "d"\nwhy = "w"\n[fail]\n"mnist" = "slow"', "only runs with mnist = true"),
     ('description = "d"\nwhy = "w"\nneeds = ["magic"]', "unknown feature 'magic'"),
     ('description = "d"\n', "'why' must be a non-empty string"),
+    ('description = "d"\nwhy = "w"\ngrade = ["optimiser"]', "unknown module or exercise id 'optimiser'"),
+    ('description = "d"\nwhy = "w"\ngrade = ["optimizer"]\n[fail]\n"layers.Affine" = "b"', "which 'grade' leaves out"),
 ])
 def test_malformed_entries_are_refused(tmp_path, text, message):
     """A typo in expected.toml is an error naming the entry, not a silently weaker expectation."""
@@ -109,6 +111,20 @@ def test_malformed_entries_are_refused(tmp_path, text, message):
     (entry / "layers.py").unlink()
     with pytest.raises(corpus.CorpusError, match="missing"):
         corpus.load_realistic_entry(entry)
+
+
+def test_grade_limits_an_entry_to_its_modules(tmp_path):
+    """`grade` names modules or exercise ids; the MNIST gate comes with `mnist = true` alone."""
+    entry = tmp_path / "some_learner"
+    entry.mkdir()
+    for f in corpus.MODULE_FILES:
+        (entry / f).write_text("import numpy as np\n")
+    (entry / corpus.REALISTIC_FILE).write_text('description = "d"\nwhy = "w"\nmnist = true\n'
+                                               'grade = ["optimizer", "layers.Relu"]\n')
+    loaded = corpus.load_realistic_entry(entry)
+    assert loaded.exercises_to_grade() == {e for e in EXERCISES if e.startswith("optimizer.")} | {"layers.Relu", "mnist"}
+    (entry / corpus.REALISTIC_FILE).write_text('description = "d"\nwhy = "w"\n')
+    assert corpus.load_realistic_entry(entry).exercises_to_grade() == set(EXERCISES) - {"mnist"}
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])

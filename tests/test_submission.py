@@ -241,3 +241,66 @@ def test_student_helper_modules_are_importable(tmp_path, reference):
         # A configuration without student modules gets no student helpers.
         only_reference = sub.layout("functions", ["functions"], reference)
         assert not (only_reference.root / "submission" / "my_helpers.py").exists()
+
+
+def test_a_module_imported_first_by_its_book_name_can_import_from_itself(tmp_path, reference):
+    """As in Python with a real common/gradient.py: a chapter script's self-import works either way.
+
+    gradient.py that ends with `from common.gradient import gradient_descent` (a line pasted from
+    ch04's scripts) imports whether the grader imports it first as `submission.gradient` or the
+    student's two_layer_net.py first as `common.gradient` (the MNIST gate's worker). Before the
+    alias bound both names before running the file, the second order failed with a circular
+    ImportError and cost the gate its 8 points.
+    """
+    gradient = ("def gradient_descent(f, init_x):\n    return init_x\n\n"
+                "import sys, os\nsys.path.append(os.pardir)\nfrom common.gradient import gradient_descent\n")
+    net = "import sys, os\nsys.path.append(os.pardir)\nfrom common.gradient import gradient_descent\nWHO = 'net'\n"
+    with load_submission(write(tmp_path / "sub", {"gradient.py": gradient, "two_layer_net.py": net})) as sub:
+        layout = sub.layout("all", EXERCISE_MODULES, None)
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:
+            assert w.import_module("submission.two_layer_net").WHO == "net"
+            module = w.import_module("submission.gradient")
+            for alias in ("gradient", "common.gradient"):
+                assert w.same(w.import_module(alias), module)
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:
+            assert w.import_module("gradient").gradient_descent(None, 3) == 3
+
+
+def test_an_error_in_a_module_imported_by_its_book_name_shows_the_students_line_only(tmp_path, reference):
+    """The alias's own lines never appear in the traceback a student reads."""
+    net = "from common.gradient import numerical_gradient\n"
+    with load_submission(write(tmp_path / "sub", {"gradient.py": "x = 1\nundefined_name\n",
+                                                  "two_layer_net.py": net})) as sub:
+        layout = sub.layout("all", EXERCISE_MODULES, None)
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:
+            with pytest.raises(StudentException) as info:
+                w.import_module("submission.two_layer_net")
+            assert info.value.type_name == "NameError"
+            assert "gradient.py:2" in info.value.traceback
+            assert "_spec" not in info.value.traceback and "importlib" not in info.value.traceback
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:  # and again: not half-imported
+            with pytest.raises(StudentException):
+                w.import_module("common.gradient")
+
+
+def test_chapter_packages_and_a_copied_mnist_py_are_book_import_styles(tmp_path, reference):
+    """Learners who keep each chapter in a package import `from ch05.functions import *`; others copy
+    the book's mnist.py beside their scripts and write `from mnist import load_mnist`. Both name the
+    submission's modules (and the given dataset.mnist), as `common.` does."""
+    layers = "from ch05.functions import *\nfrom ch04.util import im2col\nfrom mnist import load_mnist\nWHO = 'l'\n"
+    with load_submission(write(tmp_path / "sub", {"functions.py": FUNCTIONS, "layers.py": layers})) as sub:
+        layout = sub.layout("all", EXERCISE_MODULES, None)
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:
+            module = w.import_module("submission.layers")
+            assert w.same(module.softmax, w.import_module("submission.functions").softmax)
+            assert w.same(module.load_mnist, w.import_module("dataset.mnist").load_mnist)
+            assert w.same(w.import_module("ch07.layers"), module)
+
+
+def test_a_students_own_mnist_py_and_ch05_py_win(tmp_path, reference):
+    files = {"layers.py": "import mnist, ch05\nWHO = (mnist.WHO, ch05.WHO)\n",
+             "mnist.py": "WHO = 'own mnist'\n", "ch05.py": "WHO = 'own ch05'\n"}
+    with load_submission(write(tmp_path / "sub", files)) as sub:
+        layout = sub.layout("layers", ["layers"], reference)
+        with Worker(layout.root, import_paths=layout.import_paths, timeout=5) as w:
+            assert w.import_module("submission.layers").WHO == ("own mnist", "own ch05")

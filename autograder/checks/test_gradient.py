@@ -114,7 +114,8 @@ class TestGradientDescent:
     def run(self, student, worker, init_x, **kwargs):
         result = worker.probe("call_with_global", function=student.gradient_descent, module=student,
                               attribute="numerical_gradient", replacement="numerical_gradient",
-                              args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs)
+                              args=[worker.probe("function", key="function_2"), init_x], kwargs=kwargs,
+                              book_order=["f", "init_x", "lr", "step_num"])  # step_number=100 is fine too
         return callstyle.descent_point(result, np.shape(init_x))  # x, or the book's (x, x_history)
 
     def expected(self, init_x, lr=0.01, step_num=100):
@@ -131,6 +132,18 @@ class TestGradientDescent:
                          f"gradient_descent(function_2, {shown}, lr=0.1, step_num=100)",
                          rtol=1e-5, atol=1e-8)
 
+    def other_defaults(self, init):
+        """Hints for defaults other than the book's (a learner's repository had step_num=200, and was
+        told of "a constant factor" everywhere): the result of each plausible pair, named."""
+        hints = {}
+        for lr in (0.01, 0.1, 0.001):
+            for step_num in (10, 20, 50, 100, 200, 1000):
+                if (lr, step_num) != (0.01, 100):
+                    hints[_("The result is that of lr={lr}, step_num={step_num}: the defaults must be the "
+                            "book's, gradient_descent(f, init_x, lr=0.01, step_num=100).").format(
+                        lr=lr, step_num=step_num)] = init * (1 - 2 * lr) ** step_num  # function_2's closed form
+        return hints
+
     @pytest.mark.weight(2)
     def test_defaults_and_step_count(self, student, worker, rng):
         """gradient_descent uses lr=0.01 and step_num=100 by default and takes exactly step_num steps"""
@@ -141,6 +154,7 @@ class TestGradientDescent:
                          _("Take exactly step_num steps (one too many)."): self.expected(init, step_num=101),
                          _("Take exactly step_num steps (one too few)."): self.expected(init, step_num=99),
                          _("Move against the gradient: x -= lr * grad."): init * (1.02 ** 100),
+                         **self.other_defaults(init),
                      })
         init3 = rng.uniform(-3.0, 3.0, size=(2, 2))
         expect_close(self.run(student, worker, init3, lr=0.05, step_num=20), self.expected(init3, 0.05, 20),

@@ -79,10 +79,22 @@ class TestMomentum:
 
     @staticmethod
     def forgetful(p, gs, lr, momentum):
-        """What a Momentum that starts from v = 0 at every call computes."""
+        """The known wrong Momentums: one that starts from v = 0 at every call, and the moving-average
+        form of other courses (a learner's repository: v = momentum * v + (1 - momentum) * grad,
+        W -= lr * v), a different method whose steps are (1 - momentum) times the book's."""
+        averaged = {}
+        for k in SHAPES:
+            v, w = np.zeros_like(p[k]), p[k].copy()
+            for g in gs:
+                v = momentum * v + (1 - momentum) * g[k]
+                w = w - lr * v
+            averaged[k] = w
         return {k: {_("Keep the velocity self.v between calls: create it only on the first update "
                       "(if self.v is None), then v = momentum * v - lr * grad."):
-                    p[k] - lr * sum(g[k] for g in gs)} for k in SHAPES}
+                    p[k] - lr * sum(g[k] for g in gs),
+                    _("This is the moving-average form v = momentum * v + (1 - momentum) * grad, "
+                      "W -= lr * v; the book's Momentum is v = momentum * v - lr * grad, then W += v "
+                      "(no (1 - momentum) factor)."): averaged[k]} for k in SHAPES}
 
     @pytest.mark.weight(2)
     def test_updates(self, student, ref, worker, rng):

@@ -128,6 +128,15 @@ class StudentException(StudentCodeError):
         else:
             text = self._say(_("While {context}, the code raised {error}."), _("The code raised {error}."),
                              error=self.type_name)
+        if self.base.endswith("Warning") and not self.not_implemented:
+            # A learner's layers.py began with warnings.filterwarnings('error'): the book's sigmoid
+            # stopped at x = -800, where it only warns and returns the exact 0.
+            text += " " + _("Python only warns of this by default; your modules turn warnings into errors "
+                            "(warnings.filterwarnings('error') or warnings.simplefilter('error')), so the code "
+                            "stopped here.")
+        elif self.base == "FloatingPointError":
+            text += " " + _("numpy only warns of this by default; your modules make it an error "
+                            "(np.seterr(all='raise')), so the code stopped here.")
         if self.hint:
             hint = self.hint
             for pattern, template in _HINTS:

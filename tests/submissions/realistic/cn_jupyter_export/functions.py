@@ -8,6 +8,8 @@
 
 
 import numpy as np
+import matplotlib.pyplot as plt
+get_ipython().run_line_magic('matplotlib', 'inline')
 
 
 # ## sigmoid
