@@ -39,6 +39,7 @@ course notebook's answer cells into module files, and its result also carries
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import keyword
 import os
@@ -470,6 +471,13 @@ class Submission:
         return LayoutDir(config_name, root, (root, plain), origins, tuple(absent))
 
 
+@functools.lru_cache(maxsize=64)
+def _words(data: bytes) -> frozenset:
+    """The identifiers in a module's source (cached: a layout is written per configuration,
+    each reading the same sources)."""
+    return frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", data.decode("utf-8", errors="replace")))
+
+
 def _alias_footer(module, reference, sources):
     """Lines appended to a reference module so it also answers to the names learners use.
 
@@ -482,10 +490,10 @@ def _alias_footer(module, reference, sources):
     the function beside the Sigmoid class). A name the
     reference module already uses is left alone.
     """
-    used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", reference.decode("utf-8", errors="replace")))
+    used = _words(reference)
     words = set()
     for data in sources.values():
-        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", data.decode("utf-8", errors="replace")))
+        words |= _words(data)
     lines = []
     for entry in CATALOG:
         if entry.module != module or entry.name not in used:

@@ -13,13 +13,27 @@ Measured on the quiet 2-core development machine (load about 2), --runs 1, at th
 third session: serial 124.2 s (5.17 s per submission), batch 67.0 s (2.79 s), ratio 0.54 (target
 <= 0.40); in the batch 5.15 s of grading per submission in a slot, the MNIST gate 67% of it.
 Same run with the gate trained for 600 instead of 1,200 iterations (an experiment, not the
-default): serial 3.62 s, batch 1.90 s, ratio 0.53: the ratio does not move with the gate's
-cost. The batch already keeps both cores busy (2.79 s of wall time per ~5.5 s of CPU); a single
-`dlgrade grade` keeps about one busy, because the gate's worker computes the next gradients
-while the grader audits the last. Reaching 0.40 needs less CPU per submission in the batch than
-in a lone grading: e.g. sandboxed workers started once per slot and reused (about 0.8 s of CPU per
-submission today), which changes the isolation model. Under a load of 10-16 (other jobs) the
-ratio was 0.33-0.61, median 0.37: a shared machine favours the batch's four busy processes.
+default): serial 3.62 s, batch 1.90 s, ratio 0.53: the ratio does not move with the gate's cost.
+
+Why 0.40 is out of reach: the batch keeps both cores busy (2.79 s of wall time per ~5.6 s of
+CPU), so its time per submission is half a submission's CPU, and 0.40 x 5.17 s leaves 4.1 s of
+CPU. bench_slot_cpu.py (fourth session, 6 submissions of this class, load 15-18) splits a
+submission's CPU in a slot: the gate's worker running the student's network 3.2 s (50%), the
+grader's side of the gate (auditing every gradient, the update, decoding, accuracy) 1.5 s (24%),
+the module workers (five or six processes, numpy imported in each) 1.0 s (15%), the checks and
+pytest 0.7 s (11%); 6.4 s in all under that load (about 5.6 s on the quiet machine). The gate
+alone (74%, about 4.1 s) is thus the whole budget, whereas a lone `dlgrade grade` overlaps the
+gate's worker with its audit on the two cores. A pre-started sandbox forking each worker with
+numpy already imported would save at most the workers' start-up, about 0.8 s of CPU per
+submission (ratio about 0.46), and needs a fresh mount namespace and uid set up inside the
+sandbox for each fork: not done. The fourth
+session cut the grader's CPU by 0.24 s per submission (2.51 -> 2.27 s, same load: stray scans
+reading only processes younger than the worker, the accuracy's images cast once, no
+unraisable-exception plugin, the alias scan cached): 4% of the total. Slots and workers already
+ran one BLAS thread (now tested); two OpenBLAS threads per process would spin on a loaded
+machine (2,000 gate-sized products: 8.8-13.4 s of CPU with two threads, 0.9 s with one).
+Under a load of 10-19 (other jobs) the ratio was 0.33-0.61 (0.36 and 0.33 in the fourth session,
+before and after its changes): a shared machine favours the batch's four busy processes.
 """
 import argparse
 import csv

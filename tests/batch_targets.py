@@ -30,3 +30,26 @@ def slow(path, options):
 def name_only(path, options):
     """No grading: the submission's folder name (for tests of the slots themselves)."""
     return Path(path).name
+
+
+BLAS_PROBE = """
+import numpy  # noqa: F401  (loads OpenBLAS)
+from threadpoolctl import threadpool_info
+
+
+def blas_threads():
+    return max(pool["num_threads"] for pool in threadpool_info())
+"""
+
+
+def blas_threads(path, options):
+    """No grading: the BLAS threads of this slot and of a sandboxed worker it starts."""
+    from threadpoolctl import threadpool_info
+
+    from autograder.sandbox.isolation import resolve
+    from autograder.sandbox.worker import Worker
+
+    Path(path, "probe.py").write_text(BLAS_PROBE)
+    with Worker(path, import_paths=[path], isolation=resolve(options.sandbox)) as worker:
+        in_worker = worker.import_module("probe").blas_threads()
+    return {"slot": max(pool["num_threads"] for pool in threadpool_info()), "worker": in_worker}

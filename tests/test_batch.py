@@ -311,6 +311,22 @@ def test_prestarted_slots_are_used_and_the_unneeded_ones_ended(monkeypatch):
         start_slots(0)
 
 
+def test_slots_and_their_workers_run_one_blas_thread(monkeypatch, tmp_path):
+    """Two slots on two cores: BLAS threads of their own would spin against each other (4+ on 2 cores)."""
+    from autograder.batch.runner import run_local
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    probe = "import numpy; from threadpoolctl import threadpool_info; print(max(p['num_threads'] for p in threadpool_info()))"
+    alone = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert os.cpu_count() < 2 or int(alone.stdout) > 1  # what a process gets without the setting
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))  # the slots import batch_targets
+    done = []
+    run_local([{"id": 0, "path": str(tmp_path)}], GradeOptions(), 1, lambda t, o: done.append(o),
+              target="batch_targets:blas_threads", deadline=120)
+    assert [(o["status"], o["result"]) for o in done] == [(GRADED, {"slot": 1, "worker": 1})], done
+
+
 @pytest.mark.slow
 def test_grader_slot_crash_and_hang_stay_in_their_rows(make_class, tmp_path, monkeypatch):
     root = make_class(tmp_path / "class", {"alice": "correct/book_style", "bob": "correct/book_style",

@@ -574,3 +574,23 @@ def test_folders_added_by_pth_files_reach_the_worker_but_not_a_clone_of_the_kit(
         assert os.path.realpath(clone) in boot.site_dirs()
     finally:
         boot.site_dirs.cache_clear()
+
+
+def test_kill_strays_skips_only_processes_older_than_the_worker():
+    """born_after (the worker's start) spares only what started before it; a process started at or after it dies."""
+    from autograder.sandbox.strays import TOKEN_ENV, kill_strays, proc_stat
+
+    token = "b" * 32
+    proc = subprocess.Popen(["sleep", "30"], env={**os.environ, TOKEN_ENV: token})
+    try:
+        started = None
+        while started is None:
+            stat = proc_stat(proc.pid)
+            started = stat[4] if stat is not None else None
+        assert kill_strays(token, born_after=started + 1, keep=(proc.pid,)) == set()
+        assert proc.poll() is None
+        assert kill_strays(token, born_after=started, keep=(proc.pid,)) == {proc.pid}
+        assert proc.wait(timeout=5) == -9
+    finally:
+        proc.kill()
+        proc.wait()

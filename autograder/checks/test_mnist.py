@@ -55,6 +55,16 @@ def accuracy(ref_module, params, x, t, hidden_size):
     return float(net.accuracy(x, t))
 
 
+def accuracies(ref_module, snapshots, x, t, hidden_size):
+    """accuracy() of each snapshot, with the images cast to float64 once, not once per snapshot.
+
+    np.dot casts float32 images to the float64 weights' type anyway: the same numbers, 20 ms
+    less per snapshot and dataset.
+    """
+    x = np.asarray(x, dtype=np.result_type(x, np.float64))
+    return [accuracy(ref_module, s, x, t, hidden_size) for s in snapshots]
+
+
 def test_trained_accuracy(context, worker, extra_data, mnist):
     """TwoLayerNet(784, 50, 10) trained on MNIST reaches the required test accuracy"""
     gate = context.rubric.mnist
@@ -66,8 +76,8 @@ def test_trained_accuracy(context, worker, extra_data, mnist):
     with threadpool_limits(limits=1):
         run = audited.train(worker, module, mnist["raw_x_train"], mnist["raw_t_train"], gate, ref,
                             concurrent=isinstance(context.pool, WorkerPool), timeout=gate.timeout)
-    test_acc = [accuracy(ref, s, mnist["x_test"], mnist["t_test"], gate.hidden_size) for s in run.snapshots]
-    train_acc = [accuracy(ref, s, mnist["x_train"], mnist["t_train"], gate.hidden_size) for s in run.snapshots]
+    test_acc = accuracies(ref, run.snapshots, mnist["x_test"], mnist["t_test"], gate.hidden_size)
+    train_acc = accuracies(ref, run.snapshots, mnist["x_train"], mnist["t_train"], gate.hidden_size)
     extra_data.update({
         "iterations": [s["iteration"] for s in run.snapshots],
         "test_accuracy": [round(a, 4) for a in test_acc],

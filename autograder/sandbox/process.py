@@ -27,7 +27,7 @@ from autograder.i18n import N_
 from autograder.sandbox import boot
 from autograder.sandbox.frame import HEADER_SIZE, FrameError, frame_chunks, parse_header
 from autograder.sandbox.isolation import BOOT_DIR, LAYOUT_DIR, OFF, SITE_DIR, bwrap_argv
-from autograder.sandbox.strays import TOKEN_ENV, all_stats, kill_strays, readable, reap
+from autograder.sandbox.strays import TOKEN_ENV, all_stats, kill_strays, proc_stat, readable, reap
 
 _PIPE_SIZE = 2**20   # the default pipe-max-size for unprivileged processes on Linux
 NPROC = 64           # processes (threads included) a worker's own uid may have
@@ -156,6 +156,9 @@ class WorkerProcess:
             os.close(req_r)
             os.close(rep_w)
         self.pid = self.popen.pid
+        # Its descendants start no earlier: kill() leaves older processes unread (see kill_strays).
+        stat = proc_stat(self.pid)  # our unreaped child: the pid is still its own
+        self.born = stat[4] if stat is not None else 0
         self.req_w, self.rep_r = req_w, rep_r
         os.set_blocking(req_w, False)
         os.set_blocking(rep_r, False)
@@ -207,7 +210,7 @@ class WorkerProcess:
             pass
         strays = set()
         try:
-            strays = kill_strays(self.token, (self.pid,), keep=(self.pid,), uid=self.uid)
+            strays = kill_strays(self.token, (self.pid,), keep=(self.pid,), uid=self.uid, born_after=self.born)
         finally:
             try:
                 self.popen.wait(timeout=10)

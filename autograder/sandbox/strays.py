@@ -17,7 +17,11 @@ TOKEN_ENV = "DLGRADE_WORKER_TOKEN"
 
 
 def proc_stat(pid):
-    """(state, ppid, pgrp, session) of a process from /proc, or None if it is gone."""
+    """(state, ppid, pgrp, session, starttime) of a process from /proc, or None if it is gone.
+
+    starttime: when the process started, in clock ticks since boot (a child never starts
+    before its parent).
+    """
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()
@@ -25,7 +29,7 @@ def proc_stat(pid):
         return None
     fields = data[data.rfind(b")") + 2:].split()  # the command name may contain spaces and ')'
     try:
-        return fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[3])
+        return fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[3]), int(fields[19])
     except (IndexError, ValueError):
         return None
 
@@ -61,9 +65,11 @@ def live_uids() -> set:
     return {uid for uid in map(proc_uid, pids) if uid is not None}
 
 
-def _matches(pid, needle, sids, uid=None):
+def _matches(pid, needle, sids, uid=None, born_after=0):
     stat = proc_stat(pid)
     if stat is None or stat[0] in ("Z", "X"):  # zombies are dead already
+        return False
+    if stat[4] < born_after:  # older than the worker: not one of its descendants
         return False
     if stat[3] in sids or stat[2] in sids:
         return True
@@ -102,7 +108,7 @@ def become_subreaper():
             pass
 
 
-def kill_strays(token, session_ids=(), *, wait=2.0, keep=(), uid=None):
+def kill_strays(token, session_ids=(), *, wait=2.0, keep=(), uid=None, born_after=0):
     """SIGKILL every process left behind by one worker; returns the pids signalled.
 
     A process belongs to the worker when it is in one of ``session_ids`` (the worker's own
@@ -118,6 +124,9 @@ def kill_strays(token, session_ids=(), *, wait=2.0, keep=(), uid=None):
     Signals go through a pidfd where supported, which is race-free against pid reuse.
     Killed processes that are our children (reparented to us, see :func:`become_subreaper`)
     are reaped, except the pids in ``keep`` (a ``Popen`` that will wait for itself).
+    ``born_after``: the worker's own start time (``proc_stat``'s starttime, clock ticks): a
+    process that started before it cannot descend from it, so its status and environment are
+    not read (on a busy machine that is most processes: a scan then costs a third).
     Limitation: a descendant that both leaves the session and scrubs its environment
     (e.g. ``env={}`` + ``start_new_session=True``) is not found.
     """
@@ -132,9 +141,9 @@ def kill_strays(token, session_ids=(), *, wait=2.0, keep=(), uid=None):
         except OSError:
             return signalled
         for pid in pids:
-            if pid == me or pid in signalled or not _matches(pid, needle, sids, uid):
+            if pid == me or pid in signalled or not _matches(pid, needle, sids, uid, born_after):
                 continue
-            pidfds[pid] = _sigkill(pid, needle, sids, uid)
+            pidfds[pid] = _sigkill(pid, needle, sids, uid, born_after)
             signalled.add(pid)
         if not pidfds:
             break
@@ -144,7 +153,7 @@ def kill_strays(token, session_ids=(), *, wait=2.0, keep=(), uid=None):
                 readable(pidfd, deadline - time.monotonic())
                 os.close(pidfd)
             else:
-                while time.monotonic() < deadline and _matches(pid, needle, sids, uid):
+                while time.monotonic() < deadline and _matches(pid, needle, sids, uid, born_after):
                     time.sleep(0.005)
         reap(pid for pid in pidfds if pid not in keep)
     return signalled
@@ -166,7 +175,7 @@ def reap(pids):
             pass
 
 
-def _sigkill(pid, needle, sids, uid):
+def _sigkill(pid, needle, sids, uid, born_after):
     """SIGKILL pid if it still matches; returns an open pidfd to wait on, or None."""
     try:
         pidfd = os.pidfd_open(pid)
@@ -178,7 +187,7 @@ def _sigkill(pid, needle, sids, uid):
         return None
     try:
         # Re-check now that the pidfd pins the process: pid may have been reused since the scan.
-        if _matches(pid, needle, sids, uid):
+        if _matches(pid, needle, sids, uid, born_after):
             signal.pidfd_send_signal(pidfd, signal.SIGKILL)
     except OSError:
         pass
