@@ -41,10 +41,10 @@ def loss_expected(got, expected, y, t):
     t = np.asarray(t)
     labels = t.reshape(y2.shape).argmax(axis=1) if t.size == y2.size else t.reshape(-1).astype(int)
     without = -np.sum(np.log(y2[np.arange(len(y2)), labels])) / len(y2)
-    try:
-        value = float(np.asarray(got, dtype=np.float64))
-    except (TypeError, ValueError):
-        return expected
+    got = np.asarray(got) if isinstance(got, (np.ndarray, np.generic, float, int)) else None
+    if got is None or got.size != 1 or got.dtype.kind not in "fiu":
+        return expected  # not one real number: the comparison itself says what is wrong
+    value = float(got.astype(np.float64).ravel()[0])
     low, high = sorted((float(expected), float(without)))
     slack = 1e-9 * abs(high)
     return value if low - slack <= value <= high + slack else expected
