@@ -57,15 +57,15 @@ def input_seed(seed_id: str | None, secret: str) -> seeds.InputSeed:
     """The InputSeed of a grading run: the recording's in a student distribution, else ``seeds.resolve``."""
     if not active():
         if not reference.available():
-            raise UserError(f"neither the reference ({reference.PACKAGE}) nor a self-check recording is "
-                            "installed: reinstall the kit")
+            raise UserError(_("neither the reference ({package}) nor a self-check recording is "
+                              "installed: reinstall the kit").format(package=reference.PACKAGE))
         return seeds.resolve(seed_id, secret)
     fixed = seeds.resolve(None, SELF_CHECK_SECRET)
     if seed_id is not None and seed_id.strip() != fixed.id:
-        raise UserError(f"the self-check replays the inputs it recorded (seed {fixed.id}); "
-                        "--seed is for your course's grader")
+        raise UserError(_("the self-check replays the inputs it recorded (seed {seed}); "
+                          "--seed is for your course's grader").format(seed=fixed.id))
     if _replayer().seed_id != fixed.id:
-        raise UserError("the self-check's recording was made with other inputs: rebuild the student distribution")
+        raise UserError(_("the self-check's recording was made with other inputs: rebuild the student distribution"))
     return fixed
 
 
