@@ -83,6 +83,11 @@ def set_language(lang: str | None) -> None:
     _process_language = _checked(lang)
 
 
+def process_language() -> str | None:
+    """The language set by ``set_language`` (None: chosen from the environment)."""
+    return _process_language
+
+
 @contextlib.contextmanager
 def using_language(lang: str | None) -> Iterator[None]:
     """Speak ``lang`` inside the block (None: the process's language), then what was before."""

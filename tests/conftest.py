@@ -74,6 +74,13 @@ def _fresh_venv(venv: Path, package, timeout: float = 900) -> Path:
     return python
 
 
+@pytest.fixture(autouse=True)
+def _english_each_test(monkeypatch):
+    """Every test starts with DLGRADE_LANG=en and cannot leave another language to the next: a
+    built notebook's setup cell, run in-process, sets DLGRADE_LANG (monkeypatch restores it)."""
+    monkeypatch.setenv("DLGRADE_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def fresh_venv():
     """``fresh_venv(venv, package)``: a new venv with ``package`` installed (see _fresh_venv)."""

@@ -582,7 +582,7 @@ def test_a_text_without_translation_falls_back_to_english_and_is_reported(tmp_pa
 
 
 @pytest.mark.parametrize("lang", ["ko", "ja"])
-def test_a_course_in_one_language(tmp_path, lang):
+def test_a_course_in_one_language(tmp_path, lang, monkeypatch):
     """`dlgrade nbgrader build --lang`: no untranslated markdown, comment or heading; the kernels
     get DLGRADE_LANG; the same cells, checks and points as the English course."""
     root = tmp_path / lang
@@ -608,8 +608,10 @@ def test_a_course_in_one_language(tmp_path, lang):
                 assert "# Hint:" not in cell.source and SCRIPT[lang].search(cell.source), gid
         setup = next(c for c in nb.cells if grade_id(c) == "given-setup")
         namespace = {}
+        # The cell sets this process's DLGRADE_LANG: monkeypatch puts the suite's "en" back after.
+        monkeypatch.setenv("DLGRADE_LANG", "unset")
         exec(setup.source.replace("import matplotlib.pyplot as plt", ""), namespace)
-        assert namespace["os"].environ.pop("DLGRADE_LANG") == lang
+        assert namespace["os"].environ["DLGRADE_LANG"] == lang
 
 
 def test_feedback_preprocessors_accept_the_exporters_config(caplog):

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from autograder import UserError
-from autograder.i18n import _
+from autograder.i18n import _, process_language, set_language
 
 SUBCOMMANDS = ["stubs", "grade", "batch", "nbgrader", "mutants", "student"]
 
@@ -29,6 +29,9 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    # A command may switch the process's language (--lang); main() is also called in-process
+    # (tests, notebooks), where that switch must end with the call.
+    before = process_language()
     try:
         return args.run(args) or 0
     except UserError as exc:
@@ -40,6 +43,8 @@ def main(argv=None):
     except BrokenPipeError:  # the reader went away (`... | head`): nothing left to say
         sys.stderr.close()
         return 0
+    finally:
+        set_language(before)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from autograder import UserError
 from autograder.atomic import write_text_atomic
-from autograder.i18n import LANGUAGES, _, current_language, set_language
+from autograder.i18n import LANGUAGES, _, current_language, using_language
 from autograder.nbbuild import conventions as conv
 from autograder.nbbuild import text as nbtext
 from autograder.nbbuild.source import HINT_LABEL, Solutions
@@ -380,9 +380,9 @@ def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=N
         raise UserError(f"{course_dir} exists and is not a directory")
     solutions = Solutions(solutions_dir)
     notebooks = {}
-    previous = current_language()
-    set_language(lang)  # check titles, through autograder.i18n
-    try:
+    # Check titles, through autograder.i18n; a context, not set_language: that would outlive
+    # the build when called inside another language's context.
+    with using_language(lang):
         # Collected in the notebooks' language: a parametrized check's title ("... [5.0]") is
         # translated when it is made, not afterwards.
         specs = collect_checks(rubric)
@@ -392,8 +392,6 @@ def build_course(course_dir, course_id="dlscratch", solutions_dir=None, rubric=N
                                                    points, solutions, lang))
             nbformat.validate(nb)  # a schema mistake is a bug in the builder: fail before writing
             notebooks[assignment.name] = nb
-    finally:
-        set_language(previous)
     written = []
     config = course_dir / "nbgrader_config.py"
     code_stub = f"# {nbtext.translate(CODE_STUB_COMMENT, lang)}\nraise NotImplementedError()"

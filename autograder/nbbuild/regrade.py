@@ -28,7 +28,7 @@ from pathlib import Path
 
 from autograder import UserError
 from autograder.atomic import write_text_atomic
-from autograder.i18n import LANGUAGES, _, current_language, set_language
+from autograder.i18n import LANGUAGES, _, current_language, using_language
 from autograder.nbbuild import conventions as conv
 from autograder.nbbuild import text as nbtext
 
@@ -217,16 +217,12 @@ def annotate_notebook(path: str | Path, regrade: NotebookRegrade, record: dict) 
     overturned = {c.grade_id: c for c in regrade.overturned}
     # The note speaks the notebook's language (``dlgrade nbgrader build --lang``).
     lang = nb.metadata.get("dlgrade", {}).get("language")
-    previous = current_language()
-    lang = lang if lang in LANGUAGES else previous
-    set_language(lang)
-    try:
+    lang = lang if lang in LANGUAGES else current_language()
+    with using_language(lang):
         for cell in nb.cells:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if cell.cell_type == "code" and grade_id in overturned:
                 cell.outputs.append(nbformat.from_dict(_note(overturned[grade_id], lang)))
-    finally:
-        set_language(previous)
     nb.metadata[RECORD_KEY] = json.loads(json.dumps(record))
     write_text_atomic(path, nbformat.writes(nb) + "\n")
 
