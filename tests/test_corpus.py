@@ -336,13 +336,19 @@ def test_dlgrade_survives_hostile(entry, tmp_path):
             assert got == pytest.approx(maximum), f"{exercise} lost points in the results file"
 
 
-def test_stray_processes_are_killed(tmp_path):
-    """A submission's child processes (same session or a new one) run during grading and are gone after it."""
+@pytest.mark.parametrize("sandbox", ["off", "auto"])
+def test_stray_processes_are_killed(sandbox, tmp_path):
+    """A submission's child processes (same session or a new one) run during grading and are gone
+    after it (``--sandbox off``); in the sandbox, whose seccomp filter refuses new processes, none
+    ever runs."""
     entry = BY_ID["hostile/child_processes"]
-    done, seen, left = run_dlgrade(entry, tmp_path, watch=["sleep 1000"])
+    done, seen, left = run_dlgrade(entry, tmp_path, "--sandbox", sandbox, watch=["sleep 1000"])
     assert done.returncode == 0, done.stderr[-3000:]
     sleeps = {pid: cmd for pid, cmd in seen.items() if cmd == "sleep 1000"}
-    assert len(sleeps) >= 2, f"the submission's `sleep 1000` children were never seen running: {seen}"
+    if sandbox == "off":
+        assert len(sleeps) >= 2, f"the submission's `sleep 1000` children were never seen running: {seen}"
+    else:
+        assert not sleeps, f"the submission started processes in the sandbox: {sleeps}"
     assert not left, f"processes left running after grading: {left}"
 
 
